@@ -1,0 +1,19 @@
+// cairn::result<T>: a value or a std::error_code, the one error currency of every part.
+// Operating errors (bad input, full disk, a lost race) travel as values; bugs crash via CAIRN_ASSERT.
+#pragma once
+
+#include <system_error>
+
+#include <boost/outcome/std_result.hpp>
+#include <boost/outcome/try.hpp>
+
+namespace cairn {
+
+template <class T>
+using result = boost::outcome_v2::std_result<T>;
+
+using boost::outcome_v2::success;
+
+}  // namespace cairn
+
+#define CAIRN_TRY BOOST_OUTCOME_TRY

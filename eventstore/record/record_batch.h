@@ -1,0 +1,192 @@
+// Kafka RecordBatch v2: a zero-copy, validated view over batch bytes, and a builder that lays out
+// new batches byte for byte as Kafka does. Compressed batches are rejected (see docs/storage.md).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <iterator>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "eventstore/base/result.h"
+#include "eventstore/record/batch_header.h"
+
+namespace cairn::eventstore {
+
+// Upper bound on one batch, checked before anything else is read (Kafka's message.max.bytes is
+// ~1 MiB by default; we allow more but never trust a length field beyond this).
+constexpr std::int32_t kBatchBytesMaxDefault = 16 * 1024 * 1024;
+
+struct header_view {
+  std::string_view key;
+  std::optional<std::string_view> value;  // nullopt: a null header value (length -1)
+};
+
+// One record inside a validated batch. The views point into the batch bytes.
+class record_view {
+ public:
+  class header_iterator;
+  struct header_range;
+
+  std::int8_t attributes = 0;
+  std::int64_t timestamp_delta = 0;
+  std::int32_t offset_delta = 0;
+  std::optional<std::string_view> key;    // nullopt: null key
+  std::optional<std::string_view> value;  // nullopt: null value (a tombstone)
+  std::int32_t header_count = 0;
+
+  header_range headers() const;
+  // The value of the first header named `name`, if any (a null value is returned as "").
+  std::optional<std::string_view> header(std::string_view name) const;
+
+  // Decodes one length-prefixed record from [*p, end), advancing *p past it. nullopt when the
+  // bytes are malformed in any way (lengths past the end, bad varints, negative counts).
+  static std::optional<record_view> decode(const char** p, const char* end);
+
+ private:
+  const char* headers_begin_ = nullptr;
+  const char* headers_end_ = nullptr;
+};
+
+class record_view::header_iterator {
+ public:
+  using value_type = header_view;
+  using difference_type = std::ptrdiff_t;
+
+  header_iterator() = default;
+  header_iterator(const char* p, const char* end, std::int32_t remaining);
+  header_view operator*() const { return current_; }
+  header_iterator& operator++();
+  header_iterator operator++(int) {
+    auto copy = *this;
+    ++*this;
+    return copy;
+  }
+  bool operator==(const header_iterator& other) const { return remaining_ == other.remaining_; }
+
+ private:
+  void decode_current();
+  const char* p_ = nullptr;
+  const char* end_ = nullptr;
+  std::int32_t remaining_ = 0;
+  header_view current_{};
+};
+
+struct record_view::header_range {
+  header_iterator first;
+  header_iterator begin() const { return first; }
+  header_iterator end() const { return {}; }
+};
+
+// A batch that passed parse(): length, magic, CRC32C, codec, and every record's framing checked.
+class record_batch_view {
+ public:
+  class iterator;
+
+  // Validates the batch at the start of `bytes` (which may continue with more batches).
+  static result<record_batch_view> parse(std::string_view bytes,
+                                         std::int32_t batch_bytes_max = kBatchBytesMaxDefault);
+
+  const batch_header& header() const { return header_; }
+  std::int64_t base_offset() const { return header_.base_offset; }
+  std::int64_t last_offset() const { return header_.last_offset(); }
+  std::int64_t next_offset() const { return last_offset() + 1; }
+  std::int32_t records_count() const { return header_.records_count; }
+  std::string_view bytes() const { return bytes_; }
+  std::size_t size_bytes() const { return bytes_.size(); }
+
+  iterator begin() const;
+  iterator end() const;
+
+ private:
+  record_batch_view(std::string_view bytes, const batch_header& header)
+      : bytes_(bytes), header_(header) {}
+  std::string_view bytes_;
+  batch_header header_{};
+};
+
+class record_batch_view::iterator {
+ public:
+  using value_type = record_view;
+  using difference_type = std::ptrdiff_t;
+
+  iterator() = default;
+  iterator(const char* p, const char* end, std::int32_t remaining);
+  const record_view& operator*() const { return current_; }
+  const record_view* operator->() const { return &current_; }
+  iterator& operator++();
+  iterator operator++(int) {
+    auto copy = *this;
+    ++*this;
+    return copy;
+  }
+  bool operator==(const iterator& other) const { return remaining_ == other.remaining_; }
+
+ private:
+  void decode_current();
+  const char* p_ = nullptr;
+  const char* end_ = nullptr;
+  std::int32_t remaining_ = 0;
+  record_view current_{};
+};
+
+// Peeks the total size of the batch at the start of `bytes` from its first 12 bytes, without
+// validating anything else. nullopt when fewer than 12 bytes are given or the length is negative.
+std::optional<std::int64_t> peek_batch_size(std::string_view bytes);
+
+// Writes baseOffset / partitionLeaderEpoch in place. Both lie outside the CRC, so the batch stays
+// valid: this is how a leader assigns offsets without re-encoding.
+void stamp_base_offset(std::span<char> batch, std::int64_t base_offset);
+void stamp_partition_leader_epoch(std::span<char> batch, std::int32_t epoch);
+
+// What a producer puts into a batch. Views must stay valid until add() returns.
+struct record_input {
+  std::optional<std::string_view> key;
+  std::optional<std::string_view> value;
+  std::span<const header_view> headers;
+  std::int64_t timestamp_ms = 0;
+};
+
+// Lays out a RecordBatch v2. add() records, then finish() computes lengths and the CRC.
+class record_batch_builder {
+ public:
+  struct options {
+    std::int64_t base_offset = 0;
+    std::int32_t partition_leader_epoch = -1;
+    std::int16_t attributes = 0;  // timestamp type / transactional bits; never compression
+    std::int64_t producer_id = -1;
+    std::int16_t producer_epoch = -1;
+    std::int32_t base_sequence = -1;
+    // When set, the batch keeps this base timestamp (compaction preserves the original).
+    std::optional<std::int64_t> base_timestamp;
+  };
+
+  record_batch_builder() : record_batch_builder(options{}) {}
+  explicit record_batch_builder(const options& opts);
+
+  // Appends a record. offset_delta defaults to the next one (the record count so far); when
+  // given, it must exceed the previous record's (compaction leaves gaps).
+  void add(const record_input& record, std::optional<std::int32_t> offset_delta = std::nullopt);
+
+  // Compaction keeps a batch's original offset range even when its last records are gone.
+  void set_last_offset_delta(std::int32_t delta) { last_offset_delta_ = delta; }
+
+  std::int32_t records_count() const { return count_; }
+  std::size_t size_bytes() const { return buffer_.size(); }
+
+  // Completes the batch and returns its bytes; the builder is empty afterwards.
+  std::string finish();
+
+ private:
+  options options_;
+  std::string buffer_;
+  std::int32_t count_ = 0;
+  std::int32_t previous_offset_delta_ = -1;
+  std::optional<std::int32_t> last_offset_delta_;
+  std::int64_t base_timestamp_ = 0;
+  std::int64_t max_timestamp_ = 0;
+};
+
+}  // namespace cairn::eventstore

@@ -28,6 +28,8 @@ class category final : public std::error_category {
       case errc::wrong_expected_version: return "wrong expected version";
       case errc::corrupt_index: return "index is inconsistent with its segment";
       case errc::invalid_argument: return "invalid argument";
+      case errc::key_too_long: return "key is longer than the LMDB key size limit";
+      case errc::corrupt_value: return "stored value is corrupt (too short or unknown format)";
     }
     return "unknown eventstore error " + std::to_string(value);
   }

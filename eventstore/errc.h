@@ -23,6 +23,8 @@ enum class errc {
   wrong_expected_version,  // AppendToStream's expected version does not match the stream
   corrupt_index,           // an index file is inconsistent with its segment
   invalid_argument,        // a caller passed a value outside the documented range
+  key_too_long,            // a key longer than LMDB accepts (mdb_env_get_maxkeysize, 511 bytes)
+  corrupt_value,           // a value read from LMDB is shorter than its layout or of unknown format
 };
 
 const std::error_category& eventstore_category() noexcept;

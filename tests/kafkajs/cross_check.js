@@ -11,6 +11,7 @@
 // Run by CTest (tests/kafkajs/CMakeLists.txt); KafkaJS is installed by scripts/setup.
 
 const assert = require('assert')
+const fs = require('fs')
 const path = require('path')
 const { spawnSync } = require('child_process')
 
@@ -44,6 +45,11 @@ const Long = require('kafkajs/src/utils/long')
 
 const batchTool = process.argv[2]
 if (!batchTool) fail('usage: node cross_check.js <path to batch_tool>')
+try {
+  fs.accessSync(batchTool, fs.constants.X_OK)
+} catch (e) {
+  fail(`${batchTool} is not an executable file: build the project first (scripts/setup)`)
+}
 
 // Byte offsets in the v2 batch header (see eventstore/record/batch_header.h).
 const CRC_AT = 17

@@ -7,24 +7,24 @@ namespace cairn::eventstore {
 
 enum class errc {
   ok = 0,
-  batch_too_short,         // fewer bytes than a v2 batch header, or than its batchLength claims
-  batch_length_invalid,    // batchLength outside [header, batch_bytes_max]
-  unsupported_magic,       // magic byte is not 2 (only RecordBatch v2 is accepted)
-  crc_mismatch,            // CRC32C over attributes..end does not match the stored value
-  unsupported_compression, // compressed batches are not accepted (codec bits must be 0)
-  record_count_invalid,    // record count negative, or records don't fill the batch exactly
-  record_malformed,        // a record's varints or lengths run past the record or the batch
-  offset_delta_invalid,    // record offset deltas not increasing, or lastOffsetDelta disagrees
-  batch_too_large,         // larger than the configured maximum batch size
-  offset_out_of_range,     // requested offset is below the log start or above the log end
-  offset_not_monotonic,    // a batch's offsets do not follow the previous batch (recovery)
-  log_closed,              // the log has been closed
-  stream_key_too_long,     // a stream key longer than the stream index accepts
-  wrong_expected_version,  // AppendToStream's expected version does not match the stream
-  corrupt_index,           // an index file is inconsistent with its segment
-  invalid_argument,        // a caller passed a value outside the documented range
-  key_too_long,            // a key longer than LMDB accepts (mdb_env_get_maxkeysize, 511 bytes)
-  corrupt_value,           // a value read from LMDB is shorter than its layout or of unknown format
+  batch_too_short,          // fewer bytes than a v2 batch header, or than its batchLength claims
+  batch_length_invalid,     // batchLength outside [header, batch_bytes_max]
+  unsupported_magic,        // magic byte is not 2 (only RecordBatch v2 is accepted)
+  crc_mismatch,             // CRC32C over attributes..end does not match the stored value
+  unsupported_compression,  // compressed batches are not accepted (codec bits must be 0)
+  record_count_invalid,     // record count negative, or records don't fill the batch exactly
+  record_malformed,         // a record's varints or lengths run past the record or the batch
+  offset_delta_invalid,     // record offset deltas not increasing, or lastOffsetDelta disagrees
+  batch_too_large,          // larger than the configured maximum batch size
+  offset_out_of_range,      // requested offset is below the log start or above the log end
+  offset_not_monotonic,     // a batch's offsets do not follow the previous batch (recovery)
+  log_closed,               // the log has been closed
+  stream_key_too_long,      // a stream key longer than the stream index accepts
+  wrong_expected_version,   // AppendToStream's expected version does not match the stream
+  corrupt_index,            // an index file is inconsistent with its segment
+  invalid_argument,         // a caller passed a value outside the documented range
+  key_too_long,             // a key longer than LMDB accepts (mdb_env_get_maxkeysize, 511 bytes)
+  corrupt_value,  // a value read from LMDB is shorter than its layout or of unknown format
 };
 
 const std::error_category& eventstore_category() noexcept;

@@ -3,10 +3,10 @@
 // then aborts, in release builds too.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <cstdlib>
-
-#include <fmt/format.h>
 
 namespace cairn::detail {
 
@@ -19,11 +19,11 @@ namespace cairn::detail {
 
 }  // namespace cairn::detail
 
-#define CAIRN_ASSERT(cond, ...)                                                           \
-  do {                                                                                    \
-    if (!(cond)) [[unlikely]] {                                                           \
+#define CAIRN_ASSERT(cond, ...)                                                              \
+  do {                                                                                       \
+    if (!(cond)) [[unlikely]] {                                                              \
       ::cairn::detail::assert_failed(__FILE__, __LINE__, #cond, ::fmt::format(__VA_ARGS__)); \
-    }                                                                                     \
+    }                                                                                        \
   } while (false)
 
 #ifdef NDEBUG

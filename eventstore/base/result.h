@@ -1,11 +1,11 @@
 // cairn::result<T>: a value or a std::error_code, the one error currency of every part.
-// Operating errors (bad input, full disk, a lost race) travel as values; bugs crash via CAIRN_ASSERT.
+// Operating errors (bad input, full disk, a lost race) travel as values; bugs crash via
+// CAIRN_ASSERT.
 #pragma once
-
-#include <system_error>
 
 #include <boost/outcome/std_result.hpp>
 #include <boost/outcome/try.hpp>
+#include <system_error>
 
 namespace cairn {
 

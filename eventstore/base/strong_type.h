@@ -1,12 +1,13 @@
-// strong_type<T, Tag>: an integer that cannot be mixed up with another integer of a different meaning
-// (an offset is not a version is not a term). Explicit to build, explicit to read back with value().
+// strong_type<T, Tag>: an integer that cannot be mixed up with another integer of a different
+// meaning (an offset is not a version is not a term). Explicit to build, explicit to read back with
+// value().
 #pragma once
+
+#include <fmt/format.h>
 
 #include <compare>
 #include <cstdint>
 #include <functional>
-
-#include <fmt/format.h>
 
 namespace cairn {
 

@@ -18,7 +18,8 @@ constexpr auto make_tables() {
   std::array<std::array<std::uint32_t, 256>, 8> tables{};
   for (std::uint32_t b = 0; b < 256; ++b) {
     std::uint32_t crc = b;
-    for (int bit = 0; bit < 8; ++bit) crc = (crc >> 1) ^ (kPolynomialReflected & (0u - (crc & 1u)));
+    for (int bit = 0; bit < 8; ++bit)
+      crc = (crc >> 1) ^ (kPolynomialReflected & (0u - (crc & 1u)));
     tables[0][b] = crc;
   }
   for (std::size_t k = 1; k < 8; ++k) {
@@ -98,6 +99,8 @@ std::uint32_t crc32c_extend(std::uint32_t crc, const char* data, std::size_t siz
   return crc32c_extend_portable(crc, data, size);
 }
 
-bool crc32c_is_hardware() { return kHardware; }
+bool crc32c_is_hardware() {
+  return kHardware;
+}
 
 }  // namespace cairn::eventstore

@@ -138,7 +138,9 @@ record_batch_view::iterator record_batch_view::begin() const {
                   header_.records_count);
 }
 
-record_batch_view::iterator record_batch_view::end() const { return {}; }
+record_batch_view::iterator record_batch_view::end() const {
+  return {};
+}
 
 record_batch_view::iterator::iterator(const char* p, const char* end, std::int32_t remaining)
     : p_(p), end_(end), remaining_(remaining) {
@@ -155,6 +157,15 @@ record_batch_view::iterator& record_batch_view::iterator::operator++() {
   --remaining_;
   if (remaining_ > 0) decode_current();
   return *this;
+}
+
+record_batch_view record_batch_view::rebased(std::int64_t base_offset) const {
+  CAIRN_ASSERT(load_be<std::int64_t>(bytes_.data() + L::kBaseOffset) == base_offset,
+               "batch bytes carry base offset {}, not {}",
+               load_be<std::int64_t>(bytes_.data() + L::kBaseOffset), base_offset);
+  record_batch_view copy = *this;
+  copy.header_.base_offset = base_offset;
+  return copy;
 }
 
 void stamp_base_offset(std::span<char> batch, std::int64_t base_offset) {

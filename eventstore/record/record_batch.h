@@ -100,6 +100,9 @@ class record_batch_view {
   iterator begin() const;
   iterator end() const;
 
+  // The same view after stamp_base_offset(bytes, base) was applied to its bytes.
+  record_batch_view rebased(std::int64_t base_offset) const;
+
  private:
   record_batch_view(std::string_view bytes, const batch_header& header)
       : bytes_(bytes), header_(header) {}

@@ -1,9 +1,8 @@
 #include "eventstore/record/crc32c.h"
 
+#include <catch2/catch.hpp>
 #include <random>
 #include <string>
-
-#include <catch2/catch.hpp>
 
 using namespace cairn::eventstore;
 
@@ -25,7 +24,8 @@ TEST_CASE("crc32c matches the published check value and RFC 3720 vectors", "[crc
 TEST_CASE("crc32c hardware and portable paths agree on every length and alignment", "[crc32c]") {
   std::mt19937_64 prng(42);
   std::string data(4096 + 16, '\0');
-  for (char& c : data) c = static_cast<char>(prng());
+  for (char& c : data)
+    c = static_cast<char>(prng());
   for (std::size_t offset = 0; offset < 8; ++offset) {
     for (std::size_t size : {0, 1, 7, 8, 9, 63, 64, 65, 1000, 4096}) {
       CHECK(crc32c_extend(0, data.data() + offset, size) ==

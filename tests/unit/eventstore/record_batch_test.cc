@@ -1,10 +1,9 @@
 #include "eventstore/record/record_batch.h"
 
+#include <catch2/catch.hpp>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "eventstore/errc.h"
 #include "eventstore/record/crc32c.h"
@@ -78,8 +77,8 @@ TEST_CASE("a hand-laid batch parses and its fields read back", "[batch]") {
 }
 
 TEST_CASE("records, keys, null values and headers round-trip", "[batch]") {
-  record_batch_builder builder({.base_offset = 100, .producer_id = 7, .producer_epoch = 1,
-                                .base_sequence = 40});
+  record_batch_builder builder(
+      {.base_offset = 100, .producer_id = 7, .producer_epoch = 1, .base_sequence = 40});
   header_view headers[] = {{"type", "payments.PaymentAuthorized.v1"}, {"empty", ""}, {"nil", {}}};
   builder.add({.key = "a", .value = "1", .headers = headers, .timestamp_ms = 5000});
   builder.add({.key = std::nullopt, .value = "2", .timestamp_ms = 4000});
@@ -175,7 +174,8 @@ TEST_CASE("parse never crashes on random bytes with a valid CRC", "[batch][bad-i
     std::string damaged = bytes;
     int flips = 1 + static_cast<int>(prng() % 8);
     for (int f = 0; f < flips; ++f) {
-      std::size_t at = batch_layout::kHeaderSize + prng() % (bytes.size() - batch_layout::kHeaderSize);
+      std::size_t at =
+          batch_layout::kHeaderSize + prng() % (bytes.size() - batch_layout::kHeaderSize);
       damaged[at] = static_cast<char>(prng());
     }
     std::uint32_t crc = crc32c_extend(0, damaged.data() + batch_layout::kCrcStart,
@@ -186,7 +186,8 @@ TEST_CASE("parse never crashes on random bytes with a valid CRC", "[batch][bad-i
       // When it still parses, iterating it must be safe and see every record.
       std::int32_t seen = 0;
       for (const record_view& r : batch.value()) {
-        for (const header_view& h : r.headers()) (void)h;
+        for (const header_view& h : r.headers())
+          (void)h;
         ++seen;
       }
       CHECK(seen == batch.value().records_count());

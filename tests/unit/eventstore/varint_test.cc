@@ -1,10 +1,9 @@
 #include "eventstore/record/varint.h"
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <limits>
 #include <string>
-
-#include <catch2/catch.hpp>
 
 using namespace cairn::eventstore;
 
@@ -29,9 +28,9 @@ TEST_CASE("zig-zag varints encode as Kafka does", "[varint]") {
 }
 
 TEST_CASE("varints round-trip at the edges and report their size", "[varint]") {
-  for (std::int64_t v : {std::int64_t{0}, std::int64_t{1}, std::int64_t{-1}, std::int64_t{300},
-                         std::int64_t{-300}, std::numeric_limits<std::int64_t>::max(),
-                         std::numeric_limits<std::int64_t>::min()}) {
+  for (std::int64_t v :
+       {std::int64_t{0}, std::int64_t{1}, std::int64_t{-1}, std::int64_t{300}, std::int64_t{-300},
+        std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::int64_t>::min()}) {
     std::string bytes = encode(v);
     CHECK(static_cast<int>(bytes.size()) == varlong_size(v));
     const char* p = bytes.data();

@@ -1,0 +1,431 @@
+#include "eventstore/log/partition_log.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+
+#include "eventstore/base/assert.h"
+#include "eventstore/errc.h"
+#include "eventstore/log/batch_scanner.h"
+
+namespace cairn::eventstore {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::int64_t system_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// What a reader needs of a segment, taken under the lock so the segment may change afterwards.
+struct segment_cut {
+  std::shared_ptr<const file> source;
+  std::int64_t start_position;
+  std::int64_t size_bytes;
+};
+
+// Reads the header of the batch at `position` from an already validated segment region.
+result<batch_header> read_header(const file& f, std::int64_t position, std::int64_t end) {
+  char bytes[batch_layout::kHeaderSize];
+  if (end - position < static_cast<std::int64_t>(sizeof bytes)) return errc::batch_too_short;
+  CAIRN_TRY(auto n, f.pread(position, bytes, sizeof bytes));
+  if (n != sizeof bytes) return errc::batch_too_short;
+  batch_header h = batch_header::read(bytes);
+  if (h.batch_length <
+          static_cast<std::int32_t>(batch_layout::kHeaderSize - batch_layout::kLogOverhead) ||
+      position + h.size_bytes() > end) {
+    return errc::batch_length_invalid;
+  }
+  return h;
+}
+
+}  // namespace
+
+result<std::string> file_range::read() const {
+  std::string bytes(static_cast<std::size_t>(size), '\0');
+  if (size == 0) return bytes;
+  CAIRN_TRY(auto n, source->pread(position, bytes.data(), bytes.size()));
+  if (n != bytes.size()) return errc::batch_too_short;
+  return bytes;
+}
+
+partition_log::partition_log(std::string dir, log_options options)
+    : dir_(std::move(dir)), options_(std::move(options)) {}
+
+result<std::unique_ptr<partition_log>> partition_log::open(const std::string& dir,
+                                                           log_options options,
+                                                           recovery_report* report_out) {
+  if (!options.clock_ms) options.clock_ms = system_clock_ms;
+  if (options.segment_bytes_max <= 0 || options.segment_bytes_max > 0xFFFFFFFFLL ||
+      options.segment.index_interval_bytes <= 0 || options.segment.batch_bytes_max <= 0) {
+    return errc::invalid_argument;
+  }
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return ec;
+
+  recovery_report report;
+  std::vector<std::int64_t> bases;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (auto base = segment::parse_base_offset(name)) {
+      bases.push_back(*base);
+    } else if (name.ends_with(".cleaned") || name.ends_with(".tmp")) {
+      // An interrupted compaction or index write: the original files are still in place.
+      CAIRN_TRY(remove_file_if_exists(entry.path().string()));
+      ++report.stray_files_removed;
+    }
+  }
+  if (ec) return ec;
+  std::sort(bases.begin(), bases.end());
+
+  std::unique_ptr<partition_log> log(new partition_log(dir, std::move(options)));
+  const segment_options& seg_opts = log->options_.segment;
+  for (std::int64_t base : bases) {
+    bool last = base == bases.back();
+    CAIRN_TRY(auto seg, segment::open(dir, base, seg_opts, /*contiguous=*/last, report));
+    if (!log->segments_.empty() && base < log->segments_.back()->next_offset()) {
+      spdlog::error("{}: segment {} starts below the previous segment's end {}", dir, base,
+                    log->segments_.back()->next_offset());
+      return errc::offset_not_monotonic;
+    }
+    log->segments_.push_back(std::move(seg));
+  }
+  // Index files of orphaned segments (their .log is gone) are left over from deletions.
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    auto dot = name.find('.');
+    if (dot == std::string::npos) continue;
+    std::string ext = name.substr(dot);
+    if (ext != ".index" && ext != ".timeindex") continue;
+    if (!fs::exists(fs::path(dir) / (name.substr(0, dot) + ".log"))) {
+      CAIRN_TRY(remove_file_if_exists(entry.path().string()));
+      ++report.stray_files_removed;
+    }
+  }
+  if (log->segments_.empty()) {
+    CAIRN_TRY(auto seg, segment::create(dir, 0, seg_opts));
+    log->segments_.push_back(std::move(seg));
+  }
+  // The active segment's indexes live in memory until it is sealed again.
+  CAIRN_TRY(log->segments_.back()->remove_index_files());
+  // Whatever survived recovery may still sit only in the page cache: sync it so flushed_offset
+  // starts out true.
+  CAIRN_TRY(log->segments_.back()->sync());
+  CAIRN_TRY(sync_directory(dir));
+  log->flushed_offset_ = log->segments_.back()->next_offset();
+  log->last_flush_ms_ = log->now_ms();
+  if (report.bytes_truncated > 0 || report.indexes_rebuilt > 0) {
+    spdlog::warn("{}: recovered: {} segments, {} indexes rebuilt, {} bytes truncated", dir,
+                 report.segments_opened, report.indexes_rebuilt, report.bytes_truncated);
+  }
+  if (report_out) *report_out = report;
+  return log;
+}
+
+// ---- writer ------------------------------------------------------------------------------------
+
+result<append_result> partition_log::append(std::span<char> batch) {
+  std::string_view bytes(batch.data(), batch.size());
+  CAIRN_TRY(auto view, record_batch_view::parse(bytes, options_.segment.batch_bytes_max));
+  if (view.size_bytes() != batch.size()) return errc::batch_length_invalid;
+
+  std::lock_guard lock(mu_);
+  if (closed_) return errc::log_closed;
+  segment* active = segments_.back().get();
+  // Age is measured in record time, as Kafka does: the new batch's timestamp against the first
+  // batch's, so a log replayed with old timestamps does not roll on every append.
+  bool too_old =
+      !active->empty() &&
+      view.header().max_timestamp - active->first_batch_timestamp_ms() >= options_.segment_ms_max;
+  if (too_old || !active->can_hold(view, options_.segment_bytes_max)) {
+    CAIRN_TRY(roll_locked());
+    active = segments_.back().get();
+  }
+  std::int64_t base = active->next_offset();
+  stamp_base_offset(batch, base);
+  view = view.rebased(base);
+  CAIRN_TRY(active->append(view));
+  CAIRN_DEBUG_ASSERT(active->next_offset() == view.next_offset(), "segment end {} after batch {}",
+                     active->next_offset(), view.next_offset());
+  return append_result{base, view.last_offset(), view.header().max_timestamp};
+}
+
+result<void> partition_log::roll() {
+  std::lock_guard lock(mu_);
+  if (closed_) return errc::log_closed;
+  if (segments_.back()->empty()) return success();
+  return roll_locked();
+}
+
+result<void> partition_log::roll_locked() {
+  segment& old = *segments_.back();
+  // A sealed segment is durable and indexed: recovery only ever scans the last one.
+  CAIRN_TRY(old.sync());
+  ++fdatasync_count_;
+  CAIRN_TRY(old.write_indexes());
+  note_flushed(old.next_offset());
+  CAIRN_TRY(auto fresh, segment::create(dir_, old.next_offset(), options_.segment));
+  CAIRN_TRY(sync_directory(dir_));
+  segments_.push_back(std::move(fresh));
+  return success();
+}
+
+result<std::int64_t> partition_log::truncate(std::int64_t offset) {
+  std::lock_guard lock(mu_);
+  if (closed_) return errc::log_closed;
+  if (offset >= segments_.back()->next_offset()) return segments_.back()->next_offset();
+  if (offset < segments_.front()->base_offset()) return errc::offset_out_of_range;
+  while (segments_.size() > 1 && segments_.back()->base_offset() > offset) {
+    CAIRN_TRY(segments_.back()->remove_files());
+    segments_.pop_back();
+  }
+  segment& last = *segments_.back();
+  CAIRN_TRY(last.remove_index_files());  // it is the active segment again
+  CAIRN_TRY(std::int64_t end, last.truncate(offset));
+  CAIRN_TRY(last.sync());
+  CAIRN_TRY(sync_directory(dir_));
+  // The truncated segment may be an old, compacted one with offset gaps, which recovery would not
+  // accept in the active segment: new appends go to a fresh segment instead.
+  if (!last.empty()) {
+    CAIRN_TRY(roll_locked());
+  }
+  // Offsets at and past `end` may be written again with other data.
+  std::int64_t flushed = flushed_offset_.load();
+  while (flushed > end && !flushed_offset_.compare_exchange_weak(flushed, end)) {
+  }
+  return end;
+}
+
+result<std::size_t> partition_log::apply_retention(const retention_policy& policy) {
+  std::vector<std::shared_ptr<segment>> doomed;
+  {
+    std::lock_guard lock(mu_);
+    if (closed_) return errc::log_closed;
+    std::vector<segment_summary> summaries;
+    summaries.reserve(segments_.size());
+    for (const auto& s : segments_)
+      summaries.push_back({s->size_bytes(), s->max_timestamp_ms()});
+    std::size_t count = segments_to_delete(summaries, policy, now_ms());
+    doomed.assign(segments_.begin(), segments_.begin() + static_cast<std::ptrdiff_t>(count));
+    segments_.erase(segments_.begin(), segments_.begin() + static_cast<std::ptrdiff_t>(count));
+  }
+  for (const auto& s : doomed) {
+    spdlog::info("{}: retention deletes segment {} ({} bytes)", dir_, s->base_offset(),
+                 s->size_bytes());
+    CAIRN_TRY(s->remove_files());
+  }
+  if (!doomed.empty()) {
+    CAIRN_TRY(sync_directory(dir_));
+  }
+  return doomed.size();
+}
+
+result<compaction_result> partition_log::compact(const compaction_options& options) {
+  std::vector<std::shared_ptr<segment>> sealed;
+  {
+    std::lock_guard lock(mu_);
+    if (closed_) return errc::log_closed;
+    sealed.assign(segments_.begin(), segments_.end() - 1);
+  }
+  compaction_result stats;
+  if (sealed.empty()) return stats;
+  CAIRN_TRY(auto latest, build_key_offsets(sealed, options_.segment.batch_bytes_max));
+  for (const auto& original : sealed) {
+    CAIRN_TRY(auto cleaned,
+              clean_segment(dir_, *original, latest, options, options_.segment, now_ms(), stats));
+    if (!cleaned) continue;
+    CAIRN_TRY(auto replaced, segment::replace(std::move(cleaned), *original));
+    std::lock_guard lock(mu_);
+    auto it = std::find(segments_.begin(), segments_.end(), original);
+    CAIRN_ASSERT(it != segments_.end(), "segment {} vanished during compaction",
+                 original->base_offset());
+    *it = std::shared_ptr<segment>(std::move(replaced));
+  }
+  return stats;
+}
+
+result<void> partition_log::close() {
+  std::lock_guard lock(mu_);
+  if (closed_) return success();
+  closed_ = true;
+  segment& active = *segments_.back();
+  CAIRN_TRY(active.sync());
+  ++fdatasync_count_;
+  note_flushed(active.next_offset());
+  return active.write_indexes();
+}
+
+// ---- readers -----------------------------------------------------------------------------------
+
+result<read_result> partition_log::read(std::int64_t offset, std::int64_t max_bytes,
+                                        std::int64_t max_offset) const {
+  segment_cut cut;
+  {
+    std::lock_guard lock(mu_);
+    if (offset < segments_.front()->base_offset() || offset > segments_.back()->next_offset()) {
+      return errc::offset_out_of_range;
+    }
+    // The segment holding `offset`, or the next one with data (compaction leaves gaps).
+    auto it = std::upper_bound(segments_.begin(), segments_.end(), offset,
+                               [](std::int64_t o, const auto& s) { return o < s->base_offset(); });
+    --it;
+    while (it != segments_.end() && (*it)->next_offset() <= offset)
+      ++it;
+    if (it == segments_.end()) return read_result{{}, offset};
+    const segment& seg = **it;
+    cut = {seg.log_file(), seg.index().lookup(offset).position, seg.size_bytes()};
+  }
+
+  std::int64_t position = cut.start_position;
+  std::int64_t first = -1;
+  std::int64_t next_offset = offset;
+  while (position < cut.size_bytes) {
+    CAIRN_TRY(auto h, read_header(*cut.source, position, cut.size_bytes));
+    if (h.last_offset() >= max_offset) break;
+    if (h.last_offset() >= offset) {
+      if (first < 0) {
+        first = position;
+      } else if (position + h.size_bytes() - first > max_bytes) {
+        break;
+      }
+      next_offset = h.last_offset() + 1;
+    }
+    position += h.size_bytes();
+  }
+  if (first < 0) return read_result{{}, offset};
+  return read_result{{cut.source, first, position - first}, next_offset};
+}
+
+result<void> partition_log::scan(std::int64_t from_offset, const batch_visitor& visit) const {
+  std::vector<segment_cut> cuts;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& s : segments_) {
+      if (s->next_offset() <= from_offset) continue;
+      std::int64_t start =
+          from_offset > s->base_offset() ? s->index().lookup(from_offset).position : 0;
+      cuts.push_back({s->log_file(), start, s->size_bytes()});
+    }
+  }
+  for (const segment_cut& cut : cuts) {
+    batch_scanner scanner(*cut.source, cut.start_position, cut.size_bytes,
+                          options_.segment.batch_bytes_max);
+    while (true) {
+      CAIRN_TRY(auto batch, scanner.next());
+      if (!batch) break;
+      if (batch->last_offset() < from_offset) continue;
+      CAIRN_TRY(visit(*batch));
+    }
+  }
+  return success();
+}
+
+result<std::optional<std::int64_t>> partition_log::offset_for_timestamp(
+    std::int64_t timestamp_ms) const {
+  std::vector<segment_cut> cuts;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& s : segments_) {
+      if (s->empty() || s->max_timestamp_ms() < timestamp_ms) continue;
+      std::int64_t from = s->timestamps().lookup(timestamp_ms);
+      cuts.push_back({s->log_file(), s->index().lookup(from).position, s->size_bytes()});
+    }
+  }
+  for (const segment_cut& cut : cuts) {
+    batch_scanner scanner(*cut.source, cut.start_position, cut.size_bytes,
+                          options_.segment.batch_bytes_max);
+    while (true) {
+      CAIRN_TRY(auto batch, scanner.next());
+      if (!batch) break;
+      if (batch->header().max_timestamp < timestamp_ms) continue;
+      for (const record_view& r : *batch) {
+        if (batch->header().base_timestamp + r.timestamp_delta >= timestamp_ms) {
+          return std::optional<std::int64_t>(batch->base_offset() + r.offset_delta);
+        }
+      }
+    }
+  }
+  return std::optional<std::int64_t>{};
+}
+
+// ---- durability --------------------------------------------------------------------------------
+
+void partition_log::note_flushed(std::int64_t offset) {
+  std::int64_t current = flushed_offset_.load();
+  while (current < offset && !flushed_offset_.compare_exchange_weak(current, offset)) {
+  }
+  last_flush_ms_ = now_ms();
+}
+
+result<void> partition_log::flush_to(std::int64_t end_offset) {
+  std::unique_lock flush_lock(flush_mu_);
+  while (flushed_offset_.load() < end_offset) {
+    if (flushing_) {
+      // Someone is syncing; its sync may or may not cover us. Wait, then look again.
+      flush_done_.wait(flush_lock);
+      continue;
+    }
+    flushing_ = true;
+    flush_lock.unlock();
+    std::shared_ptr<const file> active;
+    std::int64_t target = 0;
+    {
+      std::lock_guard lock(mu_);
+      active = segments_.back()->log_file();
+      target = segments_.back()->next_offset();
+    }
+    // Earlier segments were synced when they were sealed; one fdatasync covers every append
+    // that reached the active segment before it started.
+    auto synced = const_cast<file&>(*active).datasync();
+    ++fdatasync_count_;
+    if (synced) note_flushed(target);
+    flush_lock.lock();
+    flushing_ = false;
+    flush_done_.notify_all();
+    if (!synced) return synced.error();
+  }
+  return success();
+}
+
+result<void> partition_log::flush_per_policy(std::int64_t end_offset) {
+  switch (options_.flush.mode) {
+    case flush_policy::kind::always:
+      return flush_to(end_offset);
+    case flush_policy::kind::interval:
+      if (now_ms() - last_flush_ms_.load() >= options_.flush.interval_ms) return flush();
+      return success();
+    case flush_policy::kind::never:
+      return success();
+  }
+  return success();
+}
+
+std::int64_t partition_log::start_offset() const {
+  std::lock_guard lock(mu_);
+  return segments_.front()->base_offset();
+}
+
+std::int64_t partition_log::end_offset() const {
+  std::lock_guard lock(mu_);
+  return segments_.back()->next_offset();
+}
+
+std::int64_t partition_log::size_bytes() const {
+  std::lock_guard lock(mu_);
+  std::int64_t total = 0;
+  for (const auto& s : segments_)
+    total += s->size_bytes();
+  return total;
+}
+
+std::size_t partition_log::segment_count() const {
+  std::lock_guard lock(mu_);
+  return segments_.size();
+}
+
+}  // namespace cairn::eventstore

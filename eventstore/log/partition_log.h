@@ -1,0 +1,135 @@
+// partition_log: the log of one partition, a directory of segments. It assigns offsets on append,
+// rolls segments by size and age, reads whole batches from an offset as file ranges (for
+// zero-copy sends), finds offsets by timestamp, truncates (for replication), applies retention and
+// compaction, and makes appends durable under a flush policy with group commit.
+//
+// Threads: append, truncate, roll, apply_retention, compact and close are the partition writer's
+// and must come from one caller at a time. read, scan, offset_for_timestamp, the flush calls and
+// the offset getters may be called from any thread at the same time as the writer.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "eventstore/base/result.h"
+#include "eventstore/log/compaction.h"
+#include "eventstore/log/file.h"
+#include "eventstore/log/flush_policy.h"
+#include "eventstore/log/retention.h"
+#include "eventstore/log/segment.h"
+#include "eventstore/record/record_batch.h"
+
+namespace cairn::eventstore {
+
+struct log_options {
+  // Redpanda's default segment size; Kafka's is 1 GiB. Smaller segments make retention finer.
+  std::int64_t segment_bytes_max = 128 * 1024 * 1024;
+  std::int64_t segment_ms_max = 7LL * 24 * 60 * 60 * 1000;
+  segment_options segment;
+  flush_policy flush = flush_policy::never();
+  // Wall-clock milliseconds; tests substitute their own.
+  std::function<std::int64_t()> clock_ms;
+};
+
+struct append_result {
+  std::int64_t base_offset = 0;
+  std::int64_t last_offset = 0;
+  std::int64_t max_timestamp_ms = 0;
+};
+
+// A byte range of a segment file. Holding it keeps the file open even if retention or compaction
+// removes the segment meanwhile.
+struct file_range {
+  std::shared_ptr<const file> source;
+  std::int64_t position = 0;
+  std::int64_t size = 0;
+
+  result<std::string> read() const;
+};
+
+struct read_result {
+  file_range range;              // whole batches; size 0 when there is nothing to return
+  std::int64_t next_offset = 0;  // where the next read should start
+};
+
+using batch_visitor = std::function<result<void>(const record_batch_view&)>;
+
+class partition_log {
+ public:
+  static result<std::unique_ptr<partition_log>> open(const std::string& dir, log_options options,
+                                                     recovery_report* report = nullptr);
+  // Without close(), nothing more is written: like a crash after the last append.
+  ~partition_log() = default;
+
+  // ---- writer ----
+  // Validates the batch (CRC and framing), assigns its offsets by stamping baseOffset in place, and
+  // writes it. Durability follows the flush policy: see flush_per_policy.
+  result<append_result> append(std::span<char> batch);
+  // Removes every batch at or after the one holding `offset`. Returns the new end offset.
+  result<std::int64_t> truncate(std::int64_t offset);
+  result<void> roll();
+  result<std::size_t> apply_retention(const retention_policy& policy);
+  result<compaction_result> compact(const compaction_options& options);
+  // Syncs and seals the active segment's indexes so the next open need not scan it.
+  result<void> close();
+
+  // ---- readers ----
+  // Whole batches from the one holding `offset`, up to max_bytes (at least one batch, as Kafka),
+  // stopping before any batch that reaches `max_offset` (the high watermark) or a segment end.
+  result<read_result> read(
+      std::int64_t offset, std::int64_t max_bytes,
+      std::int64_t max_offset = std::numeric_limits<std::int64_t>::max()) const;
+  // Visits every batch whose last offset is >= from_offset, validated again from disk.
+  result<void> scan(std::int64_t from_offset, const batch_visitor& visit) const;
+  // The first offset whose record timestamp is >= timestamp_ms; nullopt when there is none.
+  result<std::optional<std::int64_t>> offset_for_timestamp(std::int64_t timestamp_ms) const;
+
+  // ---- durability ----
+  // Returns once every offset below `end_offset` is on disk. Callers that arrive while a sync runs
+  // wait for it and share the next one: many appends, one fdatasync (group commit).
+  result<void> flush_to(std::int64_t end_offset);
+  result<void> flush() { return flush_to(end_offset()); }
+  // What the policy requires after appending up to `end_offset`: always → flush_to; interval →
+  // flush if the interval has passed; never → nothing.
+  result<void> flush_per_policy(std::int64_t end_offset);
+
+  std::int64_t start_offset() const;
+  std::int64_t end_offset() const;
+  std::int64_t flushed_offset() const { return flushed_offset_.load(); }
+  std::int64_t size_bytes() const;
+  std::size_t segment_count() const;
+  std::int64_t fdatasync_count() const { return fdatasync_count_.load(); }
+  const std::string& dir() const { return dir_; }
+  const log_options& options() const { return options_; }
+
+ private:
+  partition_log(std::string dir, log_options options);
+  result<void> roll_locked();
+  void note_flushed(std::int64_t offset);
+  std::int64_t now_ms() const { return options_.clock_ms(); }
+
+  const std::string dir_;
+  const log_options options_;
+
+  mutable std::mutex mu_;                           // guards segments_ and closed_
+  std::vector<std::shared_ptr<segment>> segments_;  // oldest first; never empty
+  bool closed_ = false;
+
+  std::mutex flush_mu_;  // guards flushing_
+  std::condition_variable flush_done_;
+  bool flushing_ = false;
+  std::atomic<std::int64_t> flushed_offset_{0};
+  std::atomic<std::int64_t> last_flush_ms_{0};
+  std::atomic<std::int64_t> fdatasync_count_{0};
+};
+
+}  // namespace cairn::eventstore

@@ -41,7 +41,8 @@ TEST_CASE("env creates its directory and moves", "[lmdb]") {
   CHECK(moved.sync());
 }
 
-TEST_CASE("put, get, del; get of a missing key is nullopt, not an error", "[lmdb]") {
+TEST_CASE("put get and del round-trip and a missing key reads as nullopt not as an error",
+          "[lmdb]") {
   temp_dir dir;
   auto e = open_env(dir);
   auto db = open_db(e, "kv");

@@ -309,7 +309,7 @@ TEST_CASE("the map grows when the index outgrows it", "[stream_index]") {
   CHECK_THAT(full.error().message(), Catch::StartsWith("mdb_"));
 }
 
-TEST_CASE("a damaged index value is reported, not trusted", "[stream_index]") {
+TEST_CASE("a damaged index value is reported and not trusted", "[stream_index]") {
   temp_dir dir;
   memory_log log;
   log.append({event("a", 0)});

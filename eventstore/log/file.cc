@@ -83,7 +83,7 @@ result<void> file::truncate(std::int64_t size) {
   return success();
 }
 
-result<void> file::datasync() {
+result<void> file::datasync() const {
   if (::fdatasync(fd_) != 0) return last_error("fdatasync", path_);
   return success();
 }

@@ -33,7 +33,7 @@ class file {
   result<std::size_t> pread(std::int64_t position, char* out, std::size_t size) const;
   result<void> pwrite_all(std::int64_t position, std::string_view bytes);
   result<void> truncate(std::int64_t size);
-  result<void> datasync();
+  result<void> datasync() const;
 
  private:
   file(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}

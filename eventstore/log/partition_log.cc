@@ -56,6 +56,11 @@ result<std::string> file_range::read() const {
 partition_log::partition_log(std::string dir, log_options options)
     : dir_(std::move(dir)), options_(std::move(options)) {}
 
+partition_log::~partition_log() {
+  std::lock_guard lock(mu_);
+  (void)wait_for_seal_locked();
+}
+
 result<std::unique_ptr<partition_log>> partition_log::open(const std::string& dir,
                                                            log_options options,
                                                            recovery_report* report_out) {
@@ -85,15 +90,32 @@ result<std::unique_ptr<partition_log>> partition_log::open(const std::string& di
 
   std::unique_ptr<partition_log> log(new partition_log(dir, std::move(options)));
   const segment_options& seg_opts = log->options_.segment;
-  for (std::int64_t base : bases) {
-    bool last = base == bases.back();
+  for (std::size_t i = 0; i < bases.size(); ++i) {
+    std::int64_t base = bases[i];
+    bool last = i + 1 == bases.size();
+    std::int64_t truncated_before = report.bytes_truncated;
     CAIRN_TRY(auto seg, segment::open(dir, base, seg_opts, /*contiguous=*/last, report));
     if (!log->segments_.empty() && base < log->segments_.back()->next_offset()) {
       spdlog::error("{}: segment {} starts below the previous segment's end {}", dir, base,
                     log->segments_.back()->next_offset());
       return errc::offset_not_monotonic;
     }
+    if (!last && !seg->opened_with_sealed_indexes()) {
+      // A segment whose seal never finished (a crash while it was being written back): it was
+      // just validated; make it durable and sealed now so the next open can trust it.
+      CAIRN_TRY(seg->sync());
+      seg->finish_time_index();
+      CAIRN_TRY(seg->write_indexes());
+    }
     log->segments_.push_back(std::move(seg));
+    if (!last && report.bytes_truncated > truncated_before) {
+      // Damage inside a sealed segment: nothing after it can be trusted to follow on.
+      for (std::size_t j = i + 1; j < bases.size(); ++j) {
+        spdlog::warn("{}: dropping segment {} after damage in segment {}", dir, bases[j], base);
+        CAIRN_TRY(remove_file_if_exists(segment::path_for(dir, bases[j], ".log")));
+      }
+      break;
+    }
   }
   // Index files of orphaned segments (their .log is gone) are left over from deletions.
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
@@ -163,21 +185,39 @@ result<void> partition_log::roll() {
 }
 
 result<void> partition_log::roll_locked() {
-  segment& old = *segments_.back();
-  // A sealed segment is durable and indexed: recovery only ever scans the last one.
-  CAIRN_TRY(old.sync());
-  ++fdatasync_count_;
-  CAIRN_TRY(old.write_indexes());
-  note_flushed(old.next_offset());
-  CAIRN_TRY(auto fresh, segment::create(dir_, old.next_offset(), options_.segment));
+  CAIRN_TRY(wait_for_seal_locked());
+  std::shared_ptr<segment> old = segments_.back();
+  old->finish_time_index();
+  CAIRN_TRY(auto fresh, segment::create(dir_, old->next_offset(), options_.segment));
   CAIRN_TRY(sync_directory(dir_));
   segments_.push_back(std::move(fresh));
+  // Sealed indexes are written only after the segment is synced, so open() trusts a segment
+  // with valid indexes and validates one without. Offsets below old's end are durable once this
+  // completes: the seal before it was waited for above.
+  sealing_ = std::async(std::launch::async, [this, old]() -> std::error_code {
+               auto synced = old->sync();
+               ++fdatasync_count_;
+               if (!synced) return synced.error();
+               auto written = old->write_indexes();
+               if (!written) return written.error();
+               note_flushed(old->next_offset());
+               return {};
+             }).share();
+  return success();
+}
+
+result<void> partition_log::wait_for_seal_locked() {
+  if (!sealing_.valid()) return success();
+  std::error_code ec = sealing_.get();
+  sealing_ = {};
+  if (ec) return ec;
   return success();
 }
 
 result<std::int64_t> partition_log::truncate(std::int64_t offset) {
   std::lock_guard lock(mu_);
   if (closed_) return errc::log_closed;
+  CAIRN_TRY(wait_for_seal_locked());
   if (offset >= segments_.back()->next_offset()) return segments_.back()->next_offset();
   if (offset < segments_.front()->base_offset()) return errc::offset_out_of_range;
   while (segments_.size() > 1 && segments_.back()->base_offset() > offset) {
@@ -206,6 +246,7 @@ result<std::size_t> partition_log::apply_retention(const retention_policy& polic
   {
     std::lock_guard lock(mu_);
     if (closed_) return errc::log_closed;
+    CAIRN_TRY(wait_for_seal_locked());
     std::vector<segment_summary> summaries;
     summaries.reserve(segments_.size());
     for (const auto& s : segments_)
@@ -230,6 +271,7 @@ result<compaction_result> partition_log::compact(const compaction_options& optio
   {
     std::lock_guard lock(mu_);
     if (closed_) return errc::log_closed;
+    CAIRN_TRY(wait_for_seal_locked());
     sealed.assign(segments_.begin(), segments_.end() - 1);
   }
   compaction_result stats;
@@ -253,7 +295,9 @@ result<void> partition_log::close() {
   std::lock_guard lock(mu_);
   if (closed_) return success();
   closed_ = true;
+  CAIRN_TRY(wait_for_seal_locked());
   segment& active = *segments_.back();
+  active.finish_time_index();
   CAIRN_TRY(active.sync());
   ++fdatasync_count_;
   note_flushed(active.next_offset());
@@ -373,15 +417,18 @@ result<void> partition_log::flush_to(std::int64_t end_offset) {
     flushing_ = true;
     flush_lock.unlock();
     std::shared_ptr<const file> active;
+    std::shared_future<std::error_code> sealing;
     std::int64_t target = 0;
     {
       std::lock_guard lock(mu_);
       active = segments_.back()->log_file();
       target = segments_.back()->next_offset();
+      sealing = sealing_;
     }
-    // Earlier segments were synced when they were sealed; one fdatasync covers every append
-    // that reached the active segment before it started.
-    auto synced = const_cast<file&>(*active).datasync();
+    // Earlier segments are durable once their seal is done; one fdatasync then covers every
+    // append that reached the active segment before it started.
+    std::error_code seal_error = sealing.valid() ? sealing.get() : std::error_code{};
+    auto synced = seal_error ? result<void>(seal_error) : active->datasync();
     ++fdatasync_count_;
     if (synced) note_flushed(target);
     flush_lock.lock();

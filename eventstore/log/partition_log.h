@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -67,8 +68,9 @@ class partition_log {
  public:
   static result<std::unique_ptr<partition_log>> open(const std::string& dir, log_options options,
                                                      recovery_report* report = nullptr);
-  // Without close(), nothing more is written: like a crash after the last append.
-  ~partition_log() = default;
+  // Without close(), nothing more is written: like a crash after the last append. Waits for a
+  // segment that is being sealed in the background.
+  ~partition_log();
 
   // ---- writer ----
   // Validates the batch (CRC and framing), assigns its offsets by stamping baseOffset in place, and
@@ -113,7 +115,12 @@ class partition_log {
 
  private:
   partition_log(std::string dir, log_options options);
+  // Seals the active segment and starts a new one. The seal (fdatasync, then the index files)
+  // runs in the background so appends do not stall behind a whole segment's writeback; at most
+  // one seal is in flight. REQUIRES: mu_ held.
   result<void> roll_locked();
+  // Waits for the background seal, if any, and returns its outcome. REQUIRES: mu_ held.
+  result<void> wait_for_seal_locked();
   void note_flushed(std::int64_t offset);
   std::int64_t now_ms() const { return options_.clock_ms(); }
 
@@ -130,6 +137,10 @@ class partition_log {
   std::atomic<std::int64_t> flushed_offset_{0};
   std::atomic<std::int64_t> last_flush_ms_{0};
   std::atomic<std::int64_t> fdatasync_count_{0};
+
+  // The background seal of the previous active segment (guarded by mu_). Last member, so it is
+  // waited for before anything it touches is destroyed.
+  std::shared_future<std::error_code> sealing_;
 };
 
 }  // namespace cairn::eventstore

@@ -93,6 +93,7 @@ result<std::unique_ptr<segment>> segment::open(const std::string& dir, std::int6
       seg->time_index_ = std::move(times).value();
       ++report.indexes_loaded;
       loaded = true;
+      seg->opened_with_sealed_indexes_ = true;
       if (!seg->offset_index_.entries().empty()) {
         const auto& last = seg->offset_index_.entries().back();
         scan_from = last.position;
@@ -188,14 +189,17 @@ result<void> segment::append(const record_batch_view& batch) {
   return success();
 }
 
-result<void> segment::sync() {
+result<void> segment::sync() const {
   return log_file_->datasync();
 }
 
-result<void> segment::write_indexes() {
-  // A final time entry so that a sealed segment's largest timestamp is its last entry.
-  if (max_timestamp_offset_ >= 0)
+void segment::finish_time_index() {
+  if (max_timestamp_offset_ >= 0) {
     time_index_.maybe_append(max_timestamp_ms_, max_timestamp_offset_);
+  }
+}
+
+result<void> segment::write_indexes() const {
   CAIRN_TRY(write_file_atomically(path_for(dir_, base_offset_, ".index"),
                                   offset_index_.serialize(size_bytes_)));
   return write_file_atomically(path_for(dir_, base_offset_, ".timeindex"),
@@ -246,6 +250,7 @@ result<std::unique_ptr<segment>> segment::replace(std::unique_ptr<segment> clean
                                                   const segment& original) {
   CAIRN_ASSERT(cleaned->base_offset_ == original.base_offset_, "base {} vs {}",
                cleaned->base_offset_, original.base_offset_);
+  cleaned->finish_time_index();
   CAIRN_TRY(cleaned->sync());
   std::string final_path = path_for(original.dir_, original.base_offset_, ".log");
   // The rename is the commit point: before it the original stands, after it the cleaned log

@@ -71,9 +71,16 @@ class segment {
 
   // REQUIRES: batch.base_offset() >= next_offset(), can_hold(batch).
   result<void> append(const record_batch_view& batch);
-  result<void> sync();
-  // Syncs the log and writes both index files (atomically, with trailers).
-  result<void> write_indexes();
+  result<void> sync() const;
+  // Adds the final time index entry, so that a sealed segment's largest timestamp is its last
+  // entry. Called once no more batches will be appended.
+  void finish_time_index();
+  // Writes both index files (atomically, with trailers). Only after sync(): a sealed index on
+  // disk is the promise that its segment is durable, so open() may trust it without a scan.
+  // Reads the in-memory indexes only, so it may run beside readers of a sealed segment.
+  result<void> write_indexes() const;
+  // Whether open() found valid sealed indexes (false: it scanned and rebuilt them).
+  bool opened_with_sealed_indexes() const { return opened_with_sealed_indexes_; }
   // Removes index files (for the active segment, whose in-memory index is ahead of them).
   result<void> remove_index_files();
   // Cuts the segment before the batch that contains `offset`. Returns the new next offset.
@@ -106,6 +113,7 @@ class segment {
   std::int64_t max_timestamp_ms_ = -1;
   std::int64_t max_timestamp_offset_ = -1;
   std::int64_t first_batch_timestamp_ms_ = -1;
+  bool opened_with_sealed_indexes_ = false;
 };
 
 }  // namespace cairn::eventstore

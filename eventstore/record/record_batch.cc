@@ -24,6 +24,41 @@ bool get_nullable_bytes(const char** p, const char* end, std::optional<std::stri
   return true;
 }
 
+// Steps over a length-prefixed byte string (-1: null) without looking at it.
+inline bool skip_nullable_bytes(const char** p, const char* end, bool allow_null) {
+  std::int64_t length = 0;
+  if (!get_varlong_fast(p, end, kVarintBytesMax, &length)) return false;
+  if (length == -1) return allow_null;
+  if (length < 0 || length > end - *p) return false;
+  *p += length;
+  return true;
+}
+
+// Checks the framing of one record and returns its offset delta; the validation walk of parse(),
+// kept apart from decode() because appends run it over every record of every batch.
+inline bool skip_record(const char** p, const char* end, std::int64_t* offset_delta) {
+  std::int64_t length = 0;
+  if (!get_varlong_fast(p, end, kVarintBytesMax, &length)) return false;
+  if (length < 1 || length > end - *p) return false;
+  const char* q = *p + 1;  // past the attributes byte
+  const char* record_end = *p + length;
+  std::int64_t ignored = 0;
+  std::int64_t header_count = 0;
+  if (!get_varlong_fast(&q, record_end, kVarlongBytesMax, &ignored)) return false;  // timestamp
+  if (!get_varlong_fast(&q, record_end, kVarintBytesMax, offset_delta)) return false;
+  if (!skip_nullable_bytes(&q, record_end, true)) return false;  // key
+  if (!skip_nullable_bytes(&q, record_end, true)) return false;  // value
+  if (!get_varlong_fast(&q, record_end, kVarintBytesMax, &header_count)) return false;
+  if (header_count < 0 || header_count > INT32_MAX) return false;
+  for (std::int64_t i = 0; i < header_count; ++i) {
+    if (!skip_nullable_bytes(&q, record_end, false)) return false;
+    if (!skip_nullable_bytes(&q, record_end, true)) return false;
+  }
+  if (q != record_end) return false;
+  *p = record_end;
+  return true;
+}
+
 }  // namespace
 
 // ---- record_view -----------------------------------------------------------------------------
@@ -120,14 +155,15 @@ result<record_batch_view> record_batch_view::parse(std::string_view bytes,
   // Walk every record once so that iteration later can trust the framing.
   const char* p = batch.data() + L::kHeaderSize;
   const char* end = batch.data() + batch.size();
-  std::int32_t previous_delta = -1;
+  std::int64_t previous_delta = -1;
   for (std::int32_t i = 0; i < header.records_count; ++i) {
-    auto record = record_view::decode(&p, end);
-    if (!record) return p == end ? errc::record_count_invalid : errc::record_malformed;
-    if (record->offset_delta <= previous_delta || record->offset_delta > header.last_offset_delta) {
+    if (p == end) return errc::record_count_invalid;
+    std::int64_t delta = 0;
+    if (!skip_record(&p, end, &delta)) return errc::record_malformed;
+    if (delta <= previous_delta || delta > header.last_offset_delta) {
       return errc::offset_delta_invalid;
     }
-    previous_delta = record->offset_delta;
+    previous_delta = delta;
   }
   if (p != end) return errc::record_count_invalid;
   return record_batch_view(batch, header);

@@ -57,6 +57,28 @@ inline std::optional<std::int64_t> get_varlong(const char** p, const char* end, 
   return std::nullopt;
 }
 
+// The same, with the common one-byte encoding decoded inline (record fields are mostly small).
+inline bool get_varlong_fast(const char** p, const char* end, int bytes_max, std::int64_t* out) {
+  if (end - *p >= 2) {
+    auto b0 = static_cast<std::uint8_t>((*p)[0]);
+    if ((b0 & 0x80) == 0) {
+      *out = zigzag_decode(b0);
+      *p += 1;
+      return true;
+    }
+    auto b1 = static_cast<std::uint8_t>((*p)[1]);
+    if ((b1 & 0x80) == 0) {
+      *out = zigzag_decode((b0 & 0x7Fu) | (std::uint64_t{b1} << 7));
+      *p += 2;
+      return true;
+    }
+  }
+  auto v = get_varlong(p, end, bytes_max);
+  if (!v) return false;
+  *out = *v;
+  return true;
+}
+
 // A varint (32-bit): the value must also fit in int32.
 inline std::optional<std::int32_t> get_varint(const char** p, const char* end) {
   const char* q = *p;

@@ -20,9 +20,9 @@ struct written_log {
   std::int64_t last_batch_position = 0;
 };
 
-written_log write_log(const std::string& dir) {
+written_log write_log(const std::string& dir, std::int64_t segment_bytes_max = 4096) {
   log_options options;
-  options.segment_bytes_max = 4096;
+  options.segment_bytes_max = segment_bytes_max;
   auto log = partition_log::open(dir, options).value();
   written_log out;
   for (int i = 0; i < 40; ++i) {
@@ -133,4 +133,41 @@ TEST_CASE("a crash leaves stray compaction output that the next open removes", "
   REQUIRE(log);
   CHECK(report.stray_files_removed == 1);
   CHECK_FALSE(fs::exists(dir / "00000000000000000000.cleaned"));
+}
+
+TEST_CASE("damage in a sealed segment whose seal never finished drops what follows", "[recovery]") {
+  cairn::testing::temp_dir dir;
+  written_log written = write_log(dir.path(), 1024);
+  // Segments in order; damage the second one, as if a crash hit before its background seal.
+  std::vector<std::int64_t> bases;
+  for (const auto& entry : fs::directory_iterator(dir.path())) {
+    if (auto b = segment::parse_base_offset(entry.path().filename().string())) bases.push_back(*b);
+  }
+  std::sort(bases.begin(), bases.end());
+  REQUIRE(bases.size() >= 4);
+  std::string victim = segment::path_for(dir.path(), bases[1], ".log");
+  fs::remove(segment::path_for(dir.path(), bases[1], ".index"));
+  fs::resize_file(victim, fs::file_size(victim) - 1);
+
+  recovery_report report;
+  auto log = partition_log::open(dir.path(), {}, &report);
+  REQUIRE(log);
+  CHECK(log.value()->segment_count() == 2);
+  // Everything before the damaged batch is served; nothing after it.
+  std::int64_t count = 0;
+  REQUIRE(log.value()->scan(0, [&](const record_batch_view& b) -> cairn::result<void> {
+    CHECK(b.bytes() == written.batches[static_cast<std::size_t>(count)]);
+    ++count;
+    return cairn::success();
+  }));
+  CHECK(log.value()->end_offset() < bases[2]);
+  CHECK(count >= 1);
+  // Appends continue after the damage, and the repaired segment reopens with sealed indexes.
+  std::string next = cairn::testing::make_batch(1, "after", 1);
+  REQUIRE(log.value()->append(next));
+  REQUIRE(log.value()->close());
+  recovery_report again;
+  REQUIRE(partition_log::open(dir.path(), {}, &again));
+  CHECK(again.bytes_truncated == 0);
+  CHECK(again.indexes_rebuilt == 0);
 }

@@ -2,7 +2,7 @@
 // log"). For each stream key: its current version and the log offset of every version, plus the
 // log offset up to which the index has applied the partition. Derived state: it can always be
 // rebuilt from the log, so it is written without fsync (see stream_index.cc) and recovered by
-// catch_up(). Layout and rules: docs/storage-stream-index.md.
+// catch_up(). Layout and rules: docs/storage.md ("Stream index").
 //
 // A stream event is a record with a key (the stream) and a header kStreamVersionHeader whose value
 // is the event's version in canonical decimal ("0", "1", ... no sign, no leading zeros). Records

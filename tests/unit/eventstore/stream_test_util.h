@@ -1,4 +1,4 @@
-// Helpers for the lmdb/ and stream/ tests: a temporary directory, and batches of stream events.
+// Helpers for the lmdb/ and stream/ tests: batches of stream events and an in-memory log.
 #pragma once
 
 #include <cstdint>
@@ -11,28 +11,11 @@
 #include "eventstore/base/assert.h"
 #include "eventstore/record/record_batch.h"
 #include "eventstore/stream/stream_index.h"
+#include "tests/support/temp_dir.h"
 
 namespace cairn::test {
 
-// A fresh directory under /tmp, removed with everything in it at scope exit.
-class temp_dir {
- public:
-  temp_dir() {
-    std::string pattern = "/tmp/cairn-stream-test-XXXXXX";
-    CAIRN_ASSERT(::mkdtemp(pattern.data()) != nullptr, "mkdtemp failed");
-    path_ = pattern;
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  ~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using cairn::testing::temp_dir;
 
 // One record of a test batch: a key (nullopt: null key) and the raw version header value
 // (nullopt: no header), so tests can write malformed headers too.

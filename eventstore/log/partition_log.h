@@ -62,8 +62,6 @@ struct read_result {
   std::int64_t next_offset = 0;  // where the next read should start
 };
 
-using batch_visitor = std::function<result<void>(const record_batch_view&)>;
-
 class partition_log {
  public:
   static result<std::unique_ptr<partition_log>> open(const std::string& dir, log_options options,

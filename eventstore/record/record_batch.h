@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <iterator>
 #include <optional>
 #include <span>
@@ -143,6 +144,9 @@ std::optional<std::int64_t> peek_batch_size(std::string_view bytes);
 // valid: this is how a leader assigns offsets without re-encoding.
 void stamp_base_offset(std::span<char> batch, std::int64_t base_offset);
 void stamp_partition_leader_epoch(std::span<char> batch, std::int32_t epoch);
+
+// Called with each batch of a log in offset order; an error stops the walk and is returned.
+using batch_visitor = std::function<result<void>(const record_batch_view&)>;
 
 // What a producer puts into a batch. Views must stay valid until add() returns.
 struct record_input {

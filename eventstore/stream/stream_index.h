@@ -79,7 +79,6 @@ struct stream_index_options {
 
 // Calls the visitor with each batch of the log, in offset order, starting with the batch that
 // contains `from_offset` (or the first after it); stops at the first error and returns it.
-using batch_visitor = std::function<result<void>(const record_batch_view&)>;
 using batch_source = std::function<result<void>(std::int64_t from_offset, const batch_visitor&)>;
 
 // The full content of an index, for tests that compare two indexes exactly.

@@ -350,3 +350,42 @@ TEST_CASE("group commit: concurrent writers all become durable through shared sy
   CHECK(log->flushed_offset() == kThreads * kAppendsEach);
   CHECK(log->fdatasync_count() <= kThreads * kAppendsEach);
 }
+
+TEST_CASE("readers run beside the writer, rolls and background seals", "[log][threads]") {
+  temp_dir dir;
+  log_options options = small_segments(1024);
+  options.flush = flush_policy::always();
+  auto log = open_log(dir.path(), options);
+  constexpr int kBatches = 400;
+  std::atomic<bool> done{false};
+  std::atomic<int> reader_errors{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 2; ++r) {
+    readers.emplace_back([&] {
+      // Bounded: the writer finishes after kBatches appends, then one last pass runs.
+      while (!done.load()) {
+        std::int64_t end = log->end_offset();
+        auto chunk = log->read(end / 2, 4096);
+        if (!chunk || !chunk.value().range.read()) ++reader_errors;
+        if (!log->offset_for_timestamp(end / 2)) ++reader_errors;
+        std::int64_t seen = 0;
+        auto scanned = log->scan(0, [&](const record_batch_view& b) -> cairn::result<void> {
+          if (b.base_offset() != seen) return errc::offset_not_monotonic;
+          seen = b.next_offset();
+          return cairn::success();
+        });
+        if (!scanned || seen < end) ++reader_errors;
+      }
+    });
+  }
+  for (int i = 0; i < kBatches; ++i) {
+    auto appended = append(*log, make_batch(1, "w" + std::to_string(i), i));
+    REQUIRE(log->flush_per_policy(appended.last_offset + 1));
+  }
+  done = true;
+  for (auto& t : readers)
+    t.join();
+  CHECK(reader_errors == 0);
+  CHECK(log->flushed_offset() == kBatches);
+  CHECK(log->segment_count() > 10);
+}

@@ -131,7 +131,8 @@ class stream_index {
   // REQUIRES: after a log truncation, call this before anything is appended past the new end.
   result<apply_stats> catch_up(const batch_source& source, std::int64_t log_end_offset);
 
-  // Forces written pages to disk (the index is written with MDB_NOSYNC).
+  // Forces written pages to disk (the index is written with MDB_NOSYNC) and records that it is
+  // clean, so that it is trusted after a machine restart. The owner calls it on shutdown.
   result<void> flush();
 
   result<stream_index_dump> dump() const;
@@ -144,6 +145,8 @@ class stream_index {
   stream_index(lmdb::env e, const stream_index_options& opts)
       : env_(std::move(e)), options_(opts), max_key_size_bytes_(env_.max_key_size_bytes()) {}
   result<void> check_key(std::string_view key) const;
+  // Records (durably) that the index is being written, once per open or flush.
+  result<void> mark_dirty();
   // Runs `source` from the applied offset through chunked write txns; grows the map and resumes
   // from the last committed chunk on MDB_MAP_FULL.
   result<apply_stats> replay(const batch_source& source);
@@ -153,6 +156,7 @@ class stream_index {
   lmdb::env env_;
   stream_index_options options_;
   std::size_t max_key_size_bytes_ = 0;
+  bool dirty_marked_ = false;
   lmdb::dbi streams_;   // key → current version (8 bytes, big-endian)
   lmdb::dbi versions_;  // key → (version, offset) pairs, 16 bytes big-endian, DUPSORT|DUPFIXED
   lmdb::dbi meta_;      // "format" → 1 byte; "applied_offset" → 8 bytes big-endian

@@ -127,3 +127,43 @@ TEST_CASE("catch_up rebuilds an index that is ahead of a log that lost its tail"
   REQUIRE(lagging.catch_up(source_of(*log), log->end_offset()));
   CHECK(lagging.dump().value() == index.dump().value());
 }
+
+namespace {
+
+// Rewrites the index's restart bookkeeping as an earlier boot would have left it.
+void pretend_written_in_another_boot(const std::filesystem::path& dir, std::string_view state) {
+  auto env = cairn::lmdb::env::open(dir, {.max_dbs = 3, .flags = MDB_NOSYNC | MDB_WRITEMAP});
+  REQUIRE(env);
+  auto t = cairn::lmdb::txn::begin_write(env.value()).value();
+  auto meta = t.open_dbi("meta", 0).value();
+  REQUIRE(t.put(meta, "boot_id", "a-boot-before-this-one"));
+  REQUIRE(t.put(meta, "state", state));
+  REQUIRE(t.commit());
+}
+
+}  // namespace
+
+TEST_CASE("an index dirty at a machine restart is emptied, a flushed one is kept",
+          "[stream][recovery]") {
+  cairn::testing::temp_dir dir;
+  auto log = partition_log::open(dir / "log", {}).value();
+  std::mt19937_64 prng(Catch::rngSeed());
+  std::vector<std::int64_t> next_version(5, 0);
+  {
+    auto index = stream_index::open(dir / "index").value();
+    append_events(*log, index, prng, 100, 5, next_version);
+    REQUIRE(index.flush());
+  }
+  pretend_written_in_another_boot(dir / "index", "clean");
+  {
+    auto index = stream_index::open(dir / "index").value();
+    CHECK(index.applied_offset().value() == log->end_offset());
+  }
+  pretend_written_in_another_boot(dir / "index", "dirty");
+  auto index = stream_index::open(dir / "index").value();
+  CHECK(index.applied_offset().value() == 0);
+  REQUIRE(index.catch_up(source_of(*log), log->end_offset()));
+  auto expected = stream_index::open(dir / "expected").value();
+  REQUIRE(expected.rebuild(source_of(*log)));
+  CHECK(index.dump().value() == expected.dump().value());
+}

@@ -281,6 +281,18 @@ index_result index_apply(const std::string& dir, std::int64_t events, int stream
   return r;
 }
 
+// The machine is shared: other tenants only ever slow a run down, so a case's capability is its
+// best of three runs, taken the same way for Cairn and for its baseline.
+template <class Run>
+throughput best_of_3(Run run) {
+  throughput best = run();
+  for (int i = 1; i < 3; ++i) {
+    throughput t = run();
+    if (t.mb_s() > best.mb_s()) best = t;
+  }
+  return best;
+}
+
 void print_row(const std::string& name, const throughput& t, const throughput* baseline) {
   std::string ratio = baseline ? fmt::format("{:6.0f}%", 100.0 * t.mb_s() / baseline->mb_s()) : "";
   fmt::print("  {:<44} {:>12.0f} rec/s {:>9.1f} MB/s {:>8} {}\n", name, t.records_s(), t.mb_s(),
@@ -335,12 +347,15 @@ int main(int argc, char** argv) {
   throughput group, read;
   index_result index;
   recovery_times rec;
-  if (wanted("append")) fmt::print("append, flush never (vs raw write(2) of the same bytes)\n");
+  if (wanted("append")) {
+    fmt::print("append, flush never (vs raw write(2) of the same bytes; best of 3 runs each)\n");
+  }
   for (int records : {1, 100, 1000}) {
     if (!wanted("append")) break;
     std::string batch = make_batch(records);
-    raw[records] = raw_write(dir + "/raw", batch, false, b);
-    appended[records] = append(log_dir, records, flush_policy::never(), b);
+    raw[records] = best_of_3([&] { return raw_write(dir + "/raw", batch, false, b); });
+    appended[records] =
+        best_of_3([&] { return append(log_dir, records, flush_policy::never(), b); });
     print_row(fmt::format("raw write, {}-byte chunks", batch.size()), raw[records], nullptr);
     print_row(fmt::format("append, {}-record batches", records), appended[records], &raw[records]);
   }

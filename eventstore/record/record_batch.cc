@@ -24,39 +24,77 @@ bool get_nullable_bytes(const char** p, const char* end, std::optional<std::stri
   return true;
 }
 
-// Steps over a length-prefixed byte string (-1: null) without looking at it.
-inline bool skip_nullable_bytes(const char** p, const char* end, bool allow_null) {
-  std::int64_t length = 0;
-  if (!get_varlong_fast(p, end, kVarintBytesMax, &length)) return false;
-  if (length == -1) return allow_null;
-  if (length < 0 || length > end - *p) return false;
-  *p += length;
-  return true;
+// The validation walk of parse() runs over every record of every appended batch, so it works on
+// raw zig-zag values and plain pointers, and decodes only what it checks (decode() is for readers).
+
+// Reads a varint of at most `bytes_max` bytes at p into its raw (still zig-zag) value. Returns
+// the byte after it, or nullptr when it is truncated or too long.
+inline const char* read_raw_varint(const char* p, const char* end, int bytes_max,
+                                   std::uint64_t* raw) {
+  // One- and two-byte values are nearly all of them.
+  if (p != end && static_cast<std::uint8_t>(p[0]) < 0x80) {
+    *raw = static_cast<std::uint8_t>(p[0]);
+    return p + 1;
+  }
+  if (end - p >= 2) {
+    auto b0 = static_cast<std::uint8_t>(p[0]);
+    auto b1 = static_cast<std::uint8_t>(p[1]);
+    if (b1 < 0x80) {
+      *raw = (b0 & 0x7Fu) | (std::uint64_t{b1} << 7);
+      return p + 2;
+    }
+  }
+  std::uint64_t u = 0;
+  for (int i = 0; i < bytes_max; ++i) {
+    if (p == end) return nullptr;
+    auto b = static_cast<std::uint8_t>(*p++);
+    u |= static_cast<std::uint64_t>(b & 0x7F) << (7 * i);
+    if (b < 0x80) {
+      *raw = u;
+      return p;
+    }
+  }
+  return nullptr;
 }
 
-// Checks the framing of one record and returns its offset delta; the validation walk of parse(),
-// kept apart from decode() because appends run it over every record of every batch.
-inline bool skip_record(const char** p, const char* end, std::int64_t* offset_delta) {
-  std::int64_t length = 0;
-  if (!get_varlong_fast(p, end, kVarintBytesMax, &length)) return false;
-  if (length < 1 || length > end - *p) return false;
-  const char* q = *p + 1;  // past the attributes byte
-  const char* record_end = *p + length;
-  std::int64_t ignored = 0;
-  std::int64_t header_count = 0;
-  if (!get_varlong_fast(&q, record_end, kVarlongBytesMax, &ignored)) return false;  // timestamp
-  if (!get_varlong_fast(&q, record_end, kVarintBytesMax, offset_delta)) return false;
-  if (!skip_nullable_bytes(&q, record_end, true)) return false;  // key
-  if (!skip_nullable_bytes(&q, record_end, true)) return false;  // value
-  if (!get_varlong_fast(&q, record_end, kVarintBytesMax, &header_count)) return false;
-  if (header_count < 0 || header_count > INT32_MAX) return false;
-  for (std::int64_t i = 0; i < header_count; ++i) {
-    if (!skip_nullable_bytes(&q, record_end, false)) return false;
-    if (!skip_nullable_bytes(&q, record_end, true)) return false;
+// Steps over a length-prefixed byte string. In zig-zag, -1 (null) is raw 1 and n >= 0 is 2n.
+inline const char* skip_bytes_field(const char* p, const char* end, bool allow_null) {
+  std::uint64_t raw = 0;
+  p = read_raw_varint(p, end, kVarintBytesMax, &raw);
+  if (p == nullptr) return nullptr;
+  if (raw & 1) return raw == 1 && allow_null ? p : nullptr;
+  if ((raw >> 1) > static_cast<std::uint64_t>(end - p)) return nullptr;
+  return p + (raw >> 1);
+}
+
+// Checks the framing of the record at p and returns the byte after it (nullptr if malformed),
+// with its offset delta.
+inline const char* skip_record(const char* p, const char* end, std::int64_t* offset_delta) {
+  std::uint64_t raw = 0;
+  p = read_raw_varint(p, end, kVarintBytesMax, &raw);
+  if (p == nullptr || (raw & 1) || raw == 0 || (raw >> 1) > static_cast<std::uint64_t>(end - p)) {
+    return nullptr;  // a record is at least one byte long
   }
-  if (q != record_end) return false;
-  *p = record_end;
-  return true;
+  const char* record_end = p + (raw >> 1);
+  const char* q = p + 1;                                       // past the attributes byte
+  q = read_raw_varint(q, record_end, kVarlongBytesMax, &raw);  // timestamp delta
+  if (q == nullptr) return nullptr;
+  q = read_raw_varint(q, record_end, kVarintBytesMax, &raw);
+  if (q == nullptr) return nullptr;
+  *offset_delta = zigzag_decode(raw);
+  q = skip_bytes_field(q, record_end, true);  // key
+  if (q == nullptr) return nullptr;
+  q = skip_bytes_field(q, record_end, true);  // value
+  if (q == nullptr) return nullptr;
+  q = read_raw_varint(q, record_end, kVarintBytesMax, &raw);
+  if (q == nullptr || (raw & 1)) return nullptr;  // a negative header count
+  for (std::uint64_t i = raw >> 1; i > 0; --i) {
+    q = skip_bytes_field(q, record_end, false);  // header key, never null
+    if (q == nullptr) return nullptr;
+    q = skip_bytes_field(q, record_end, true);  // header value
+    if (q == nullptr) return nullptr;
+  }
+  return q == record_end ? record_end : nullptr;
 }
 
 }  // namespace
@@ -159,7 +197,8 @@ result<record_batch_view> record_batch_view::parse(std::string_view bytes,
   for (std::int32_t i = 0; i < header.records_count; ++i) {
     if (p == end) return errc::record_count_invalid;
     std::int64_t delta = 0;
-    if (!skip_record(&p, end, &delta)) return errc::record_malformed;
+    p = skip_record(p, end, &delta);
+    if (p == nullptr) return errc::record_malformed;
     if (delta <= previous_delta || delta > header.last_offset_delta) {
       return errc::offset_delta_invalid;
     }

@@ -43,6 +43,21 @@ result<batch_header> read_header(const file& f, std::int64_t position, std::int6
   return h;
 }
 
+// Visits the validated batches of each cut in order until `visit` returns true (stop) or fails.
+result<void> scan_cuts(const std::vector<segment_cut>& cuts, std::int32_t batch_bytes_max,
+                       const std::function<result<bool>(const record_batch_view&)>& visit) {
+  for (const segment_cut& cut : cuts) {
+    batch_scanner scanner(*cut.source, cut.start_position, cut.size_bytes, batch_bytes_max);
+    while (true) {
+      CAIRN_TRY(auto batch, scanner.next());
+      if (!batch) break;
+      CAIRN_TRY(bool stop, visit(*batch));
+      if (stop) return success();
+    }
+  }
+  return success();
+}
+
 }  // namespace
 
 result<std::string> file_range::read() const {
@@ -356,17 +371,12 @@ result<void> partition_log::scan(std::int64_t from_offset, const batch_visitor& 
       cuts.push_back({s->log_file(), start, s->size_bytes()});
     }
   }
-  for (const segment_cut& cut : cuts) {
-    batch_scanner scanner(*cut.source, cut.start_position, cut.size_bytes,
-                          options_.segment.batch_bytes_max);
-    while (true) {
-      CAIRN_TRY(auto batch, scanner.next());
-      if (!batch) break;
-      if (batch->last_offset() < from_offset) continue;
-      CAIRN_TRY(visit(*batch));
-    }
-  }
-  return success();
+  return scan_cuts(cuts, options_.segment.batch_bytes_max,
+                   [&](const record_batch_view& batch) -> result<bool> {
+                     if (batch.last_offset() < from_offset) return false;
+                     CAIRN_TRY(visit(batch));
+                     return false;
+                   });
 }
 
 result<std::optional<std::int64_t>> partition_log::offset_for_timestamp(
@@ -380,21 +390,19 @@ result<std::optional<std::int64_t>> partition_log::offset_for_timestamp(
       cuts.push_back({s->log_file(), s->index().lookup(from).position, s->size_bytes()});
     }
   }
-  for (const segment_cut& cut : cuts) {
-    batch_scanner scanner(*cut.source, cut.start_position, cut.size_bytes,
-                          options_.segment.batch_bytes_max);
-    while (true) {
-      CAIRN_TRY(auto batch, scanner.next());
-      if (!batch) break;
-      if (batch->header().max_timestamp < timestamp_ms) continue;
-      for (const record_view& r : *batch) {
-        if (batch->header().base_timestamp + r.timestamp_delta >= timestamp_ms) {
-          return std::optional<std::int64_t>(batch->base_offset() + r.offset_delta);
-        }
-      }
-    }
-  }
-  return std::optional<std::int64_t>{};
+  std::optional<std::int64_t> found;
+  CAIRN_TRY(scan_cuts(cuts, options_.segment.batch_bytes_max,
+                      [&](const record_batch_view& batch) -> result<bool> {
+                        if (batch.header().max_timestamp < timestamp_ms) return false;
+                        for (const record_view& r : batch) {
+                          if (batch.header().base_timestamp + r.timestamp_delta >= timestamp_ms) {
+                            found = batch.base_offset() + r.offset_delta;
+                            return true;
+                          }
+                        }
+                        return false;
+                      }));
+  return found;
 }
 
 // ---- durability --------------------------------------------------------------------------------

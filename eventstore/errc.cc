@@ -49,6 +49,8 @@ class category final : public std::error_category {
         return "key is longer than the LMDB key size limit";
       case errc::corrupt_value:
         return "stored value is corrupt (too short or unknown format)";
+      case errc::log_locked:
+        return "log directory is locked by another open log (is another broker running on it?)";
     }
     return "unknown eventstore error " + std::to_string(value);
   }

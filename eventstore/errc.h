@@ -25,6 +25,7 @@ enum class errc {
   invalid_argument,         // a caller passed a value outside the documented range
   key_too_long,             // a key longer than LMDB accepts (mdb_env_get_maxkeysize, 511 bytes)
   corrupt_value,  // a value read from LMDB is shorter than its layout or of unknown format
+  log_locked,     // another partition_log (in this or another process) has the directory open
 };
 
 const std::error_category& eventstore_category() noexcept;

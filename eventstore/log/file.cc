@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -86,6 +87,12 @@ result<void> file::truncate(std::int64_t size) {
 result<void> file::datasync() const {
   if (::fdatasync(fd_) != 0) return last_error("fdatasync", path_);
   return success();
+}
+
+result<bool> file::try_lock_exclusive() const {
+  if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) return true;
+  if (errno == EWOULDBLOCK) return false;
+  return last_error("flock", path_);
 }
 
 result<void> sync_directory(const std::string& path) {

@@ -34,6 +34,8 @@ class file {
   result<void> pwrite_all(std::int64_t position, std::string_view bytes);
   result<void> truncate(std::int64_t size);
   result<void> datasync() const;
+  // Takes an exclusive advisory lock (flock) without waiting; false when someone else holds it.
+  result<bool> try_lock_exclusive() const;
 
  private:
   file(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}

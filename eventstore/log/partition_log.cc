@@ -88,6 +88,11 @@ result<std::unique_ptr<partition_log>> partition_log::open(const std::string& di
   fs::create_directories(dir, ec);
   if (ec) return ec;
 
+  // Two owners of one directory would both append at the same offsets: refuse the second.
+  CAIRN_TRY(auto lock_file, file::open(dir + "/.lock", file::mode::read_write_create));
+  CAIRN_TRY(bool locked, lock_file.try_lock_exclusive());
+  if (!locked) return errc::log_locked;
+
   recovery_report report;
   std::vector<std::int64_t> bases;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
@@ -104,6 +109,7 @@ result<std::unique_ptr<partition_log>> partition_log::open(const std::string& di
   std::sort(bases.begin(), bases.end());
 
   std::unique_ptr<partition_log> log(new partition_log(dir, std::move(options)));
+  log->lock_file_ = std::move(lock_file);
   const segment_options& seg_opts = log->options_.segment;
   for (std::size_t i = 0; i < bases.size(); ++i) {
     std::int64_t base = bases[i];

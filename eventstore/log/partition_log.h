@@ -124,6 +124,7 @@ class partition_log {
 
   const std::string dir_;
   const log_options options_;
+  file lock_file_;  // `.lock`, flock'ed while this log is open: one owner per directory
 
   mutable std::mutex mu_;                           // guards segments_ and closed_
   std::vector<std::shared_ptr<segment>> segments_;  // oldest first; never empty

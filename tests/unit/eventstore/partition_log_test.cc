@@ -389,3 +389,13 @@ TEST_CASE("readers run beside the writer, rolls and background seals", "[log][th
   CHECK(log->flushed_offset() == kBatches);
   CHECK(log->segment_count() > 10);
 }
+
+TEST_CASE("a log directory has one owner at a time", "[log]") {
+  temp_dir dir;
+  auto first = open_log(dir.path());
+  auto second = partition_log::open(dir.path(), {});
+  REQUIRE_FALSE(second);
+  CHECK(second.error() == errc::log_locked);
+  first.reset();
+  CHECK(partition_log::open(dir.path(), {}));
+}

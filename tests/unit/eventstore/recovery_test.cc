@@ -166,6 +166,7 @@ TEST_CASE("damage in a sealed segment whose seal never finished drops what follo
   std::string next = cairn::testing::make_batch(1, "after", 1);
   REQUIRE(log.value()->append(next));
   REQUIRE(log.value()->close());
+  log.value().reset();
   recovery_report again;
   REQUIRE(partition_log::open(dir.path(), {}, &again));
   CHECK(again.bytes_truncated == 0);

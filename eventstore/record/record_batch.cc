@@ -274,7 +274,40 @@ char* put_nullable_bytes(char* p, const std::optional<std::string_view>& bytes) 
   return p + bytes->size();
 }
 
+std::int64_t record_body_bytes(const record_input& record, std::int64_t timestamp_delta,
+                               std::int32_t offset_delta) {
+  std::int64_t body = 1 /* attributes */ + varlong_size(timestamp_delta) +
+                      varlong_size(offset_delta) + nullable_bytes_size(record.key) +
+                      nullable_bytes_size(record.value) +
+                      varlong_size(static_cast<std::int64_t>(record.headers.size()));
+  for (const header_view& h : record.headers) {
+    body += nullable_bytes_size(h.key) + nullable_bytes_size(h.value);
+  }
+  return body;
+}
+
 }  // namespace
+
+std::size_t record_batch_builder::record_size_bytes(const record_input& record,
+                                                    std::int64_t timestamp_delta,
+                                                    std::int32_t offset_delta) {
+  std::int64_t body = record_body_bytes(record, timestamp_delta, offset_delta);
+  return static_cast<std::size_t>(varlong_size(body) + body);
+}
+
+std::size_t record_batch_builder::record_size_bytes(const record_input& record) const {
+  // Mirrors add(): the first record sets the base timestamp unless the options fix it.
+  std::int64_t base =
+      count_ == 0 ? options_.base_timestamp.value_or(record.timestamp_ms) : base_timestamp_;
+  return record_size_bytes(record, record.timestamp_ms - base, previous_offset_delta_ + 1);
+}
+
+void record_batch_builder::set_producer_state(std::int64_t producer_id, std::int16_t producer_epoch,
+                                              std::int32_t base_sequence) {
+  options_.producer_id = producer_id;
+  options_.producer_epoch = producer_epoch;
+  options_.base_sequence = base_sequence;
+}
 
 void record_batch_builder::add(const record_input& record,
                                std::optional<std::int32_t> offset_delta) {
@@ -288,12 +321,7 @@ void record_batch_builder::add(const record_input& record,
   max_timestamp_ = std::max(max_timestamp_, record.timestamp_ms);
   std::int64_t timestamp_delta = record.timestamp_ms - base_timestamp_;
 
-  std::int64_t body = 1 /* attributes */ + varlong_size(timestamp_delta) + varlong_size(delta) +
-                      nullable_bytes_size(record.key) + nullable_bytes_size(record.value) +
-                      varlong_size(static_cast<std::int64_t>(record.headers.size()));
-  for (const header_view& h : record.headers) {
-    body += nullable_bytes_size(h.key) + nullable_bytes_size(h.value);
-  }
+  std::int64_t body = record_body_bytes(record, timestamp_delta, delta);
   std::size_t old_size = buffer_.size();
   buffer_.resize(old_size + static_cast<std::size_t>(varlong_size(body) + body));
   char* p = buffer_.data() + old_size;

@@ -180,6 +180,18 @@ class record_batch_builder {
   // Compaction keeps a batch's original offset range even when its last records are gone.
   void set_last_offset_delta(std::int32_t delta) { last_offset_delta_ = delta; }
 
+  // Sets the idempotence fields. They lie inside the CRC, and a producer learns a batch's sequence
+  // only when it sends the batch, so it sets them here, any time before finish().
+  void set_producer_state(std::int64_t producer_id, std::int16_t producer_epoch,
+                          std::int32_t base_sequence);
+
+  // Bytes that add(record) would append now, length prefix included: lets a producer decide
+  // whether a record fits before it commits it to this batch.
+  std::size_t record_size_bytes(const record_input& record) const;
+  // Bytes of a record encoded with these deltas; a record alone in a new batch has both at 0.
+  static std::size_t record_size_bytes(const record_input& record, std::int64_t timestamp_delta,
+                                       std::int32_t offset_delta);
+
   std::int32_t records_count() const { return count_; }
   std::size_t size_bytes() const { return buffer_.size(); }
 

@@ -120,6 +120,37 @@ TEST_CASE("stamping base offset and leader epoch keeps the CRC valid", "[batch]"
   CHECK(batch.value().header().partition_leader_epoch == 9);
 }
 
+TEST_CASE("producer state set before finish lands inside the CRC", "[batch]") {
+  record_batch_builder builder;
+  builder.add({.key = "k"sv, .value = "v"sv, .timestamp_ms = 1000});
+  builder.set_producer_state(77, 3, 42);
+  std::string bytes = builder.finish();
+  auto batch = record_batch_view::parse(bytes);
+  REQUIRE(batch);
+  CHECK(batch.value().header().producer_id == 77);
+  CHECK(batch.value().header().producer_epoch == 3);
+  CHECK(batch.value().header().base_sequence == 42);
+}
+
+TEST_CASE("record_size_bytes predicts what add appends", "[batch]") {
+  record_batch_builder builder;
+  header_view headers[] = {{"type", "test.Event.v1"}, {"nil", std::nullopt}};
+  std::string big_value(300, 'x');
+  record_input records[] = {
+      {.key = "k"sv, .value = "v"sv, .timestamp_ms = 5000},
+      {.key = std::nullopt, .value = big_value, .headers = headers, .timestamp_ms = 4000},
+      {.key = "key"sv, .value = std::nullopt, .timestamp_ms = 5000 + 100000},
+  };
+  CHECK(record_batch_builder::record_size_bytes(records[0], 0, 0) ==
+        builder.record_size_bytes(records[0]));
+  for (const record_input& r : records) {
+    std::size_t before = builder.size_bytes();
+    std::size_t predicted = builder.record_size_bytes(r);
+    builder.add(r);
+    CHECK(builder.size_bytes() - before == predicted);
+  }
+}
+
 TEST_CASE("parse rejects every truncation of a batch", "[batch][bad-input]") {
   std::string bytes = build(4);
   for (std::size_t cut = 0; cut < bytes.size(); ++cut) {

@@ -16,4 +16,6 @@ using boost::outcome_v2::success;
 
 }  // namespace cairn
 
+// Propagates an error. It expands to several statements (it may declare the variable it is given),
+// so under an `if` it needs braces.
 #define CAIRN_TRY BOOST_OUTCOME_TRY

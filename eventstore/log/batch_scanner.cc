@@ -55,4 +55,26 @@ result<std::optional<record_batch_view>> batch_scanner::next() {
   return std::optional<record_batch_view>(batch);
 }
 
+result<std::optional<batch_header>> batch_scanner::next_header() {
+  if (position_ >= end_position_) return std::optional<batch_header>{};
+  CAIRN_TRY(fill(batch_layout::kHeaderSize));
+  std::string_view available(buffer_.data() + buffer_start_, buffer_end_ - buffer_start_);
+  if (available.size() < batch_layout::kHeaderSize) return errc::batch_too_short;
+  batch_header h = batch_header::read(available.data());
+  if (h.batch_length <
+          static_cast<std::int32_t>(batch_layout::kHeaderSize - batch_layout::kLogOverhead) ||
+      h.size_bytes() > batch_bytes_max_ || position_ + h.size_bytes() > end_position_) {
+    return errc::batch_length_invalid;
+  }
+  // Skip the body without reading it into the buffer when it is not there already.
+  auto size = static_cast<std::size_t>(h.size_bytes());
+  if (buffer_end_ - buffer_start_ >= size) {
+    buffer_start_ += size;
+  } else {
+    buffer_start_ = buffer_end_ = 0;
+  }
+  position_ += h.size_bytes();
+  return std::optional<batch_header>(h);
+}
+
 }  // namespace cairn::eventstore

@@ -26,6 +26,10 @@ class batch_scanner {
   // The view stays valid until the next call.
   result<std::optional<record_batch_view>> next();
 
+  // The header of the next batch, checking only that its length is sane and that the whole batch
+  // is there: for walks over batches that were validated when they were written or recovered.
+  result<std::optional<batch_header>> next_header();
+
   // Where the next batch starts (after the last one returned).
   std::int64_t position() const { return position_; }
 

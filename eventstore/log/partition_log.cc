@@ -43,6 +43,19 @@ result<batch_header> read_header(const file& f, std::int64_t position, std::int6
   return h;
 }
 
+// Where each segment holding offsets >= from_offset starts to be read. REQUIRES: mu_ held.
+std::vector<segment_cut> cuts_from(const std::vector<std::shared_ptr<segment>>& segments,
+                                   std::int64_t from_offset) {
+  std::vector<segment_cut> cuts;
+  for (const auto& s : segments) {
+    if (s->next_offset() <= from_offset) continue;
+    std::int64_t start =
+        from_offset > s->base_offset() ? s->index().lookup(from_offset).position : 0;
+    cuts.push_back({s->log_file(), start, s->size_bytes()});
+  }
+  return cuts;
+}
+
 // Visits the validated batches of each cut in order until `visit` returns true (stop) or fails.
 result<void> scan_cuts(const std::vector<segment_cut>& cuts, std::int32_t batch_bytes_max,
                        const std::function<result<bool>(const record_batch_view&)>& visit) {
@@ -175,7 +188,17 @@ result<std::unique_ptr<partition_log>> partition_log::open(const std::string& di
 result<append_result> partition_log::append(std::span<char> batch) {
   std::string_view bytes(batch.data(), batch.size());
   CAIRN_TRY(auto view, record_batch_view::parse(bytes, options_.segment.batch_bytes_max));
-  if (view.size_bytes() != batch.size()) return errc::batch_length_invalid;
+  return append(batch, view);
+}
+
+result<append_result> partition_log::append(std::span<char> batch,
+                                            const record_batch_view& validated) {
+  CAIRN_ASSERT(validated.bytes().data() == batch.data(), "the view is of another buffer");
+  if (validated.size_bytes() != batch.size()) return errc::batch_length_invalid;
+  if (static_cast<std::int64_t>(batch.size()) > options_.segment.batch_bytes_max) {
+    return errc::batch_too_large;
+  }
+  record_batch_view view = validated;
 
   std::lock_guard lock(mu_);
   if (closed_) return errc::log_closed;
@@ -370,12 +393,7 @@ result<void> partition_log::scan(std::int64_t from_offset, const batch_visitor& 
   std::vector<segment_cut> cuts;
   {
     std::lock_guard lock(mu_);
-    for (const auto& s : segments_) {
-      if (s->next_offset() <= from_offset) continue;
-      std::int64_t start =
-          from_offset > s->base_offset() ? s->index().lookup(from_offset).position : 0;
-      cuts.push_back({s->log_file(), start, s->size_bytes()});
-    }
+    cuts = cuts_from(segments_, from_offset);
   }
   return scan_cuts(cuts, options_.segment.batch_bytes_max,
                    [&](const record_batch_view& batch) -> result<bool> {
@@ -383,6 +401,26 @@ result<void> partition_log::scan(std::int64_t from_offset, const batch_visitor& 
                      CAIRN_TRY(visit(batch));
                      return false;
                    });
+}
+
+result<void> partition_log::scan_headers(
+    std::int64_t from_offset, const std::function<result<void>(const batch_header&)>& visit) const {
+  std::vector<segment_cut> cuts;
+  {
+    std::lock_guard lock(mu_);
+    cuts = cuts_from(segments_, from_offset);
+  }
+  for (const segment_cut& cut : cuts) {
+    batch_scanner scanner(*cut.source, cut.start_position, cut.size_bytes,
+                          options_.segment.batch_bytes_max);
+    while (true) {
+      CAIRN_TRY(auto header, scanner.next_header());
+      if (!header) break;
+      if (header->last_offset() < from_offset) continue;
+      CAIRN_TRY(visit(*header));
+    }
+  }
+  return success();
 }
 
 result<std::optional<std::int64_t>> partition_log::offset_for_timestamp(

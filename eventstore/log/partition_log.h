@@ -74,6 +74,9 @@ class partition_log {
   // Validates the batch (CRC and framing), assigns its offsets by stamping baseOffset in place, and
   // writes it. Durability follows the flush policy: see flush_per_policy.
   result<append_result> append(std::span<char> batch);
+  // The same for a batch the caller has just parsed: `validated` must be
+  // record_batch_view::parse(batch), so the CRC is verified once on the whole path.
+  result<append_result> append(std::span<char> batch, const record_batch_view& validated);
   // Removes every batch at or after the one holding `offset`. Returns the new end offset.
   result<std::int64_t> truncate(std::int64_t offset);
   result<void> roll();
@@ -90,6 +93,11 @@ class partition_log {
       std::int64_t max_offset = std::numeric_limits<std::int64_t>::max()) const;
   // Visits every batch whose last offset is >= from_offset, validated again from disk.
   result<void> scan(std::int64_t from_offset, const batch_visitor& visit) const;
+  // Visits the header of every batch whose last offset is >= from_offset, without re-validating
+  // the bodies (they were validated on append or recovery): cheap walks such as rebuilding
+  // producer state.
+  result<void> scan_headers(std::int64_t from_offset,
+                            const std::function<result<void>(const batch_header&)>& visit) const;
   // The first offset whose record timestamp is >= timestamp_ms; nullopt when there is none.
   result<std::optional<std::int64_t>> offset_for_timestamp(std::int64_t timestamp_ms) const;
 

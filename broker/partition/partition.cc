@@ -1,0 +1,245 @@
+#include "broker/partition/partition.h"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <limits>
+
+#include "broker/errc.h"
+#include "eventstore/base/assert.h"
+
+namespace cairn::broker {
+namespace es = cairn::eventstore;
+
+partition::partition(std::string dir, options opts, std::unique_ptr<es::partition_log> log)
+    : dir_(std::move(dir)), options_(std::move(opts)), log_(std::move(log)) {}
+
+result<std::unique_ptr<partition>> partition::open(const std::string& dir, options opts) {
+  CAIRN_TRY(auto log, es::partition_log::open(dir, opts.log));
+  std::unique_ptr<partition> p(new partition(dir, std::move(opts), std::move(log)));
+  // Idempotence must survive restarts: the last batches of every producer are in the log.
+  CAIRN_TRY(p->log_->scan_headers(p->log_->start_offset(),
+                                  [&](const es::batch_header& h) -> result<void> {
+                                    p->producers_.record(h, h.base_offset);
+                                    return success();
+                                  }));
+  std::error_code ec;
+  if (std::filesystem::exists(std::filesystem::path(dir) / es::kStreamIndexDirName, ec)) {
+    std::lock_guard lock(p->writer_mu_);
+    CAIRN_TRY(p->ensure_stream_index());
+  }
+  // Recovery synced what it kept, so all of it is committed.
+  p->high_watermark_ = p->log_->end_offset();
+  return p;
+}
+
+bool partition::has_stream_index() const {
+  std::lock_guard lock(writer_mu_);
+  return streams_.has_value();
+}
+
+result<void> partition::ensure_stream_index() {
+  if (streams_) return success();
+  auto opened = es::stream_index::open(std::filesystem::path(dir_) / es::kStreamIndexDirName,
+                                       options_.stream_index);
+  if (!opened) {
+    spdlog::error("{}: cannot open the stream index: {}", dir_, opened.error().message());
+    return errc::stream_index_unavailable;
+  }
+  es::stream_index index = std::move(opened).value();
+  auto caught_up = index.catch_up(
+      [this](std::int64_t from, const es::batch_visitor& visit) { return log_->scan(from, visit); },
+      log_->end_offset());
+  if (!caught_up) {
+    spdlog::error("{}: cannot catch the stream index up: {}", dir_, caught_up.error().message());
+    return errc::stream_index_unavailable;
+  }
+  streams_.emplace(std::move(index));
+  return success();
+}
+
+result<es::append_result> partition::replicate(std::unique_lock<std::mutex>& writer,
+                                               std::span<char> batch,
+                                               const es::record_batch_view& view, acks a) {
+  CAIRN_ASSERT(writer.owns_lock(), "replicate without the writer lock");
+  CAIRN_TRY(auto appended, log_->append(batch, view));
+  es::record_batch_view stored = view.rebased(appended.base_offset);
+  producers_.record(stored.header(), appended.base_offset);
+  if (streams_) {
+    auto applied = streams_->apply(std::span<const es::record_batch_view>(&stored, 1));
+    if (!applied) {
+      // The log has the batch; the index is behind. Drop it: the next stream request reopens it
+      // and catch_up() applies what it missed.
+      spdlog::error("{}: stream index apply failed, will catch up: {}", dir_,
+                    applied.error().message());
+      streams_.reset();
+    }
+  }
+  writer.unlock();
+  // Single node: acks leader and all both mean committed here, and acks none still commits (the
+  // caller just does not wait to answer). Replication will give `a` its meaning.
+  (void)a;
+  CAIRN_TRY(commit(appended.last_offset + 1));
+  return appended;
+}
+
+result<void> partition::commit(std::int64_t end) {
+  CAIRN_TRY(log_->flush_per_policy(end));
+  std::int64_t current = high_watermark_.load();
+  bool moved = false;
+  while (current < end) {
+    if (high_watermark_.compare_exchange_weak(current, end)) {
+      moved = true;
+      break;
+    }
+  }
+  if (moved && on_commit_) on_commit_(end);
+  return success();
+}
+
+result<produce_result> partition::produce(std::span<char> batch, acks a) {
+  CAIRN_TRY(auto view, es::record_batch_view::parse(std::string_view(batch.data(), batch.size()),
+                                                    options_.log.segment.batch_bytes_max));
+  std::unique_lock writer(writer_mu_);
+  CAIRN_TRY(auto duplicate, producers_.check(view.header()));
+  if (duplicate) {
+    writer.unlock();
+    // The first attempt may still be waiting for its commit: answer only once it is committed.
+    CAIRN_TRY(commit(duplicate->last_offset + 1));
+    return produce_result{duplicate->base_offset, duplicate->last_offset, true};
+  }
+  CAIRN_TRY(auto appended, replicate(writer, batch, view, a));
+  return produce_result{appended.base_offset, appended.last_offset, false};
+}
+
+result<stream_append_result> partition::append_to_stream(std::string_view key,
+                                                         es::expected_version expected,
+                                                         std::string_view events, acks a) {
+  CAIRN_TRY(auto view, es::record_batch_view::parse(events, options_.log.segment.batch_bytes_max));
+  if (key.empty() || view.records_count() == 0 || view.size_bytes() != events.size()) {
+    return errc::invalid_stream_batch;
+  }
+  for (const es::record_view& r : view) {
+    if (r.key && *r.key != key) return errc::invalid_stream_batch;
+  }
+
+  std::unique_lock writer(writer_mu_);
+  CAIRN_TRY(ensure_stream_index());
+  CAIRN_TRY(auto current, streams_->current_version(key));
+  if (auto conflict = es::find_version_conflict(expected, current)) {
+    return stream_append_result{.conflict = conflict};
+  }
+  // The leader numbers the events (the client cannot know the version under `any`), so a stream
+  // append is re-encoded once here with a version header per event; plain produce never is.
+  stream_version first = es::next_version(current);
+  es::record_batch_builder builder(
+      {.attributes = static_cast<std::int16_t>(view.header().attributes &
+                                               es::batch_layout::kTimestampTypeLogAppend)});
+  std::vector<std::string> versions;
+  versions.reserve(static_cast<std::size_t>(view.records_count()));
+  std::vector<es::header_view> headers;
+  stream_version next = first;
+  for (const es::record_view& r : view) {
+    versions.push_back(es::format_stream_version(next));
+    headers.clear();
+    for (const es::header_view& h : r.headers()) {
+      if (h.key != es::kStreamVersionHeader) headers.push_back(h);  // the client's is not trusted
+    }
+    headers.push_back({es::kStreamVersionHeader, versions.back()});
+    builder.add({.key = key,
+                 .value = r.value,
+                 .headers = headers,
+                 .timestamp_ms = view.header().base_timestamp + r.timestamp_delta});
+    ++next;
+  }
+  std::string bytes = builder.finish();
+  CAIRN_TRY(auto stamped,
+            es::record_batch_view::parse(bytes, options_.log.segment.batch_bytes_max));
+  bool indexed = streams_.has_value();
+  CAIRN_TRY(auto appended, replicate(writer, bytes, stamped, a));
+  if (!indexed) return errc::stream_index_unavailable;
+  return stream_append_result{
+      .first_version = first, .last_version = next - 1, .base_offset = appended.base_offset};
+}
+
+result<stream_read_result> partition::read_stream(std::string_view key, stream_version from_version,
+                                                  std::size_t max_count) {
+  stream_read_result out;
+  if (from_version.value() < 0) return es::errc::invalid_argument;
+  std::vector<es::stream_entry> entries;
+  {
+    std::lock_guard writer(writer_mu_);
+    std::error_code ec;
+    if (!streams_ &&
+        !std::filesystem::exists(std::filesystem::path(dir_) / es::kStreamIndexDirName, ec)) {
+      return out;  // no stream was ever appended here
+    }
+    CAIRN_TRY(ensure_stream_index());
+    CAIRN_TRY(out.last_version, streams_->current_version(key));
+    std::int64_t room = std::numeric_limits<std::int64_t>::max() - from_version.value();
+    std::int64_t count = static_cast<std::int64_t>(std::min<std::size_t>(max_count, 1 << 20));
+    CAIRN_TRY(entries, streams_->offsets(key, from_version, from_version + std::min(count, room),
+                                         max_count));
+  }
+
+  // Events past the high watermark are not committed yet: not served, as Kafka's fetch.
+  std::int64_t hw = high_watermark();
+  std::string cached;  // the last batch read, which often holds the next event too
+  std::optional<es::record_batch_view> batch;
+  std::optional<es::record_batch_builder> builder;
+  std::int64_t out_base = 0;
+  for (const es::stream_entry& e : entries) {
+    std::int64_t offset = e.offset.value();
+    if (offset >= hw) break;
+    if (!batch || offset < batch->base_offset() || offset > batch->last_offset()) {
+      CAIRN_TRY(auto chunk, log_->read(offset, 1, hw));
+      CAIRN_TRY(cached, chunk.range.read());
+      CAIRN_TRY(auto parsed, es::record_batch_view::parse(cached));
+      batch = parsed;
+    }
+    const es::record_view* found = nullptr;
+    es::record_view record;
+    for (const es::record_view& r : *batch) {
+      if (batch->base_offset() + r.offset_delta == offset) {
+        record = r;
+        found = &record;
+        break;
+      }
+    }
+    if (found == nullptr) return es::errc::corrupt_index;  // the index points at no record
+    // One output batch while offset deltas fit in 32 bits.
+    if (builder && offset - out_base > std::numeric_limits<std::int32_t>::max()) {
+      out.records += builder->finish();
+      builder.reset();
+    }
+    if (!builder) {
+      out_base = offset;
+      builder.emplace(es::record_batch_builder::options{.base_offset = offset});
+    }
+    std::vector<es::header_view> headers(found->headers().begin(), found->headers().end());
+    builder->add({.key = found->key,
+                  .value = found->value,
+                  .headers = headers,
+                  .timestamp_ms = batch->header().base_timestamp + found->timestamp_delta},
+                 static_cast<std::int32_t>(offset - out_base));
+    out.entries.push_back(e);
+  }
+  if (builder) out.records += builder->finish();
+  return out;
+}
+
+result<fetch_result> partition::fetch(std::int64_t offset, std::int64_t max_bytes) const {
+  std::int64_t hw = high_watermark();
+  CAIRN_TRY(auto read, log_->read(offset, max_bytes, hw));
+  return fetch_result{read.range, read.next_offset, hw, log_->start_offset()};
+}
+
+result<void> partition::close() {
+  std::lock_guard writer(writer_mu_);
+  if (streams_) {
+    CAIRN_TRY(streams_->flush());
+  }
+  return log_->close();
+}
+
+}  // namespace cairn::broker

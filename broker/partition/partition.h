@@ -1,0 +1,135 @@
+// partition: one topic-partition on this broker — its log, its idempotent-producer state, its
+// stream index (opened on first stream use, then kept current) and its high watermark.
+//
+// Every change to the log goes through replicate(batch, acks), the seam that replication will
+// fill: on a single node, a batch is committed once it is appended locally and flushed as the
+// flush policy asks, and the high watermark (what consumers may read) moves to it then.
+//
+// Threads: any thread may call any method. Appends are serialised by writer_mu_ (which also
+// guards the producer table and the stream index); fdatasync runs outside it so that concurrent
+// producers share one (group commit). Methods block on disk I/O: the broker calls them from a
+// worker thread, never from an Asio I/O thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "broker/partition/producer_state.h"
+#include "eventstore/base/result.h"
+#include "eventstore/log/partition_log.h"
+#include "eventstore/stream/expected_version.h"
+#include "eventstore/stream/stream_index.h"
+
+namespace cairn::broker {
+
+enum class acks { none, leader, all };
+
+struct produce_result {
+  std::int64_t base_offset = 0;
+  std::int64_t last_offset = 0;
+  bool duplicate = false;  // an idempotent retry of a batch already appended: not written again
+};
+
+struct stream_append_result {
+  // Set when the expected version did not hold: nothing was appended.
+  std::optional<eventstore::version_conflict> conflict;
+  stream_version first_version{-1};
+  stream_version last_version{-1};
+  std::int64_t base_offset = -1;
+};
+
+struct stream_read_result {
+  std::string records;  // RecordBatch v2 bytes: the events, with their original offsets
+  std::vector<eventstore::stream_entry> entries;  // (version, offset) of each event returned
+  std::optional<stream_version> last_version;     // the stream's current version, if it exists
+};
+
+struct fetch_result {
+  eventstore::file_range range;  // whole batches below the high watermark
+  std::int64_t next_offset = 0;
+  std::int64_t high_watermark = 0;
+  std::int64_t log_start_offset = 0;
+};
+
+class partition {
+ public:
+  struct options {
+    eventstore::log_options log;
+    eventstore::stream_index_options stream_index;
+  };
+
+  // Opens (creating) the partition in `dir`: recovers the log, rebuilds producer state from it,
+  // and opens and catches up the stream index if this partition has one.
+  static result<std::unique_ptr<partition>> open(const std::string& dir, options opts);
+
+  // Appends a producer's batch (validated, offsets assigned in place) unless it is an idempotent
+  // retry. Returns once `a` is satisfied.
+  result<produce_result> produce(std::span<char> batch, acks a);
+
+  // AppendToStream: checks `expected` against the stream `key` and appends `events` (a batch whose
+  // records have the stream's key or none) with consecutive versions, atomically: two writers
+  // racing with the same expected version cannot both succeed.
+  result<stream_append_result> append_to_stream(std::string_view key,
+                                                eventstore::expected_version expected,
+                                                std::string_view events, acks a);
+
+  // ReadStream: up to max_count events of `key` from `from_version`, through the index.
+  result<stream_read_result> read_stream(std::string_view key, stream_version from_version,
+                                         std::size_t max_count);
+
+  // Whole batches from `offset`, up to max_bytes, never past the high watermark.
+  result<fetch_result> fetch(std::int64_t offset, std::int64_t max_bytes) const;
+
+  result<std::optional<std::int64_t>> offset_for_timestamp(std::int64_t timestamp_ms) const {
+    return log_->offset_for_timestamp(timestamp_ms);
+  }
+
+  std::int64_t high_watermark() const { return high_watermark_.load(); }
+  std::int64_t log_start_offset() const { return log_->start_offset(); }
+  std::int64_t log_end_offset() const { return log_->end_offset(); }
+  bool has_stream_index() const;
+
+  // Called (from the committing thread) each time the high watermark moves; the broker uses it
+  // to wake fetches that wait for data. Set before the partition is shared.
+  void on_commit(std::function<void(std::int64_t high_watermark)> callback) {
+    on_commit_ = std::move(callback);
+  }
+
+  eventstore::partition_log& log() { return *log_; }
+
+  // Flushes the log and the stream index and seals the log.
+  result<void> close();
+
+ private:
+  partition(std::string dir, options opts, std::unique_ptr<eventstore::partition_log> log);
+  // The replication seam: append `batch` (already validated and checked), then commit it.
+  // REQUIRES: writer_mu_ held by `writer`, which it releases before waiting for the commit.
+  result<eventstore::append_result> replicate(std::unique_lock<std::mutex>& writer,
+                                              std::span<char> batch,
+                                              const eventstore::record_batch_view& view, acks a);
+  // Moves the high watermark to `end` once it is committed (single node: flushed per policy).
+  result<void> commit(std::int64_t end);
+  // Opens the stream index and catches it up with the log. REQUIRES: writer_mu_ held.
+  result<void> ensure_stream_index();
+
+  const std::string dir_;
+  const options options_;
+  std::unique_ptr<eventstore::partition_log> log_;
+
+  mutable std::mutex writer_mu_;  // one appender; guards producers_ and streams_
+  producer_state_table producers_;
+  std::optional<eventstore::stream_index> streams_;
+
+  std::atomic<std::int64_t> high_watermark_{0};
+  std::function<void(std::int64_t)> on_commit_;
+};
+
+}  // namespace cairn::broker

@@ -1,0 +1,476 @@
+# cairn.capnp: the native wire contract between a client (sdk/, tools/) and a broker (broker/).
+#
+# Every frame is one Cap'n Proto message in the standard stream framing (segment table, then
+# segments), read with hard limits (protocol/frame.h). A client sends `Request`s and the broker
+# answers each with one `Response` carrying the same correlationId. A connection carries many
+# requests at once and responses may come back in any order.
+#
+# The protocol is ours; the semantics are Kafka's (offsets, high watermark, acks, long-poll fetch,
+# ListOffsets sentinels, error codes and their retriability). docs/protocol.md is the prose spec.
+#
+# EVOLUTION RULES (Cap'n Proto's, and they bind every change to this file):
+#   - Never renumber, remove, or change the type of a field, an enumerant or a union member.
+#     Renaming is free (names are not on the wire); retire a field by renaming it `obsoleteX`.
+#   - Add fields, union members and enumerants only with the next free ordinal.
+#   - New request kinds are new members of Request's union AND Response's union, paired by name.
+#     An old broker sees an unknown member and answers `rejected` with errorCode unknownRequest.
+#   - A new ErrorCode must be safe to receive by an old peer: it maps it to "unknown error",
+#     non-retriable (protocol/errc.h). Prefer reusing a code whose retriability is right.
+#   - A new field's default must mean "the old behaviour" (a peer that does not know the field
+#     sends the default).
+#   - Behaviour that an old peer cannot ignore safely needs a protocolVersion bump (Handshake).
+
+@0xf22bdc8ee104110c;
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("cairn::protocol::wire");
+
+# Protocol versions this schema describes. The handshake settles on one per connection.
+const protocolVersion :UInt32 = 1;
+const protocolVersionMin :UInt32 = 1;
+
+# ListOffsets timestamp sentinels (Kafka's ListOffsets).
+const latestTimestamp :Int64 = -1;    # the high watermark: the offset the next committed record gets
+const earliestTimestamp :Int64 = -2;  # the log start offset
+
+# AppendToStream expected versions (EventStoreDB's integer encoding). N >= 0 means "exactly N".
+const expectedVersionAny :Int64 = -2;       # no concurrency check
+const expectedVersionNoStream :Int64 = -1;  # the stream must not exist yet
+const expectedVersionExists :Int64 = -4;    # the stream must have at least one event
+const expectedVersionUnset :Int64 = -3;     # the schema default: rejected with invalidRequest
+
+# Every response and every per-topic / per-partition result carries one of these. Mirrors
+# cairn::protocol::errc (protocol/errc.h), which also says which ones are retriable.
+enum ErrorCode {
+  none @0;                      # success
+  unknownTopic @1;              # Kafka UNKNOWN_TOPIC_OR_PARTITION (topic part)
+  unknownPartition @2;          # Kafka UNKNOWN_TOPIC_OR_PARTITION (partition part)
+  notLeader @3;                 # Kafka NOT_LEADER_OR_FOLLOWER
+  offsetOutOfRange @4;          # Kafka OFFSET_OUT_OF_RANGE
+  wrongExpectedVersion @5;      # AppendToStream: the stream's version is not the expected one
+  recordTooLarge @6;            # Kafka MESSAGE_TOO_LARGE / RECORD_LIST_TOO_LARGE
+  corruptBatch @7;              # Kafka CORRUPT_MESSAGE (bad CRC, length, magic, varints)
+  invalidRequest @8;            # Kafka INVALID_REQUEST: malformed or contradictory request
+  unsupportedVersion @9;        # Kafka UNSUPPORTED_VERSION: no common protocol version
+  topicAlreadyExists @10;       # Kafka TOPIC_ALREADY_EXISTS
+  invalidPartitions @11;        # Kafka INVALID_PARTITIONS
+  invalidReplicationFactor @12; # Kafka INVALID_REPLICATION_FACTOR
+  invalidConfig @13;            # Kafka INVALID_CONFIG
+  outOfOrderSequence @14;       # Kafka OUT_OF_ORDER_SEQUENCE_NUMBER (idempotent producer gap)
+  duplicateSequence @15;        # Kafka DUPLICATE_SEQUENCE_NUMBER (already written: success)
+  invalidProducerEpoch @16;     # Kafka INVALID_PRODUCER_EPOCH (a newer producer fenced this one)
+  requestTimedOut @17;          # Kafka REQUEST_TIMED_OUT
+  notEnoughReplicas @18;        # Kafka NOT_ENOUGH_REPLICAS
+  unknownRequest @19;           # the broker does not know or implement this request kind
+  internal @20;                 # Kafka UNKNOWN_SERVER_ERROR: a broker bug or an I/O failure
+}
+
+# Produce acknowledgement. Ordinal 0 is the schema default, so a client that does not set acks
+# gets the durable behaviour (Kafka's default since 3.0), not fire-and-forget.
+enum Acks {
+  all @0;     # acks=-1: committed (replicated to the in-sync replicas, flushed per policy)
+  leader @1;  # acks=1: appended on the leader
+  none @2;    # acks=0: no response is sent at all (as Kafka)
+}
+
+enum CleanupPolicy {
+  delete @0;   # retention by size and time
+  compact @1;  # keep the latest record per key
+}
+
+# ---------------------------------------------------------------------------------------------
+# Envelopes
+
+struct Request {
+  correlationId @0 :UInt64;  # chosen by the client, echoed in the Response; unique per connection
+
+  union {
+    # The schema default, so a frame whose union was never set (or a zeroed struct) is not
+    # mistaken for a real request: the broker answers invalidRequest.
+    unset @1 :Void;
+
+    handshake @2 :HandshakeRequest;
+    metadata @3 :MetadataRequest;
+    createTopics @4 :CreateTopicsRequest;
+    deleteTopics @5 :DeleteTopicsRequest;
+    listTopics @6 :ListTopicsRequest;
+    describeTopics @7 :DescribeTopicsRequest;
+    produce @8 :ProduceRequest;
+    fetch @9 :FetchRequest;
+    listOffsets @10 :ListOffsetsRequest;
+    appendToStream @11 :AppendToStreamRequest;
+    readStream @12 :ReadStreamRequest;
+
+    # Reserved for the consumer-group issue: the ordinals are taken now so that they keep this
+    # order; the structs are empty and gain fields later (adding fields is compatible). Until
+    # then a broker answers them with `rejected` / unknownRequest.
+    joinGroup @13 :JoinGroupRequest;
+    syncGroup @14 :SyncGroupRequest;
+    heartbeat @15 :HeartbeatRequest;
+    leaveGroup @16 :LeaveGroupRequest;
+    offsetCommit @17 :OffsetCommitRequest;
+    offsetFetch @18 :OffsetFetchRequest;
+    listGroups @19 :ListGroupsRequest;
+    describeGroups @20 :DescribeGroupsRequest;
+
+    # Next request kind: @21 (and the paired Response member).
+  }
+}
+
+struct Response {
+  correlationId @0 :UInt64;  # the Request's
+
+  # The request-level outcome. For requests with one target (handshake, appendToStream,
+  # readStream) this is THE result; multi-target requests (produce, fetch, ...) put per-topic
+  # and per-partition results in the body and use this for whole-request failures only.
+  errorCode @1 :ErrorCode;
+  errorMessage @2 :Text;  # optional, for humans; never parse it
+
+  union {
+    # No body: the request was not processed. errorCode says why (unknownRequest,
+    # invalidRequest, unsupportedVersion, internal, ...).
+    rejected @3 :Void;
+
+    handshake @4 :HandshakeResponse;
+    metadata @5 :MetadataResponse;
+    createTopics @6 :CreateTopicsResponse;
+    deleteTopics @7 :DeleteTopicsResponse;
+    listTopics @8 :ListTopicsResponse;
+    describeTopics @9 :DescribeTopicsResponse;
+    produce @10 :ProduceResponse;
+    fetch @11 :FetchResponse;
+    listOffsets @12 :ListOffsetsResponse;
+    appendToStream @13 :AppendToStreamResponse;
+    readStream @14 :ReadStreamResponse;
+
+    # Reserved for the consumer-group issue (see Request).
+    joinGroup @15 :JoinGroupResponse;
+    syncGroup @16 :SyncGroupResponse;
+    heartbeat @17 :HeartbeatResponse;
+    leaveGroup @18 :LeaveGroupResponse;
+    offsetCommit @19 :OffsetCommitResponse;
+    offsetFetch @20 :OffsetFetchResponse;
+    listGroups @21 :ListGroupsResponse;
+    describeGroups @22 :DescribeGroupsResponse;
+
+    # Next response kind: @23.
+  }
+}
+
+# Shared by per-topic results of the admin requests.
+struct TopicResult {
+  name @0 :Text;
+  errorCode @1 :ErrorCode;
+  errorMessage @2 :Text;
+}
+
+# ---------------------------------------------------------------------------------------------
+# Handshake (Kafka: ApiVersions). Sent first on a connection; see docs/protocol.md.
+
+struct HandshakeRequest {
+  protocolVersion @0 :UInt32;     # the highest version the client speaks
+  protocolVersionMin @1 :UInt32;  # the lowest version the client speaks
+  clientId @2 :Text;              # for logs and metrics (Kafka client.id)
+  frameBytesMax @3 :UInt64;       # the largest response frame the client reads; 0 = 64 MiB
+}
+
+struct HandshakeResponse {
+  protocolVersion @0 :UInt32;  # the version used on this connection from now on
+  nodeId @1 :Int32;            # the broker's node id
+  clusterId @2 :Text;
+  brokerVersion @3 :Text;      # software version, for humans
+  frameBytesMax @4 :UInt64;    # the largest request frame the broker reads
+}
+
+# ---------------------------------------------------------------------------------------------
+# Metadata (Kafka: Metadata)
+
+struct MetadataRequest {
+  allTopics @0 :Bool;         # true: every topic, and `topics` is ignored
+  topics @1 :List(Text);      # otherwise only these (empty: brokers only)
+}
+
+struct MetadataResponse {
+  brokers @0 :List(BrokerMetadata);
+  controllerId @1 :Int32;     # -1 when there is none
+  clusterId @2 :Text;
+  topics @3 :List(TopicMetadata);
+}
+
+struct BrokerMetadata {
+  nodeId @0 :Int32;
+  host @1 :Text;
+  port @2 :UInt16;
+}
+
+struct TopicMetadata {
+  name @0 :Text;
+  errorCode @1 :ErrorCode;     # unknownTopic for a requested topic that does not exist
+  errorMessage @2 :Text;
+  partitions @3 :List(PartitionMetadata);
+}
+
+struct PartitionMetadata {
+  partition @0 :Int32;
+  errorCode @1 :ErrorCode;
+  errorMessage @2 :Text;
+  leader @3 :Int32;            # node id, -1 while there is no leader
+  leaderEpoch @4 :Int32;       # the replication term (RecordBatch partitionLeaderEpoch)
+  replicas @5 :List(Int32);
+  inSyncReplicas @6 :List(Int32);
+  logStartOffset @7 :Int64;    # the first offset still in the log
+  highWatermark @8 :Int64;     # the first uncommitted offset: consumers read below it
+  logEndOffset @9 :Int64;      # the offset the next appended record gets (>= highWatermark)
+}
+
+# ---------------------------------------------------------------------------------------------
+# Topics (Kafka: CreateTopics, DeleteTopics, Metadata for listing, DescribeConfigs)
+
+# The schema defaults are Kafka's topic defaults.
+struct TopicConfig {
+  partitions @0 :Int32 = -1;         # -1: the broker's default
+  replicationFactor @1 :Int16 = -1;  # -1: the broker's default
+  retentionBytes @2 :Int64 = -1;     # per partition; -1: no size limit
+  retentionMs @3 :Int64 = 604800000; # 7 days; -1: no time limit
+  cleanupPolicy @4 :CleanupPolicy;
+}
+
+struct CreateTopicsRequest {
+  topics @0 :List(NewTopic);
+  timeoutMs @1 :Int32;    # how long to wait for the topics to be ready everywhere
+  validateOnly @2 :Bool;  # check everything, create nothing
+}
+
+struct NewTopic {
+  name @0 :Text;
+  config @1 :TopicConfig;
+}
+
+struct CreateTopicsResponse {
+  topics @0 :List(TopicResult);
+}
+
+struct DeleteTopicsRequest {
+  names @0 :List(Text);
+  timeoutMs @1 :Int32;
+}
+
+struct DeleteTopicsResponse {
+  topics @0 :List(TopicResult);
+}
+
+struct ListTopicsRequest {
+  includeInternal @0 :Bool;  # also list the broker's own topics (e.g. group offsets, later)
+}
+
+struct ListTopicsResponse {
+  topics @0 :List(TopicListing);
+}
+
+struct TopicListing {
+  name @0 :Text;
+  partitions @1 :Int32;
+  internal @2 :Bool;
+}
+
+struct DescribeTopicsRequest {
+  names @0 :List(Text);
+}
+
+struct DescribeTopicsResponse {
+  topics @0 :List(TopicDescription);
+}
+
+struct TopicDescription {
+  name @0 :Text;
+  errorCode @1 :ErrorCode;
+  errorMessage @2 :Text;
+  config @3 :TopicConfig;     # effective values: broker defaults resolved, never -1 for counts
+  partitions @4 :List(PartitionMetadata);
+}
+
+# ---------------------------------------------------------------------------------------------
+# Produce (Kafka: Produce)
+
+struct ProduceRequest {
+  acks @0 :Acks;
+  timeoutMs @1 :Int32;  # how long the broker waits for acks=all before requestTimedOut
+  topics @2 :List(ProduceTopic);
+}
+
+struct ProduceTopic {
+  name @0 :Text;
+  partitions @1 :List(ProducePartition);
+}
+
+struct ProducePartition {
+  partition @0 :Int32;
+  # Exactly one Kafka RecordBatch v2, byte for byte (magic 2, CRC32C, uncompressed). The leader
+  # assigns baseOffset and stamps partitionLeaderEpoch in place (both outside the CRC); producer
+  # id, epoch and base sequence carry idempotence.
+  records @1 :Data;
+}
+
+struct ProduceResponse {
+  topics @0 :List(ProduceTopicResult);
+}
+
+struct ProduceTopicResult {
+  name @0 :Text;
+  partitions @1 :List(ProducePartitionResult);
+}
+
+struct ProducePartitionResult {
+  partition @0 :Int32;
+  errorCode @1 :ErrorCode;
+  errorMessage @2 :Text;
+  baseOffset @3 :Int64;       # the batch's first offset; -1 on error
+  logAppendTimeMs @4 :Int64;  # -1 unless the topic uses log-append time
+  logStartOffset @5 :Int64;
+}
+
+# ---------------------------------------------------------------------------------------------
+# Fetch (Kafka: Fetch; long poll)
+
+struct FetchRequest {
+  maxWaitMs @0 :Int32;  # wait up to this long for minBytes to become available
+  minBytes @1 :Int32;   # answer as soon as this many bytes are available (0: immediately)
+  maxBytes @2 :Int32;   # soft cap on the whole response (see docs: the first batch always fits)
+  topics @3 :List(FetchTopic);
+}
+
+struct FetchTopic {
+  name @0 :Text;
+  partitions @1 :List(FetchPartition);
+}
+
+struct FetchPartition {
+  partition @0 :Int32;
+  fetchOffset @1 :Int64;
+  partitionMaxBytes @2 :Int32;  # soft cap for this partition (the first batch always fits)
+}
+
+struct FetchResponse {
+  topics @0 :List(FetchTopicResult);
+}
+
+struct FetchTopicResult {
+  name @0 :Text;
+  partitions @1 :List(FetchPartitionResult);
+}
+
+struct FetchPartitionResult {
+  partition @0 :Int32;
+  errorCode @1 :ErrorCode;
+  errorMessage @2 :Text;
+  highWatermark @3 :Int64;
+  logStartOffset @4 :Int64;
+  # Whole RecordBatch v2 batches, concatenated, as stored. The first batch may start before
+  # fetchOffset (skip its records below it); batches are never split.
+  records @5 :Data;
+}
+
+# ---------------------------------------------------------------------------------------------
+# ListOffsets (Kafka: ListOffsets)
+
+struct ListOffsetsRequest {
+  topics @0 :List(ListOffsetsTopic);
+}
+
+struct ListOffsetsTopic {
+  name @0 :Text;
+  partitions @1 :List(ListOffsetsPartition);
+}
+
+struct ListOffsetsPartition {
+  partition @0 :Int32;
+  # latestTimestamp (-1), earliestTimestamp (-2), or a time in ms since the epoch: the first
+  # offset whose record timestamp is >= it.
+  timestamp @1 :Int64;
+}
+
+struct ListOffsetsResponse {
+  topics @0 :List(ListOffsetsTopicResult);
+}
+
+struct ListOffsetsTopicResult {
+  name @0 :Text;
+  partitions @1 :List(ListOffsetsPartitionResult);
+}
+
+struct ListOffsetsPartitionResult {
+  partition @0 :Int32;
+  errorCode @1 :ErrorCode;
+  errorMessage @2 :Text;
+  timestamp @3 :Int64;  # the found record's timestamp; -1 for the sentinels or when none
+  offset @4 :Int64;     # -1 when no record has a timestamp >= the requested one
+}
+
+# ---------------------------------------------------------------------------------------------
+# Streams (EventStoreDB's AppendToStream / ReadStream on a Kafka partition; DESIGN.md "Streams")
+
+struct AppendToStreamRequest {
+  topic @0 :Text;
+  key @1 :Data;  # the stream; picks the partition with Kafka's murmur2 partitioner
+  # expectedVersionAny (-2), expectedVersionNoStream (-1), expectedVersionExists (-4), or N >= 0:
+  # the stream's current version must be exactly N. The default (-3) is rejected so that a
+  # client that forgets to set it fails loudly instead of skipping the concurrency check.
+  expectedVersion @2 :Int64 = -3;
+  # One RecordBatch v2; each record is one event whose key is the stream key. Appended
+  # atomically: all events or none.
+  records @3 :Data;
+  acks @4 :Acks;
+  timeoutMs @5 :Int32;
+}
+
+struct AppendToStreamResponse {
+  partition @0 :Int32;
+  firstVersion @1 :Int64;  # the version of the first appended event
+  lastVersion @2 :Int64;   # the stream's version after the append
+  baseOffset @3 :Int64;    # the log offset of the first appended event
+  # With errorCode wrongExpectedVersion: the stream's current version, -1 when it does not exist.
+  actualVersion @4 :Int64;
+}
+
+struct ReadStreamRequest {
+  topic @0 :Text;
+  key @1 :Data;
+  fromVersion @2 :Int64;  # the first version to return (0: from the beginning)
+  maxCount @3 :Int32;     # at most this many events
+  maxBytes @4 :Int32;     # soft cap on records (0: the broker's default); the first batch fits
+}
+
+struct ReadStreamResponse {
+  partition @0 :Int32;
+  # Whole RecordBatch v2 batches that contain the returned events, concatenated. Batches are
+  # never split, so they may also hold other records: keep only the offsets listed in `events`.
+  records @1 :Data;
+  events @2 :List(StreamEvent);  # in version order
+  lastVersion @3 :Int64;         # the stream's current version; -1 when it does not exist
+}
+
+struct StreamEvent {
+  version @0 :Int64;
+  offset @1 :Int64;
+}
+
+# ---------------------------------------------------------------------------------------------
+# Consumer groups (Kafka: JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit,
+# OffsetFetch, ListGroups, DescribeGroups). Reserved: fields arrive with the consumer-group issue.
+
+struct JoinGroupRequest {}
+struct JoinGroupResponse {}
+struct SyncGroupRequest {}
+struct SyncGroupResponse {}
+struct HeartbeatRequest {}
+struct HeartbeatResponse {}
+struct LeaveGroupRequest {}
+struct LeaveGroupResponse {}
+struct OffsetCommitRequest {}
+struct OffsetCommitResponse {}
+struct OffsetFetchRequest {}
+struct OffsetFetchResponse {}
+struct ListGroupsRequest {}
+struct ListGroupsResponse {}
+struct DescribeGroupsRequest {}
+struct DescribeGroupsResponse {}

@@ -1,0 +1,78 @@
+// Errors of the native protocol as std::error_code: the wire ErrorCode enum (cairn.capnp), one
+// for one, plus the few codes that only the frame codec produces and that never travel.
+//
+// Retriability follows Kafka's rules (RetriableException in Kafka's client): a retriable error
+// may succeed if the same request is sent again, possibly after refreshing metadata; a
+// non-retriable one will fail the same way until the caller changes something.
+#pragma once
+
+#include <cstdint>
+#include <system_error>
+
+#include "protocol/cairn.capnp.h"
+
+namespace cairn::protocol {
+
+enum class errc {
+  // --- on the wire: values equal the wire::ErrorCode ordinals (static_asserted in errc.cc) ---
+  ok = 0,                           // success (wire `none`)
+  unknown_topic = 1,                // the topic does not exist (retriable: it may be being created)
+  unknown_partition = 2,            // the topic has no such partition (retriable: metadata may lag)
+  not_leader = 3,                   // this broker does not lead the partition (retriable)
+  offset_out_of_range = 4,          // fetch offset below the log start or above the log end
+  wrong_expected_version = 5,       // AppendToStream: the stream is not at the expected version
+  record_too_large = 6,             // the batch or frame exceeds the broker's size limit
+  corrupt_batch = 7,                // a RecordBatch failed validation (CRC, length, magic, ...)
+  invalid_request = 8,              // malformed or contradictory request, bad frame content
+  unsupported_version = 9,          // client and broker share no protocol version
+  topic_already_exists = 10,        // CreateTopics: the name is taken
+  invalid_partitions = 11,          // CreateTopics: partition count < 1 or above the maximum
+  invalid_replication_factor = 12,  // CreateTopics: more replicas than brokers, or < 1
+  invalid_config = 13,              // CreateTopics: a config value is out of range
+  out_of_order_sequence = 14,       // idempotent producer: a sequence gap (a batch was lost)
+  duplicate_sequence = 15,          // idempotent producer: the batch was already written
+  invalid_producer_epoch = 16,      // idempotent producer: fenced by a newer epoch
+  request_timed_out = 17,           // the broker gave up waiting (acks=all, create topics)
+  not_enough_replicas = 18,         // too few in-sync replicas for acks=all (retriable)
+  unknown_request = 19,             // the broker does not know or implement the request kind
+  internal = 20,                    // a broker bug or an I/O failure on the broker
+
+  // --- local only: produced by the frame codec or by mapping, never sent on the wire ---
+  frame_too_large = 1000,          // a frame header claims more bytes than frame_bytes_max
+  frame_too_many_segments = 1001,  // a frame header lists more segments than segment_count_max
+  unknown_error_code = 1002,       // the peer sent an ErrorCode this build does not know
+};
+
+const std::error_category& protocol_category() noexcept;
+
+inline std::error_code make_error_code(errc e) noexcept {
+  return {static_cast<int>(e), protocol_category()};
+}
+
+// Wire → errc. An ErrorCode this build does not know (a newer peer) becomes unknown_error_code,
+// which is not retriable: the safe reading of an error one cannot interpret.
+errc from_wire(wire::ErrorCode code) noexcept;
+
+// errc → wire. The local-only codes map to what the peer should hear: frame_too_large and
+// frame_too_many_segments → invalidRequest (the peer sent them), unknown_error_code → internal.
+wire::ErrorCode to_wire(errc e) noexcept;
+
+// Any error_code → wire: protocol errors as above, success → none, every other category
+// (eventstore, system, ...) → internal. The broker maps eventstore errors it can name itself
+// before falling back to this.
+wire::ErrorCode to_wire(std::error_code ec) noexcept;
+
+// Kafka's rule: may the same request succeed if sent again (after a backoff, and after a
+// metadata refresh when needs_metadata_refresh says so)? Retries stay bounded by the caller's
+// deadline (Kafka's delivery.timeout.ms).
+bool is_retriable(errc e) noexcept;
+bool is_retriable(std::error_code ec) noexcept;  // false for every other category
+
+// The client's view of the cluster is stale: refresh metadata (find the new leader, the new
+// partition count) before retrying.
+bool needs_metadata_refresh(errc e) noexcept;
+
+}  // namespace cairn::protocol
+
+template <>
+struct std::is_error_code_enum<cairn::protocol::errc> : std::true_type {};

@@ -1,0 +1,183 @@
+// Crash safety of topic creation and deletion:
+//  - create: the partition directories are made first and `topic.json` is written last,
+//    atomically; a topic directory without topic.json is an interrupted creation and is removed
+//    on open.
+//  - remove: the topic directory is first renamed into `<data-dir>/trash/`, atomically, so a
+//    crash never leaves half a topic under topics/; trash is emptied on open.
+#include "broker/topics/topic_manager.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "broker/errc.h"
+#include "eventstore/log/file.h"
+
+namespace cairn::broker {
+namespace fs = std::filesystem;
+
+namespace {
+
+result<std::string> read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::make_error_code(std::errc::no_such_file_or_directory);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+std::string topic_manager::topic_dir(std::string_view name) const {
+  return (fs::path(options_.data_dir) / "topics" / std::string(name)).string();
+}
+
+result<topic_manager::topic> topic_manager::open_topic(const topic_config& config) const {
+  topic t{config, {}};
+  for (std::int32_t id = 0; id < config.partitions; ++id) {
+    std::string dir = topic_dir(config.name) + "/" + std::to_string(id);
+    CAIRN_TRY(auto p, partition::open(dir, options_.partition_options));
+    if (on_commit_) {
+      p->on_commit(
+          [cb = on_commit_, name = config.name, id](std::int64_t hw) { cb(name, id, hw); });
+    }
+    t.partitions.push_back(std::shared_ptr<partition>(std::move(p)));
+  }
+  return t;
+}
+
+result<std::unique_ptr<topic_manager>> topic_manager::open(options opts,
+                                                           commit_callback on_commit) {
+  std::error_code ec;
+  fs::path root(opts.data_dir);
+  fs::create_directories(root / "topics", ec);
+  if (ec) return ec;
+  fs::remove_all(root / "trash", ec);  // deletions a crash interrupted
+  if (ec) return ec;
+  std::unique_ptr<topic_manager> manager(new topic_manager(std::move(opts), std::move(on_commit)));
+  for (const auto& entry : fs::directory_iterator(root / "topics", ec)) {
+    fs::path json = entry.path() / "topic.json";
+    if (!fs::exists(json)) {
+      spdlog::warn("{}: no topic.json (an interrupted create): removing", entry.path().string());
+      fs::remove_all(entry.path(), ec);
+      continue;
+    }
+    CAIRN_TRY(auto text, read_text(json));
+    auto config = topic_config_from_json(text);
+    if (!config || config.value().name != entry.path().filename().string()) {
+      spdlog::error("{}: unreadable topic.json; the topic is not served", json.string());
+      continue;
+    }
+    CAIRN_TRY(auto t, manager->open_topic(config.value()));
+    manager->topics_.emplace(config.value().name, std::move(t));
+  }
+  if (ec) return ec;
+  return manager;
+}
+
+result<void> topic_manager::create(const topic_config& config) {
+  CAIRN_TRY(validate(config, options_.brokers));
+  std::lock_guard lock(mu_);
+  if (topics_.contains(config.name)) return errc::topic_already_exists;
+  std::string dir = topic_dir(config.name);
+  std::error_code ec;
+  fs::remove_all(dir, ec);  // leftovers of an interrupted create
+  fs::create_directories(dir, ec);
+  if (ec) return ec;
+  auto t = open_topic(config);
+  if (!t) {
+    fs::remove_all(dir, ec);
+    return t.error();
+  }
+  CAIRN_TRY(eventstore::write_file_atomically(dir + "/topic.json", to_json(config)));
+  topics_.emplace(config.name, std::move(t).value());
+  spdlog::info("created topic {} ({} partitions, cleanup {})", config.name, config.partitions,
+               to_string(config.cleanup));
+  return success();
+}
+
+result<void> topic_manager::remove(std::string_view name) {
+  topic t;
+  {
+    std::lock_guard lock(mu_);
+    auto it = topics_.find(name);
+    if (it == topics_.end()) return errc::unknown_topic;
+    t = std::move(it->second);
+    topics_.erase(it);
+  }
+  for (auto& p : t.partitions)
+    (void)p->close();
+  t.partitions.clear();  // readers holding a partition keep it until they drop it
+  std::error_code ec;
+  fs::path trash = fs::path(options_.data_dir) / "trash";
+  fs::create_directories(trash, ec);
+  auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
+  fs::path doomed = trash / fmt::format("{}-{}", name, stamp);
+  fs::rename(topic_dir(name), doomed, ec);
+  if (ec) return ec;
+  fs::remove_all(doomed, ec);
+  spdlog::info("deleted topic {}", name);
+  return success();
+}
+
+std::vector<topic_config> topic_manager::list() const {
+  std::lock_guard lock(mu_);
+  std::vector<topic_config> out;
+  for (const auto& [name, t] : topics_)
+    out.push_back(t.config);
+  return out;
+}
+
+result<topic_config> topic_manager::describe(std::string_view name) const {
+  std::lock_guard lock(mu_);
+  auto it = topics_.find(name);
+  if (it == topics_.end()) return errc::unknown_topic;
+  return it->second.config;
+}
+
+result<std::shared_ptr<partition>> topic_manager::get(std::string_view name,
+                                                      std::int32_t id) const {
+  std::lock_guard lock(mu_);
+  auto it = topics_.find(name);
+  if (it == topics_.end()) return errc::unknown_topic;
+  if (id < 0 || id >= static_cast<std::int32_t>(it->second.partitions.size())) {
+    return errc::unknown_partition;
+  }
+  return it->second.partitions[static_cast<std::size_t>(id)];
+}
+
+result<void> topic_manager::run_housekeeping() {
+  std::vector<std::pair<topic_config, std::shared_ptr<partition>>> work;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [name, t] : topics_) {
+      for (const auto& p : t.partitions)
+        work.emplace_back(t.config, p);
+    }
+  }
+  for (auto& [config, p] : work) {
+    if (config.cleanup == cleanup_policy::compact) {
+      CAIRN_TRY(p->log().compact({.delete_retention_ms = config.delete_retention_ms}));
+    } else {
+      CAIRN_TRY(p->log().apply_retention(
+          {.retention_bytes = config.retention_bytes, .retention_ms = config.retention_ms}));
+    }
+  }
+  return success();
+}
+
+result<void> topic_manager::close() {
+  std::lock_guard lock(mu_);
+  for (auto& [name, t] : topics_) {
+    for (auto& p : t.partitions) {
+      CAIRN_TRY(p->close());
+    }
+  }
+  return success();
+}
+
+}  // namespace cairn::broker

@@ -1,0 +1,63 @@
+// topic_manager: the topics of this broker and their partitions, persisted under
+// `<data-dir>/topics/<name>/` (topic.json + one directory per partition). Topic metadata survives
+// restarts; creation and deletion are crash-safe (see topic_manager.cc). Any thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "broker/partition/partition.h"
+#include "broker/topics/topic_config.h"
+#include "eventstore/base/result.h"
+
+namespace cairn::broker {
+
+class topic_manager {
+ public:
+  struct options {
+    std::string data_dir;
+    partition::options partition_options;  // flush policy, segment sizes: broker defaults
+    std::int32_t brokers = 1;              // replication factors above this are refused
+  };
+  using commit_callback =
+      std::function<void(const std::string& topic, std::int32_t partition, std::int64_t hw)>;
+
+  // Loads every topic under data_dir, opening (recovering) all their partitions.
+  static result<std::unique_ptr<topic_manager>> open(options opts, commit_callback on_commit = {});
+
+  result<void> create(const topic_config& config);
+  result<void> remove(std::string_view name);
+  std::vector<topic_config> list() const;
+  result<topic_config> describe(std::string_view name) const;
+  // errc::unknown_topic / errc::unknown_partition.
+  result<std::shared_ptr<partition>> get(std::string_view topic, std::int32_t partition) const;
+
+  // Retention for `delete` topics, compaction for `compact` ones, on every partition: the broker
+  // calls this periodically off its I/O threads.
+  result<void> run_housekeeping();
+
+  result<void> close();
+
+ private:
+  struct topic {
+    topic_config config;
+    std::vector<std::shared_ptr<partition>> partitions;
+  };
+  explicit topic_manager(options opts, commit_callback on_commit)
+      : options_(std::move(opts)), on_commit_(std::move(on_commit)) {}
+  result<topic> open_topic(const topic_config& config) const;
+  std::string topic_dir(std::string_view name) const;
+
+  const options options_;
+  const commit_callback on_commit_;
+  mutable std::mutex mu_;  // guards topics_; never held across disk I/O of a partition
+  std::map<std::string, topic, std::less<>> topics_;
+};
+
+}  // namespace cairn::broker

@@ -1,0 +1,126 @@
+#include "broker/topics/topic_manager.h"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "broker/errc.h"
+#include "tests/support/batches.h"
+#include "tests/support/temp_dir.h"
+
+using namespace cairn::broker;
+using cairn::testing::temp_dir;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::unique_ptr<topic_manager> open_manager(const temp_dir& dir) {
+  auto m = topic_manager::open({.data_dir = dir.path().string()});
+  REQUIRE(m);
+  return std::move(m).value();
+}
+
+}  // namespace
+
+TEST_CASE("topic names and configs follow Kafka's rules", "[topics]") {
+  CHECK(valid_topic_name("orders.v1_events-2"));
+  for (const char* bad : {"", ".", "..", "has space", "slash/", "ümlaut", "semi;colon"}) {
+    CHECK_FALSE(valid_topic_name(bad));
+  }
+  CHECK_FALSE(valid_topic_name(std::string(250, 'a')));
+  CHECK(validate({.name = "t", .partitions = 3}, 1));
+  CHECK_FALSE(validate({.name = "t", .partitions = 0}, 1));
+  CHECK_FALSE(validate({.name = "t", .partitions = kPartitionsMax + 1}, 1));
+  CHECK_FALSE(validate({.name = "t", .replication_factor = 3}, 1));
+  CHECK_FALSE(validate({.name = "t", .retention_ms = -7}, 1));
+}
+
+TEST_CASE("topic config round-trips through JSON and rejects bad files", "[topics]") {
+  topic_config c{.name = "payments",
+                 .partitions = 6,
+                 .retention_bytes = 1 << 30,
+                 .retention_ms = -1,
+                 .cleanup = cleanup_policy::compact};
+  CHECK(topic_config_from_json(to_json(c)).value() == c);
+  for (
+      const char* bad :
+      {"", "[]", "{}", "{\"name\":\"x\"}", "not json",
+       R"({"name":"a b","partitions":1,"replication_factor":1,"retention_bytes":-1,"retention_ms":1,"cleanup_policy":"delete","delete_retention_ms":1})",
+       R"({"name":"x","partitions":-1,"replication_factor":1,"retention_bytes":-1,"retention_ms":1,"cleanup_policy":"delete","delete_retention_ms":1})",
+       R"({"name":"x","partitions":1,"replication_factor":1,"retention_bytes":-1,"retention_ms":1,"cleanup_policy":"shred","delete_retention_ms":1})"}) {
+    CHECK_FALSE(topic_config_from_json(bad));
+  }
+}
+
+TEST_CASE("topics are created, listed, described, and survive a restart", "[topics]") {
+  temp_dir dir;
+  {
+    auto m = open_manager(dir);
+    REQUIRE(m->create({.name = "orders", .partitions = 3}));
+    REQUIRE(m->create({.name = "accounts", .partitions = 1, .cleanup = cleanup_policy::compact}));
+    CHECK(m->create({.name = "orders"}).error() == errc::topic_already_exists);
+    CHECK(m->create({.name = "bad name"}).error() == errc::invalid_topic_config);
+    CHECK(m->list().size() == 2);
+    CHECK(m->describe("orders").value().partitions == 3);
+    CHECK(m->describe("nope").error() == errc::unknown_topic);
+    CHECK(m->get("orders", 3).error() == errc::unknown_partition);
+    auto p = m->get("orders", 2);
+    REQUIRE(p);
+    std::string batch = cairn::testing::make_batch(4, "x", 1);
+    REQUIRE(p.value()->produce(batch, acks::all));
+    REQUIRE(m->close());
+  }
+  auto m = open_manager(dir);
+  CHECK(m->list().size() == 2);
+  CHECK(m->describe("accounts").value().cleanup == cleanup_policy::compact);
+  CHECK(m->get("orders", 2).value()->high_watermark() == 4);
+}
+
+TEST_CASE("deleting a topic removes it and its data", "[topics]") {
+  temp_dir dir;
+  auto m = open_manager(dir);
+  REQUIRE(m->create({.name = "gone", .partitions = 2}));
+  auto held = m->get("gone", 0).value();  // a reader still holding a partition is fine
+  REQUIRE(m->remove("gone"));
+  CHECK(m->describe("gone").error() == errc::unknown_topic);
+  CHECK(m->remove("gone").error() == errc::unknown_topic);
+  CHECK_FALSE(fs::exists(dir.path() / "topics" / "gone"));
+  REQUIRE(m->create({.name = "gone", .partitions = 1}));  // and the name can be used again
+  CHECK(m->get("gone", 0).value()->log_end_offset() == 0);
+}
+
+TEST_CASE("an interrupted create is removed and a corrupt topic.json is not served",
+          "[topics][recovery]") {
+  temp_dir dir;
+  {
+    auto m = open_manager(dir);
+    REQUIRE(m->create({.name = "ok"}));
+    REQUIRE(m->create({.name = "broken"}));
+    REQUIRE(m->close());
+  }
+  fs::create_directories(dir.path() / "topics" / "half" / "0");
+  std::ofstream(dir.path() / "topics" / "broken" / "topic.json") << "{garbage";
+  auto m = open_manager(dir);
+  CHECK_FALSE(fs::exists(dir.path() / "topics" / "half"));
+  CHECK(m->describe("ok"));
+  CHECK(m->describe("broken").error() == errc::unknown_topic);
+  CHECK(fs::exists(dir.path() / "topics" / "broken" / "0"));  // data kept for an operator
+}
+
+TEST_CASE("housekeeping applies each topic's retention", "[topics]") {
+  temp_dir dir;
+  topic_manager::options opts{.data_dir = dir.path().string()};
+  opts.partition_options.log.segment_bytes_max = 1024;
+  auto m = topic_manager::open(opts).value();
+  REQUIRE(m->create({.name = "small", .retention_bytes = 2048, .retention_ms = -1}));
+  auto p = m->get("small", 0).value();
+  for (int i = 0; i < 100; ++i) {
+    std::string batch = cairn::testing::make_batch(2, "k", i);
+    REQUIRE(p->produce(batch, acks::all));
+  }
+  auto before = p->log().segment_count();
+  REQUIRE(m->run_housekeeping());
+  CHECK(p->log().segment_count() < before);
+  CHECK(p->log_start_offset() > 0);
+  CHECK(p->log().size_bytes() < 2048 + 1024);
+}

@@ -1,0 +1,210 @@
+// Handshake, metadata and topic administration.
+#include <spdlog/spdlog.h>
+
+#include "broker/errc.h"
+#include "broker/handlers/handlers.h"
+#include "broker/handlers/wire_errors.h"
+
+namespace cairn::broker {
+namespace {
+
+constexpr const char* kBrokerVersion = "0.1.0";
+
+wire::CleanupPolicy to_wire(cleanup_policy p) {
+  return p == cleanup_policy::compact ? wire::CleanupPolicy::COMPACT : wire::CleanupPolicy::DELETE;
+}
+
+void fill_partition(wire::PartitionMetadata::Builder out, const handler_context& ctx,
+                    const partition& p, std::int32_t id) {
+  out.setPartition(id);
+  out.setLeader(ctx.self.node_id);
+  out.setLeaderEpoch(0);
+  out.initReplicas(1).set(0, ctx.self.node_id);
+  out.initInSyncReplicas(1).set(0, ctx.self.node_id);
+  out.setLogStartOffset(p.log_start_offset());
+  out.setHighWatermark(p.high_watermark());
+  out.setLogEndOffset(p.log_end_offset());
+}
+
+void fill_partitions(capnp::List<wire::PartitionMetadata>::Builder out, handler_context& ctx,
+                     const topic_config& config) {
+  for (std::int32_t id = 0; id < config.partitions; ++id) {
+    auto p = ctx.topics.get(config.name, id);
+    auto slot = out[static_cast<unsigned>(id)];
+    if (!p) {
+      auto e = to_wire_error(p.error());
+      slot.setPartition(id);
+      slot.setErrorCode(protocol::to_wire(e.code));
+      slot.setErrorMessage(e.message);
+      continue;
+    }
+    fill_partition(slot, ctx, *p.value(), id);
+  }
+}
+
+void set_error(auto builder, const std::error_code& ec) {
+  auto e = to_wire_error(ec);
+  builder.setErrorCode(protocol::to_wire(e.code));
+  builder.setErrorMessage(e.message);
+}
+
+}  // namespace
+
+protocol::frame finish_response(protocol::frame_writer& writer, std::uint64_t correlation_id,
+                                std::size_t frame_bytes_max) {
+  auto done = writer.finish(frame_bytes_max);
+  if (done) return std::move(done).value();
+  return protocol::make_error_response(correlation_id, protocol::errc::record_too_large,
+                                       "the response does not fit a frame: ask for fewer bytes");
+}
+
+protocol::frame handle_handshake(handler_context& ctx, std::uint64_t correlation_id,
+                                 wire::HandshakeRequest::Reader request) {
+  protocol::frame_writer w;
+  auto r = w.init_response(correlation_id);
+  std::uint32_t version = std::min(request.getProtocolVersion(), wire::PROTOCOL_VERSION);
+  if (version < wire::PROTOCOL_VERSION_MIN || version < request.getProtocolVersionMin()) {
+    r.setErrorCode(wire::ErrorCode::UNSUPPORTED_VERSION);
+    r.setErrorMessage("no protocol version in common with this broker (it speaks 1)");
+    r.setRejected();
+    return finish_response(w, correlation_id, ctx.frame_bytes_max);
+  }
+  auto h = r.initHandshake();
+  h.setProtocolVersion(version);
+  h.setNodeId(ctx.self.node_id);
+  h.setClusterId(ctx.self.cluster_id);
+  h.setBrokerVersion(kBrokerVersion);
+  h.setFrameBytesMax(ctx.frame_bytes_max);
+  return finish_response(w, correlation_id, ctx.frame_bytes_max);
+}
+
+protocol::frame handle_metadata(handler_context& ctx, std::uint64_t correlation_id,
+                                wire::MetadataRequest::Reader request) {
+  protocol::frame_writer w;
+  auto m = w.init_response(correlation_id).initMetadata();
+  auto broker = m.initBrokers(1)[0];
+  broker.setNodeId(ctx.self.node_id);
+  broker.setHost(ctx.self.host);
+  broker.setPort(ctx.self.port);
+  m.setControllerId(ctx.self.node_id);
+  m.setClusterId(ctx.self.cluster_id);
+
+  std::vector<std::string> names;
+  if (request.getAllTopics()) {
+    for (const auto& c : ctx.topics.list())
+      names.push_back(c.name);
+  } else {
+    for (auto n : request.getTopics())
+      names.emplace_back(n.cStr(), n.size());
+  }
+  auto topics = m.initTopics(static_cast<unsigned>(names.size()));
+  for (unsigned i = 0; i < names.size(); ++i) {
+    auto t = topics[i];
+    t.setName(names[i]);
+    auto config = ctx.topics.describe(names[i]);
+    if (!config) {
+      set_error(t, config.error());
+      continue;
+    }
+    fill_partitions(t.initPartitions(static_cast<unsigned>(config.value().partitions)), ctx,
+                    config.value());
+  }
+  return finish_response(w, correlation_id, ctx.frame_bytes_max);
+}
+
+protocol::frame handle_create_topics(handler_context& ctx, std::uint64_t correlation_id,
+                                     wire::CreateTopicsRequest::Reader request) {
+  protocol::frame_writer w;
+  auto results =
+      w.init_response(correlation_id).initCreateTopics().initTopics(request.getTopics().size());
+  unsigned i = 0;
+  for (auto t : request.getTopics()) {
+    auto out = results[i++];
+    out.setName(t.getName());
+    auto c = t.getConfig();
+    topic_config config{
+        .name = std::string(t.getName().cStr(), t.getName().size()),
+        .partitions = c.getPartitions() == -1 ? 1 : c.getPartitions(),
+        .replication_factor =
+            c.getReplicationFactor() == -1 ? std::int16_t{1} : c.getReplicationFactor(),
+        .retention_bytes = c.getRetentionBytes(),
+        .retention_ms = c.getRetentionMs(),
+        .cleanup = c.getCleanupPolicy() == wire::CleanupPolicy::COMPACT ? cleanup_policy::compact
+                                                                        : cleanup_policy::remove};
+    // Name the field that is wrong, as Kafka's distinct error codes do.
+    if (config.partitions < 1 || config.partitions > kPartitionsMax) {
+      out.setErrorCode(wire::ErrorCode::INVALID_PARTITIONS);
+      out.setErrorMessage(fmt::format("partitions must be 1..{}", kPartitionsMax));
+      continue;
+    }
+    if (config.replication_factor != 1) {
+      out.setErrorCode(wire::ErrorCode::INVALID_REPLICATION_FACTOR);
+      out.setErrorMessage("this broker runs alone: the replication factor must be 1");
+      continue;
+    }
+    if (request.getValidateOnly()) {
+      if (auto valid = validate(config, 1); !valid) set_error(out, valid.error());
+      continue;
+    }
+    if (auto created = ctx.topics.create(config); !created) set_error(out, created.error());
+  }
+  return finish_response(w, correlation_id, ctx.frame_bytes_max);
+}
+
+protocol::frame handle_delete_topics(handler_context& ctx, std::uint64_t correlation_id,
+                                     wire::DeleteTopicsRequest::Reader request) {
+  protocol::frame_writer w;
+  auto results =
+      w.init_response(correlation_id).initDeleteTopics().initTopics(request.getNames().size());
+  unsigned i = 0;
+  for (auto name : request.getNames()) {
+    auto out = results[i++];
+    out.setName(name);
+    if (auto removed = ctx.topics.remove(std::string_view(name.cStr(), name.size())); !removed) {
+      set_error(out, removed.error());
+    }
+  }
+  return finish_response(w, correlation_id, ctx.frame_bytes_max);
+}
+
+protocol::frame handle_list_topics(handler_context& ctx, std::uint64_t correlation_id,
+                                   wire::ListTopicsRequest::Reader) {
+  protocol::frame_writer w;
+  auto configs = ctx.topics.list();
+  auto out = w.init_response(correlation_id)
+                 .initListTopics()
+                 .initTopics(static_cast<unsigned>(configs.size()));
+  for (unsigned i = 0; i < configs.size(); ++i) {
+    out[i].setName(configs[i].name);
+    out[i].setPartitions(configs[i].partitions);
+  }
+  return finish_response(w, correlation_id, ctx.frame_bytes_max);
+}
+
+protocol::frame handle_describe_topics(handler_context& ctx, std::uint64_t correlation_id,
+                                       wire::DescribeTopicsRequest::Reader request) {
+  protocol::frame_writer w;
+  auto out =
+      w.init_response(correlation_id).initDescribeTopics().initTopics(request.getNames().size());
+  unsigned i = 0;
+  for (auto name : request.getNames()) {
+    auto t = out[i++];
+    t.setName(name);
+    auto config = ctx.topics.describe(std::string_view(name.cStr(), name.size()));
+    if (!config) {
+      set_error(t, config.error());
+      continue;
+    }
+    const topic_config& c = config.value();
+    auto wc = t.initConfig();
+    wc.setPartitions(c.partitions);
+    wc.setReplicationFactor(c.replication_factor);
+    wc.setRetentionBytes(c.retention_bytes);
+    wc.setRetentionMs(c.retention_ms);
+    wc.setCleanupPolicy(to_wire(c.cleanup));
+    fill_partitions(t.initPartitions(static_cast<unsigned>(c.partitions)), ctx, c);
+  }
+  return finish_response(w, correlation_id, ctx.frame_bytes_max);
+}
+
+}  // namespace cairn::broker

@@ -1,0 +1,65 @@
+// Request handlers: one function per request kind, each turning a validated request into its
+// response frame. They are synchronous and may block on disk, so the dispatcher runs them on the
+// broker's worker threads; none of them touches a socket. Every error, whether it comes from the
+// request, the storage or the disk, becomes an error code in the response.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "broker/topics/topic_manager.h"
+#include "protocol/frame.h"
+
+namespace cairn::broker {
+
+struct broker_identity {
+  std::int32_t node_id = 1;
+  std::string host;
+  std::uint16_t port = 0;
+  std::string cluster_id = "cairn";
+};
+
+struct handler_context {
+  topic_manager& topics;
+  const broker_identity& self;
+  std::size_t frame_bytes_max = protocol::frame_bytes_max_default;
+};
+
+namespace wire = protocol::wire;
+
+protocol::frame handle_handshake(handler_context& ctx, std::uint64_t correlation_id,
+                                 wire::HandshakeRequest::Reader request);
+protocol::frame handle_metadata(handler_context& ctx, std::uint64_t correlation_id,
+                                wire::MetadataRequest::Reader request);
+protocol::frame handle_create_topics(handler_context& ctx, std::uint64_t correlation_id,
+                                     wire::CreateTopicsRequest::Reader request);
+protocol::frame handle_delete_topics(handler_context& ctx, std::uint64_t correlation_id,
+                                     wire::DeleteTopicsRequest::Reader request);
+protocol::frame handle_list_topics(handler_context& ctx, std::uint64_t correlation_id,
+                                   wire::ListTopicsRequest::Reader request);
+protocol::frame handle_describe_topics(handler_context& ctx, std::uint64_t correlation_id,
+                                       wire::DescribeTopicsRequest::Reader request);
+protocol::frame handle_produce(handler_context& ctx, std::uint64_t correlation_id,
+                               wire::ProduceRequest::Reader request);
+protocol::frame handle_list_offsets(handler_context& ctx, std::uint64_t correlation_id,
+                                    wire::ListOffsetsRequest::Reader request);
+protocol::frame handle_append_to_stream(handler_context& ctx, std::uint64_t correlation_id,
+                                        wire::AppendToStreamRequest::Reader request);
+protocol::frame handle_read_stream(handler_context& ctx, std::uint64_t correlation_id,
+                                   wire::ReadStreamRequest::Reader request);
+
+// Fetch answers at once; the dispatcher decides whether to wait for more data (long poll) by
+// looking at bytes, and calls again when a partition's high watermark moves.
+struct fetch_outcome {
+  protocol::frame response;
+  std::int64_t bytes = 0;  // record bytes in the response
+  bool any_error = false;  // an error answers at once, as Kafka
+};
+fetch_outcome handle_fetch(handler_context& ctx, std::uint64_t correlation_id,
+                           wire::FetchRequest::Reader request);
+
+// Serialises a response, or answers record_too_large when it does not fit a frame.
+protocol::frame finish_response(protocol::frame_writer& writer, std::uint64_t correlation_id,
+                                std::size_t frame_bytes_max);
+
+}  // namespace cairn::broker

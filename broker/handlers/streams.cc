@@ -1,0 +1,127 @@
+// AppendToStream and ReadStream: the stream's key picks its partition (Kafka's murmur2), whose
+// stream index checks the expected version and finds the events.
+#include <algorithm>
+
+#include "broker/handlers/handlers.h"
+#include "broker/handlers/wire_errors.h"
+#include "protocol/key_partitioner.h"
+
+namespace cairn::broker {
+namespace {
+
+// Bounds one ReadStream: a client asking for "everything" gets pages of this many events.
+constexpr std::int32_t kReadStreamCountMax = 10'000;
+
+void set_error(auto out, const std::error_code& ec) {
+  auto e = to_wire_error(ec);
+  out.setErrorCode(protocol::to_wire(e.code));
+  out.setErrorMessage(e.message);
+}
+
+struct stream_target {
+  std::shared_ptr<partition> p;
+  std::int32_t id = 0;
+};
+
+result<stream_target> find_stream(handler_context& ctx, capnp::Text::Reader topic,
+                                  std::string_view key) {
+  std::string_view name(topic.cStr(), topic.size());
+  CAIRN_TRY(auto config, ctx.topics.describe(name));
+  std::int32_t id = protocol::partition_for_key(key, config.partitions);
+  CAIRN_TRY(auto p, ctx.topics.get(name, id));
+  return stream_target{std::move(p), id};
+}
+
+std::string_view bytes_of(capnp::Data::Reader data) {
+  return {reinterpret_cast<const char*>(data.begin()), data.size()};
+}
+
+}  // namespace
+
+protocol::frame handle_append_to_stream(handler_context& ctx, std::uint64_t correlation_id,
+                                        wire::AppendToStreamRequest::Reader request) {
+  protocol::frame_writer w;
+  auto r = w.init_response(correlation_id);
+  auto out = r.initAppendToStream();
+  out.setFirstVersion(-1);
+  out.setLastVersion(-1);
+  out.setBaseOffset(-1);
+  out.setActualVersion(-1);
+  std::string_view key = bytes_of(request.getKey());
+  auto expected = eventstore::expected_version::from_int64(request.getExpectedVersion());
+  if (!expected || key.empty()) {
+    r.setErrorCode(wire::ErrorCode::INVALID_REQUEST);
+    r.setErrorMessage(key.empty() ? "the stream key is empty"
+                                  : "expectedVersion must be -2 (any), -1 (no stream), -4 "
+                                    "(exists) or a version >= 0");
+    return finish_response(w, correlation_id, ctx.frame_bytes_max);
+  }
+  auto target = find_stream(ctx, request.getTopic(), key);
+  if (!target) {
+    set_error(r, target.error());
+    return finish_response(w, correlation_id, ctx.frame_bytes_max);
+  }
+  out.setPartition(target.value().id);
+  acks a = request.getAcks() == wire::Acks::NONE ? acks::none : acks::all;
+  auto appended =
+      target.value().p->append_to_stream(key, *expected, bytes_of(request.getRecords()), a);
+  if (!appended) {
+    set_error(r, appended.error());
+    return finish_response(w, correlation_id, ctx.frame_bytes_max);
+  }
+  const stream_append_result& result = appended.value();
+  if (result.conflict) {
+    r.setErrorCode(wire::ErrorCode::WRONG_EXPECTED_VERSION);
+    std::int64_t actual = result.conflict->actual ? result.conflict->actual->value() : -1;
+    out.setActualVersion(actual);
+    r.setErrorMessage(fmt::format("expected version {}, but the stream is at {}",
+                                  result.conflict->expected.to_int64(), actual));
+    return finish_response(w, correlation_id, ctx.frame_bytes_max);
+  }
+  out.setFirstVersion(result.first_version.value());
+  out.setLastVersion(result.last_version.value());
+  out.setActualVersion(result.last_version.value());
+  out.setBaseOffset(result.base_offset);
+  return finish_response(w, correlation_id, ctx.frame_bytes_max);
+}
+
+protocol::frame handle_read_stream(handler_context& ctx, std::uint64_t correlation_id,
+                                   wire::ReadStreamRequest::Reader request) {
+  protocol::frame_writer w;
+  auto r = w.init_response(correlation_id);
+  auto out = r.initReadStream();
+  out.setLastVersion(-1);
+  std::string_view key = bytes_of(request.getKey());
+  if (key.empty() || request.getFromVersion() < 0) {
+    r.setErrorCode(wire::ErrorCode::INVALID_REQUEST);
+    r.setErrorMessage("a stream key and a fromVersion >= 0 are required");
+    return finish_response(w, correlation_id, ctx.frame_bytes_max);
+  }
+  auto target = find_stream(ctx, request.getTopic(), key);
+  if (!target) {
+    set_error(r, target.error());
+    return finish_response(w, correlation_id, ctx.frame_bytes_max);
+  }
+  out.setPartition(target.value().id);
+  std::int32_t count = request.getMaxCount() <= 0
+                           ? kReadStreamCountMax
+                           : std::min(request.getMaxCount(), kReadStreamCountMax);
+  auto read = target.value().p->read_stream(key, stream_version{request.getFromVersion()},
+                                            static_cast<std::size_t>(count));
+  if (!read) {
+    set_error(r, read.error());
+    return finish_response(w, correlation_id, ctx.frame_bytes_max);
+  }
+  const stream_read_result& result = read.value();
+  out.setLastVersion(result.last_version ? result.last_version->value() : -1);
+  auto records = out.initRecords(static_cast<unsigned>(result.records.size()));
+  std::copy(result.records.begin(), result.records.end(), reinterpret_cast<char*>(records.begin()));
+  auto events = out.initEvents(static_cast<unsigned>(result.entries.size()));
+  for (unsigned i = 0; i < result.entries.size(); ++i) {
+    events[i].setVersion(result.entries[i].version.value());
+    events[i].setOffset(result.entries[i].offset.value());
+  }
+  return finish_response(w, correlation_id, ctx.frame_bytes_max);
+}
+
+}  // namespace cairn::broker

@@ -1,0 +1,65 @@
+#include "broker/handlers/wire_errors.h"
+
+#include <spdlog/spdlog.h>
+
+#include "broker/errc.h"
+#include "eventstore/errc.h"
+
+namespace cairn::broker {
+
+wire_error to_wire_error(const std::error_code& ec) {
+  using P = protocol::errc;
+  if (!ec) return {};
+  if (ec.category() == broker_category()) {
+    switch (static_cast<errc>(ec.value())) {
+      case errc::out_of_order_sequence:
+        return {P::out_of_order_sequence, ec.message()};
+      case errc::invalid_producer_epoch:
+        return {P::invalid_producer_epoch, ec.message()};
+      case errc::invalid_stream_batch:
+        return {P::invalid_request, ec.message()};
+      case errc::unknown_topic:
+        return {P::unknown_topic, ec.message()};
+      case errc::unknown_partition:
+        return {P::unknown_partition, ec.message()};
+      case errc::topic_already_exists:
+        return {P::topic_already_exists, ec.message()};
+      case errc::invalid_topic_config:
+        return {P::invalid_config, ec.message()};
+      case errc::stream_index_unavailable:
+        break;
+      case errc::ok:
+        return {};
+    }
+  } else if (ec.category() == eventstore::eventstore_category()) {
+    using E = eventstore::errc;
+    switch (static_cast<E>(ec.value())) {
+      case E::batch_too_short:
+      case E::batch_length_invalid:
+      case E::unsupported_magic:
+      case E::crc_mismatch:
+      case E::unsupported_compression:
+      case E::record_count_invalid:
+      case E::record_malformed:
+      case E::offset_delta_invalid:
+        return {P::corrupt_batch, ec.message()};
+      case E::batch_too_large:
+        return {P::record_too_large, ec.message()};
+      case E::offset_out_of_range:
+        return {P::offset_out_of_range, ec.message()};
+      case E::invalid_argument:
+      case E::stream_key_too_long:
+      case E::key_too_long:
+        return {P::invalid_request, ec.message()};
+      default:
+        break;
+    }
+  } else if (ec.category() == protocol::protocol_category()) {
+    return {static_cast<P>(ec.value()), ec.message()};
+  }
+  // Disk errors and anything unexpected: the client can only retry; the operator needs the log.
+  spdlog::error("request failed: {} ({}:{})", ec.message(), ec.category().name(), ec.value());
+  return {P::internal, "internal broker error: " + ec.message()};
+}
+
+}  // namespace cairn::broker

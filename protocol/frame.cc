@@ -256,7 +256,7 @@ result<std::vector<std::span<const std::byte>>> frame_writer::gather(std::size_t
   if (size_bytes() > frame_bytes_max) return errc::frame_too_large;
   const auto segments = message_.getSegmentsForOutput();
   table_ = kj::heapArray<capnp::word>(table_bytes_for(segments.size()) / word_bytes);
-  std::memset(table_.begin(), 0, table_.size() * word_bytes);
+  std::memset(table_.asBytes().begin(), 0, table_.asBytes().size());
   auto* table = reinterpret_cast<std::uint32_t*>(table_.begin());
   table[0] = static_cast<std::uint32_t>(segments.size() - 1);
   for (std::size_t i = 0; i < segments.size(); ++i) {

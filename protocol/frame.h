@@ -155,8 +155,12 @@ result<parsed_response> parse_response(frame f, const parse_limits& limits = {})
 bool known_kind(wire::Request::Which kind) noexcept;
 bool known_kind(wire::Response::Which kind) noexcept;
 
-// The correlation id of a frame that failed parse_request/parse_response, so that the error
-// response can still be matched: nullopt when even the root struct is unreadable. Never throws.
+// The correlation id of a frame, read without validating the rest, so that the error response
+// to a frame that fails parse_request can still be matched: nullopt when even the root struct is
+// unreadable. Never throws. parse_request takes the frame, so peek first:
+//   auto id = peek_correlation_id(f);
+//   auto parsed = parse_request(std::move(f));
+//   if (!parsed) reply(make_error_response(id.value_or(0), errc::invalid_request, ...));
 std::optional<std::uint64_t> peek_correlation_id(kj::ArrayPtr<const capnp::word> f) noexcept;
 
 // ---------------------------------------------------------------------------------------------

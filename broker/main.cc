@@ -1,0 +1,105 @@
+// cairn-broker: opens the topics under --data-dir, listens, and serves until SIGTERM or SIGINT,
+// then stops accepting, closes connections, and closes every partition cleanly.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <csignal>
+#include <cstdio>
+
+#include "broker/config.h"
+#include "broker/net/server.h"
+
+namespace asio = boost::asio;
+using namespace cairn::broker;
+
+namespace {
+
+// Retention, compaction and interval flushes run this often, on a worker thread.
+constexpr auto kHousekeepingInterval = std::chrono::seconds(1);
+
+void schedule_housekeeping(asio::steady_timer& timer, asio::thread_pool& workers,
+                           topic_manager& topics, bool& stopping) {
+  timer.expires_after(kHousekeepingInterval);
+  timer.async_wait([&](const boost::system::error_code& ec) {
+    if (ec || stopping) return;
+    asio::post(workers, [&topics] {
+      if (auto done = topics.run_housekeeping(); !done) {
+        spdlog::error("housekeeping failed: {}", done.error().message());
+      }
+    });
+    schedule_housekeeping(timer, workers, topics, stopping);
+  });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  spdlog::set_default_logger(spdlog::stderr_color_mt("cairn-broker"));
+  auto parsed = parse_command_line(argc, argv);
+  if (!parsed) return 2;
+  if (!parsed.value()) return 0;
+  const broker_config config = *parsed.value();
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+
+  asio::io_context io;
+  asio::thread_pool workers(config.worker_threads);
+  broker_server* server_ptr = nullptr;
+  topic_manager::options topic_options{.data_dir = config.data_dir};
+  topic_options.partition_options.log.flush = config.flush;
+  auto topics = topic_manager::open(
+      topic_options, [&server_ptr](const std::string& topic, std::int32_t partition, std::int64_t) {
+        if (server_ptr != nullptr) server_ptr->notify_commit(topic, partition);
+      });
+  if (!topics) {
+    spdlog::critical("cannot open {}: {}", config.data_dir, topics.error().message());
+    return 1;
+  }
+
+  broker_identity self{.node_id = config.node_id, .host = config.listen.host};
+  handler_context ctx{*topics.value(), self};
+  broker_server server(io, workers, ctx);
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(config.listen.host, ec);
+  if (ec) {
+    spdlog::critical("--listen: '{}' is not an IP address", config.listen.host);
+    return 2;
+  }
+  if (auto listening = server.listen({address, config.listen.port}); !listening) {
+    spdlog::critical("cannot listen on {}:{}: {}", config.listen.host, config.listen.port,
+                     listening.error().message());
+    return 1;
+  }
+  self.port = server.local_endpoint().port();
+  server_ptr = &server;
+  server.start();
+
+  bool stopping = false;
+  asio::steady_timer housekeeping(io);
+  schedule_housekeeping(housekeeping, workers, *topics.value(), stopping);
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& error, int signal) {
+    if (error) return;
+    spdlog::info("signal {}: shutting down", signal);
+    stopping = true;
+    housekeeping.cancel();
+    server.stop();
+  });
+
+  std::printf("listening on %s:%u\n", config.listen.host.c_str(), self.port);
+  std::fflush(stdout);
+  spdlog::info("cairn-broker node {} serving {} (flush {})", config.node_id, config.data_dir,
+               config.flush.to_string());
+  io.run();
+  workers.join();
+  if (auto closed = topics.value()->close(); !closed) {
+    spdlog::error("closing partitions: {}", closed.error().message());
+    return 1;
+  }
+  spdlog::info("stopped cleanly");
+  return 0;
+}

@@ -1,0 +1,339 @@
+#include "broker/net/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <set>
+
+namespace cairn::broker {
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using tcp_endpoint = tcp::endpoint;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+std::string key_of(std::string_view topic, std::int32_t partition) {
+  return std::string(topic) + '\0' + std::to_string(partition);
+}
+
+}  // namespace
+
+// A fetch waiting for data. `notified` catches a commit that lands while the fetch is reading
+// (a timer's cancel() only wakes a wait already in progress).
+struct fetch_waiter {
+  explicit fetch_waiter(asio::io_context& io) : timer(io) {}
+  asio::steady_timer timer;
+  bool notified = false;
+};
+
+struct broker_server::impl {
+  class connection;
+
+  impl(asio::io_context& io_context, asio::thread_pool& worker_pool, handler_context& context,
+       server_limits server_limits)
+      : io(io_context), workers(worker_pool), ctx(context), limits(server_limits), acceptor(io) {}
+
+  asio::awaitable<void> accept_loop();
+
+  // Fetch waiters, on the io thread only: partition → timers of fetches waiting on it.
+  std::map<std::string, std::set<std::shared_ptr<fetch_waiter>>> waiters;
+  std::set<std::shared_ptr<connection>> connections;
+
+  asio::io_context& io;
+  asio::thread_pool& workers;
+  handler_context& ctx;
+  server_limits limits;
+  tcp::acceptor acceptor;
+  bool stopped = false;
+};
+
+class broker_server::impl::connection : public std::enable_shared_from_this<connection> {
+ public:
+  connection(impl& server, tcp::socket socket)
+      : server_(server),
+        socket_(std::move(socket)),
+        reader_(server.limits.frames),
+        slot_free_(server.io) {
+    slot_free_.expires_at(asio::steady_timer::time_point::max());
+    boost::system::error_code ec;
+    auto remote = socket_.remote_endpoint(ec);
+    peer_ = ec ? "?" : remote.address().to_string() + ":" + std::to_string(remote.port());
+  }
+
+  void close() {
+    boost::system::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    slot_free_.cancel();
+  }
+
+  asio::awaitable<void> read_loop() {
+    auto self = shared_from_this();
+    std::vector<std::byte> buffer(64 * 1024);
+    while (socket_.is_open()) {
+      while (in_flight_ >= server_.limits.in_flight_max && socket_.is_open()) {
+        // Back-pressure: stop reading until a response goes out.
+        co_await slot_free_.async_wait(use_tuple);
+      }
+      auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buffer), use_tuple);
+      if (ec) break;
+      auto frames = reader_.feed(std::span<const std::byte>(buffer.data(), n));
+      if (!frames) {
+        // No frame boundary to resynchronise on: answer once, then close this connection only.
+        spdlog::warn("{}: closing connection: {}", peer_, frames.error().message());
+        enqueue(protocol::make_error_response(0, protocol::errc::invalid_request,
+                                              frames.error().message()));
+        closing_ = true;
+        break;
+      }
+      for (protocol::frame& f : frames.value()) {
+        auto parsed = protocol::parse_request(std::move(f));
+        if (!parsed) {
+          spdlog::warn("{}: bad request frame: {}", peer_, parsed.error().message());
+          enqueue(protocol::make_error_response(0, protocol::errc::invalid_request,
+                                                "malformed request: " + parsed.error().message()));
+          continue;
+        }
+        ++in_flight_;
+        asio::co_spawn(server_.io, handle(std::move(parsed).value()), asio::detached);
+      }
+    }
+    if (!closing_) close();
+  }
+
+ private:
+  // Runs one request: its handler on the worker pool, the answer back here.
+  asio::awaitable<void> handle(protocol::parsed_request request) {
+    auto self = shared_from_this();
+    auto id = request.correlation_id();
+    auto root = request.root();
+    std::optional<protocol::frame> response;
+    using W = protocol::wire::Request;
+    switch (request.kind()) {
+      case W::FETCH:
+        response = co_await fetch(request);
+        break;
+      case W::PRODUCE: {
+        bool quiet = root.getProduce().getAcks() == protocol::wire::Acks::NONE;
+        auto frame =
+            co_await on_worker([&] { return handle_produce(server_.ctx, id, root.getProduce()); });
+        if (!quiet) response = std::move(frame);  // acks=none: no response at all, as Kafka
+        break;
+      }
+      case W::HANDSHAKE:
+        response = co_await on_worker(
+            [&] { return handle_handshake(server_.ctx, id, root.getHandshake()); });
+        break;
+      case W::METADATA:
+        response = co_await on_worker(
+            [&] { return handle_metadata(server_.ctx, id, root.getMetadata()); });
+        break;
+      case W::CREATE_TOPICS:
+        response = co_await on_worker(
+            [&] { return handle_create_topics(server_.ctx, id, root.getCreateTopics()); });
+        break;
+      case W::DELETE_TOPICS:
+        response = co_await on_worker(
+            [&] { return handle_delete_topics(server_.ctx, id, root.getDeleteTopics()); });
+        break;
+      case W::LIST_TOPICS:
+        response = co_await on_worker(
+            [&] { return handle_list_topics(server_.ctx, id, root.getListTopics()); });
+        break;
+      case W::DESCRIBE_TOPICS:
+        response = co_await on_worker(
+            [&] { return handle_describe_topics(server_.ctx, id, root.getDescribeTopics()); });
+        break;
+      case W::LIST_OFFSETS:
+        response = co_await on_worker(
+            [&] { return handle_list_offsets(server_.ctx, id, root.getListOffsets()); });
+        break;
+      case W::APPEND_TO_STREAM:
+        response = co_await on_worker(
+            [&] { return handle_append_to_stream(server_.ctx, id, root.getAppendToStream()); });
+        break;
+      case W::READ_STREAM:
+        response = co_await on_worker(
+            [&] { return handle_read_stream(server_.ctx, id, root.getReadStream()); });
+        break;
+      default:
+        response = protocol::make_error_response(
+            id, protocol::errc::unknown_request,
+            "this broker does not implement that request kind (yet): upgrade the broker");
+        break;
+    }
+    if (response) enqueue(std::move(*response));
+    --in_flight_;
+    slot_free_.cancel_one();
+  }
+
+  // Runs `work` on a worker thread and resumes on the io thread with its result.
+  template <class Work>
+  asio::awaitable<protocol::frame> on_worker(Work work) {
+    co_await asio::post(server_.workers, asio::use_awaitable);
+    protocol::frame frame = work();
+    co_await asio::post(server_.io, asio::use_awaitable);
+    co_return frame;
+  }
+
+  // Long poll: answer when minBytes are there, on an error, or when maxWait has passed; in
+  // between, sleep until a commit on one of the fetched partitions (never by polling).
+  asio::awaitable<protocol::frame> fetch(const protocol::parsed_request& request) {
+    auto root = request.root();
+    auto fetch = root.getFetch();
+    auto id = request.correlation_id();
+    auto deadline = std::chrono::steady_clock::now() +
+                    std::chrono::milliseconds(std::clamp(fetch.getMaxWaitMs(), 0, 60'000));
+    auto waiter = std::make_shared<fetch_waiter>(server_.io);
+    std::vector<std::string> keys;
+    for (auto t : fetch.getTopics()) {
+      for (auto p : t.getPartitions()) {
+        keys.push_back(
+            key_of(std::string_view(t.getName().cStr(), t.getName().size()), p.getPartition()));
+      }
+    }
+    while (true) {
+      // Register before reading, so a commit between the read and the wait still wakes us.
+      waiter->notified = false;
+      waiter->timer.expires_at(deadline);
+      for (const auto& k : keys)
+        server_.waiters[k].insert(waiter);
+      co_await asio::post(server_.workers, asio::use_awaitable);
+      fetch_outcome outcome = handle_fetch(server_.ctx, id, fetch);
+      co_await asio::post(server_.io, asio::use_awaitable);
+      bool enough = outcome.any_error || outcome.bytes >= std::max(fetch.getMinBytes(), 1) ||
+                    std::chrono::steady_clock::now() >= deadline || !socket_.is_open();
+      if (!enough && !waiter->notified) co_await waiter->timer.async_wait(use_tuple);
+      for (const auto& k : keys) {
+        auto it = server_.waiters.find(k);
+        if (it == server_.waiters.end()) continue;
+        it->second.erase(waiter);
+        if (it->second.empty()) server_.waiters.erase(it);
+      }
+      if (enough) co_return std::move(outcome.response);
+    }
+  }
+
+  void enqueue(protocol::frame frame) {
+    queue_.push_back(std::move(frame));
+    if (!writing_) {
+      writing_ = true;
+      asio::co_spawn(server_.io, write_loop(), asio::detached);
+    }
+  }
+
+  asio::awaitable<void> write_loop() {
+    auto self = shared_from_this();
+    while (!queue_.empty()) {
+      protocol::frame frame = std::move(queue_.front());
+      queue_.pop_front();
+      auto bytes = protocol::frame_bytes(frame);
+      auto [ec, n] =
+          co_await asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()), use_tuple);
+      if (ec) {
+        queue_.clear();
+        close();
+        break;
+      }
+    }
+    writing_ = false;
+    if (closing_) {
+      close();
+      server_.connections.erase(self);
+    }
+  }
+
+  impl& server_;
+  tcp::socket socket_;
+  protocol::frame_reader reader_;
+  asio::steady_timer slot_free_;
+  std::deque<protocol::frame> queue_;
+  std::size_t in_flight_ = 0;
+  bool writing_ = false;
+  bool closing_ = false;
+  std::string peer_;
+};
+
+asio::awaitable<void> broker_server::impl::accept_loop() {
+  while (!stopped) {
+    auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
+    if (ec) {
+      if (stopped) break;
+      spdlog::warn("accept failed: {}", ec.message());
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true));
+    auto c = std::make_shared<connection>(*this, std::move(socket));
+    connections.insert(c);
+    asio::co_spawn(
+        io,
+        [this, c]() -> asio::awaitable<void> {
+          co_await c->read_loop();
+          connections.erase(c);
+        },
+        asio::detached);
+  }
+}
+
+broker_server::broker_server(asio::io_context& io, asio::thread_pool& workers, handler_context& ctx,
+                             server_limits limits)
+    : impl_(std::make_unique<impl>(io, workers, ctx, limits)) {}
+
+broker_server::~broker_server() = default;
+
+result<void> broker_server::listen(const tcp_endpoint& endpoint) {
+  boost::system::error_code ec;
+  impl_->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) impl_->acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) impl_->acceptor.bind(endpoint, ec);
+  if (!ec) impl_->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return std::error_code(ec.value(), std::system_category());
+  return success();
+}
+
+tcp_endpoint broker_server::local_endpoint() const {
+  return impl_->acceptor.local_endpoint();
+}
+
+void broker_server::start() {
+  asio::co_spawn(impl_->io, impl_->accept_loop(), asio::detached);
+}
+
+void broker_server::stop() {
+  asio::post(impl_->io, [this] {
+    impl_->stopped = true;
+    boost::system::error_code ignored;
+    impl_->acceptor.close(ignored);
+    for (const auto& c : impl_->connections)
+      c->close();
+    for (auto& [key, waiters] : impl_->waiters) {
+      for (const auto& w : waiters) {
+        w->notified = true;
+        w->timer.cancel();
+      }
+    }
+  });
+}
+
+void broker_server::notify_commit(const std::string& topic, std::int32_t partition) {
+  asio::post(impl_->io, [this, key = key_of(topic, partition)] {
+    auto it = impl_->waiters.find(key);
+    if (it == impl_->waiters.end()) return;
+    for (const auto& w : it->second) {
+      w->notified = true;
+      w->timer.cancel();
+    }
+  });
+}
+
+}  // namespace cairn::broker

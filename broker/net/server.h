@@ -1,0 +1,47 @@
+// broker_server: the Asio shell of the broker. Accepts connections, splits each byte stream into
+// frames (protocol::frame_reader), runs each request's handler on the worker pool while the
+// connection keeps reading (many requests in flight, answered out of order), and writes the
+// responses back in completion order. Fetches wait for data (long poll) until a commit on one of
+// their partitions wakes them or max wait passes.
+//
+// Threads: the io_context runs on one thread; handlers run on `workers`. Connection state is
+// touched only on the io thread.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <memory>
+
+#include "broker/handlers/handlers.h"
+
+namespace cairn::broker {
+
+struct server_limits {
+  // Requests one connection may have in flight before the broker stops reading from it.
+  std::size_t in_flight_max = 256;
+  protocol::frame_limits frames;
+};
+
+class broker_server {
+ public:
+  broker_server(boost::asio::io_context& io, boost::asio::thread_pool& workers,
+                handler_context& ctx, server_limits limits = {});
+  ~broker_server();
+
+  // Binds and listens; port 0 picks a free port (see local_endpoint()).
+  result<void> listen(const boost::asio::ip::tcp::endpoint& endpoint);
+  boost::asio::ip::tcp::endpoint local_endpoint() const;
+  void start();
+  // Stops accepting and closes every connection.
+  void stop();
+
+  // A partition's high watermark moved: wake the fetches waiting on it. Any thread.
+  void notify_commit(const std::string& topic, std::int32_t partition);
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace cairn::broker

@@ -97,10 +97,12 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
         break;
       }
       for (protocol::frame& f : frames.value()) {
+        // Read before parse_request takes the frame, so even a bad request's answer matches it.
+        std::uint64_t id = protocol::peek_correlation_id(f.asPtr()).value_or(0);
         auto parsed = protocol::parse_request(std::move(f));
         if (!parsed) {
           spdlog::warn("{}: bad request frame: {}", peer_, parsed.error().message());
-          enqueue(protocol::make_error_response(0, protocol::errc::invalid_request,
+          enqueue(protocol::make_error_response(id, protocol::errc::invalid_request,
                                                 "malformed request: " + parsed.error().message()));
           continue;
         }

@@ -25,19 +25,15 @@
 #include <string>
 #include <string_view>
 
+#include "protocol/key_partitioner.h"
+
 namespace cairn::sdk {
 
-// Kafka's Utils.murmur2: seed 0x9747b28c, m 0x5bd1e995, r 24, little-endian 4-byte blocks, the
-// tail folded in, and Java's signed 32-bit result.
-std::int32_t murmur2(std::string_view data);
-
-// Kafka's Utils.toPositive: clears the sign bit (not abs(), which is negative for INT32_MIN).
-constexpr std::int32_t to_positive(std::int32_t number) {
-  return number & 0x7fffffff;
-}
-
-// REQUIRES: partition_count > 0.
-std::int32_t partition_for_key(std::string_view key, std::int32_t partition_count);
+// The key → partition function is part of the wire contract (the broker finds streams with it),
+// so it lives in protocol/; these are its names here.
+using protocol::murmur2;
+using protocol::partition_for_key;
+using protocol::to_positive;
 
 class partitioner {
  public:

@@ -11,6 +11,7 @@
 #include <csignal>
 #include <cstdio>
 
+#include "broker/admin/http_server.h"
 #include "broker/config.h"
 #include "broker/net/server.h"
 
@@ -62,7 +63,9 @@ int main(int argc, char** argv) {
 
   broker_identity self{.node_id = config.node_id, .host = config.listen.host};
   handler_context ctx{*topics.value(), self};
-  broker_server server(io, workers, ctx);
+  broker_metrics metrics;
+  broker_server server(io, workers, ctx, metrics);
+  admin_http_server http(io, metrics, *topics.value());
   boost::system::error_code ec;
   auto address = asio::ip::make_address(config.listen.host, ec);
   if (ec) {
@@ -74,9 +77,20 @@ int main(int argc, char** argv) {
                      listening.error().message());
     return 1;
   }
+  auto http_address = asio::ip::make_address(config.http.host, ec);
+  if (ec) {
+    spdlog::critical("--http: '{}' is not an IP address", config.http.host);
+    return 2;
+  }
+  if (auto listening = http.listen({http_address, config.http.port}); !listening) {
+    spdlog::critical("cannot listen on {}:{} (http): {}", config.http.host, config.http.port,
+                     listening.error().message());
+    return 1;
+  }
   self.port = server.local_endpoint().port();
   server_ptr = &server;
   server.start();
+  http.start();
 
   bool stopping = false;
   asio::steady_timer housekeeping(io);
@@ -88,8 +102,11 @@ int main(int argc, char** argv) {
     stopping = true;
     housekeeping.cancel();
     server.stop();
+    http.stop();
   });
 
+  // The admin port first: "listening on" is the line that says the broker is ready.
+  std::printf("http on %s:%u\n", config.http.host.c_str(), http.local_endpoint().port());
   std::printf("listening on %s:%u\n", config.listen.host.c_str(), self.port);
   std::fflush(stdout);
   spdlog::info("cairn-broker node {} serving {} (flush {})", config.node_id, config.data_dir,

@@ -40,8 +40,13 @@ struct broker_server::impl {
   class connection;
 
   impl(asio::io_context& io_context, asio::thread_pool& worker_pool, handler_context& context,
-       server_limits server_limits)
-      : io(io_context), workers(worker_pool), ctx(context), limits(server_limits), acceptor(io) {}
+       broker_metrics& broker_metrics, server_limits server_limits)
+      : io(io_context),
+        workers(worker_pool),
+        ctx(context),
+        metrics(broker_metrics),
+        limits(server_limits),
+        acceptor(io) {}
 
   asio::awaitable<void> accept_loop();
 
@@ -52,6 +57,7 @@ struct broker_server::impl {
   asio::io_context& io;
   asio::thread_pool& workers;
   handler_context& ctx;
+  broker_metrics& metrics;
   server_limits limits;
   tcp::acceptor acceptor;
   bool stopped = false;
@@ -68,7 +74,9 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
     boost::system::error_code ec;
     auto remote = socket_.remote_endpoint(ec);
     peer_ = ec ? "?" : remote.address().to_string() + ":" + std::to_string(remote.port());
+    server_.metrics.connections_open.fetch_add(1);
   }
+  ~connection() { server_.metrics.connections_open.fetch_sub(1); }
 
   void close() {
     boost::system::error_code ignored;
@@ -87,10 +95,12 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
       }
       auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buffer), use_tuple);
       if (ec) break;
+      server_.metrics.bytes_in_total.fetch_add(n, std::memory_order_relaxed);
       auto frames = reader_.feed(std::span<const std::byte>(buffer.data(), n));
       if (!frames) {
         // No frame boundary to resynchronise on: answer once, then close this connection only.
         spdlog::warn("{}: closing connection: {}", peer_, frames.error().message());
+        server_.metrics.connections_closed_bad_input_total.fetch_add(1);
         enqueue(protocol::make_error_response(0, protocol::errc::invalid_request,
                                               frames.error().message()));
         closing_ = true;
@@ -102,6 +112,7 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
         auto parsed = protocol::parse_request(std::move(f));
         if (!parsed) {
           spdlog::warn("{}: bad request frame: {}", peer_, parsed.error().message());
+          server_.metrics.count_request(0, /*rejected=*/true);
           enqueue(protocol::make_error_response(id, protocol::errc::invalid_request,
                                                 "malformed request: " + parsed.error().message()));
           continue;
@@ -119,6 +130,8 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
     auto self = shared_from_this();
     auto id = request.correlation_id();
     auto root = request.root();
+    auto started = std::chrono::steady_clock::now();
+    bool rejected = false;
     std::optional<protocol::frame> response;
     using W = protocol::wire::Request;
     switch (request.kind()) {
@@ -169,12 +182,21 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
             [&] { return handle_read_stream(server_.ctx, id, root.getReadStream()); });
         break;
       default:
+        rejected = true;
         response = protocol::make_error_response(
             id, protocol::errc::unknown_request,
             "this broker does not implement that request kind (yet): upgrade the broker");
         break;
     }
     if (response) enqueue(std::move(*response));
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - started)
+                      .count();
+    auto kind = request.kind();
+    server_.metrics.count_request(static_cast<std::size_t>(kind), rejected);
+    if (kind == W::PRODUCE) server_.metrics.produce_latency.record_us(micros);
+    if (kind == W::FETCH) server_.metrics.fetch_latency.record_us(micros);
+    if (kind == W::APPEND_TO_STREAM) server_.metrics.append_to_stream_latency.record_us(micros);
     --in_flight_;
     slot_free_.cancel_one();
   }
@@ -242,6 +264,7 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
       auto bytes = protocol::frame_bytes(frame);
       auto [ec, n] =
           co_await asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()), use_tuple);
+      server_.metrics.bytes_out_total.fetch_add(n, std::memory_order_relaxed);
       if (ec) {
         queue_.clear();
         close();
@@ -288,8 +311,8 @@ asio::awaitable<void> broker_server::impl::accept_loop() {
 }
 
 broker_server::broker_server(asio::io_context& io, asio::thread_pool& workers, handler_context& ctx,
-                             server_limits limits)
-    : impl_(std::make_unique<impl>(io, workers, ctx, limits)) {}
+                             broker_metrics& metrics, server_limits limits)
+    : impl_(std::make_unique<impl>(io, workers, ctx, metrics, limits)) {}
 
 broker_server::~broker_server() = default;
 

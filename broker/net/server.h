@@ -13,6 +13,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <memory>
 
+#include "broker/admin/metrics.h"
 #include "broker/handlers/handlers.h"
 
 namespace cairn::broker {
@@ -26,7 +27,7 @@ struct server_limits {
 class broker_server {
  public:
   broker_server(boost::asio::io_context& io, boost::asio::thread_pool& workers,
-                handler_context& ctx, server_limits limits = {});
+                handler_context& ctx, broker_metrics& metrics, server_limits limits = {});
   ~broker_server();
 
   // Binds and listens; port 0 picks a free port (see local_endpoint()).

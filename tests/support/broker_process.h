@@ -30,6 +30,7 @@ class broker_process {
   }
 
   std::uint16_t port() const { return port_; }
+  std::uint16_t http_port() const { return http_port_; }
   pid_t pid() const { return pid_; }
 
   void start() {
@@ -87,6 +88,13 @@ class broker_process {
       auto eol = text.find('\n', at == std::string::npos ? 0 : at);
       if (at != std::string::npos && eol != std::string::npos) {
         auto colon = text.rfind(':', eol);
+        auto http = text.find("http on ");
+        if (http != std::string::npos) {
+          auto http_eol = text.find('\n', http);
+          auto http_colon = text.rfind(':', http_eol);
+          http_port_ = static_cast<std::uint16_t>(
+              std::stoi(text.substr(http_colon + 1, http_eol - http_colon - 1)));
+        }
         return static_cast<std::uint16_t>(std::stoi(text.substr(colon + 1, eol - colon - 1)));
       }
     }
@@ -99,6 +107,7 @@ class broker_process {
   std::vector<std::string> extra_;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
+  std::uint16_t http_port_ = 0;
 };
 
 }  // namespace cairn::testing

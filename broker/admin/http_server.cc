@@ -10,6 +10,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "broker/net/listen.h"
+
 namespace cairn::broker {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -73,13 +75,7 @@ admin_http_server::admin_http_server(asio::io_context& io, const broker_metrics&
 admin_http_server::~admin_http_server() = default;
 
 result<void> admin_http_server::listen(const tcp::endpoint& endpoint) {
-  boost::system::error_code ec;
-  impl_->acceptor.open(endpoint.protocol(), ec);
-  if (!ec) impl_->acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) impl_->acceptor.bind(endpoint, ec);
-  if (!ec) impl_->acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return std::error_code(ec.value(), std::system_category());
-  return success();
+  return listen_on(impl_->acceptor, endpoint);
 }
 
 tcp::endpoint admin_http_server::local_endpoint() const {

@@ -3,7 +3,7 @@
 
 #include "broker/errc.h"
 #include "broker/handlers/handlers.h"
-#include "broker/handlers/wire_errors.h"
+#include "broker/handlers/per_partition.h"
 
 namespace cairn::broker {
 namespace {
@@ -32,20 +32,12 @@ void fill_partitions(capnp::List<wire::PartitionMetadata>::Builder out, handler_
     auto p = ctx.topics.get(config.name, id);
     auto slot = out[static_cast<unsigned>(id)];
     if (!p) {
-      auto e = to_wire_error(p.error());
       slot.setPartition(id);
-      slot.setErrorCode(protocol::to_wire(e.code));
-      slot.setErrorMessage(e.message);
+      set_wire_error(slot, p.error());
       continue;
     }
     fill_partition(slot, ctx, *p.value(), id);
   }
-}
-
-void set_error(auto builder, const std::error_code& ec) {
-  auto e = to_wire_error(ec);
-  builder.setErrorCode(protocol::to_wire(e.code));
-  builder.setErrorMessage(e.message);
 }
 
 }  // namespace
@@ -103,7 +95,7 @@ protocol::frame handle_metadata(handler_context& ctx, std::uint64_t correlation_
     t.setName(names[i]);
     auto config = ctx.topics.describe(names[i]);
     if (!config) {
-      set_error(t, config.error());
+      set_wire_error(t, config.error());
       continue;
     }
     fill_partitions(t.initPartitions(static_cast<unsigned>(config.value().partitions)), ctx,
@@ -143,10 +135,10 @@ protocol::frame handle_create_topics(handler_context& ctx, std::uint64_t correla
       continue;
     }
     if (request.getValidateOnly()) {
-      if (auto valid = validate(config, 1); !valid) set_error(out, valid.error());
+      if (auto valid = validate(config, 1); !valid) set_wire_error(out, valid.error());
       continue;
     }
-    if (auto created = ctx.topics.create(config); !created) set_error(out, created.error());
+    if (auto created = ctx.topics.create(config); !created) set_wire_error(out, created.error());
   }
   return finish_response(w, correlation_id, ctx.frame_bytes_max);
 }
@@ -161,7 +153,7 @@ protocol::frame handle_delete_topics(handler_context& ctx, std::uint64_t correla
     auto out = results[i++];
     out.setName(name);
     if (auto removed = ctx.topics.remove(std::string_view(name.cStr(), name.size())); !removed) {
-      set_error(out, removed.error());
+      set_wire_error(out, removed.error());
     }
   }
   return finish_response(w, correlation_id, ctx.frame_bytes_max);
@@ -192,7 +184,7 @@ protocol::frame handle_describe_topics(handler_context& ctx, std::uint64_t corre
     t.setName(name);
     auto config = ctx.topics.describe(std::string_view(name.cStr(), name.size()));
     if (!config) {
-      set_error(t, config.error());
+      set_wire_error(t, config.error());
       continue;
     }
     const topic_config& c = config.value();

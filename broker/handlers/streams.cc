@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "broker/handlers/handlers.h"
-#include "broker/handlers/wire_errors.h"
+#include "broker/handlers/per_partition.h"
 #include "protocol/key_partitioner.h"
 
 namespace cairn::broker {
@@ -11,12 +11,6 @@ namespace {
 
 // Bounds one ReadStream: a client asking for "everything" gets pages of this many events.
 constexpr std::int32_t kReadStreamCountMax = 10'000;
-
-void set_error(auto out, const std::error_code& ec) {
-  auto e = to_wire_error(ec);
-  out.setErrorCode(protocol::to_wire(e.code));
-  out.setErrorMessage(e.message);
-}
 
 struct stream_target {
   std::shared_ptr<partition> p;
@@ -58,7 +52,7 @@ protocol::frame handle_append_to_stream(handler_context& ctx, std::uint64_t corr
   }
   auto target = find_stream(ctx, request.getTopic(), key);
   if (!target) {
-    set_error(r, target.error());
+    set_wire_error(r, target.error());
     return finish_response(w, correlation_id, ctx.frame_bytes_max);
   }
   out.setPartition(target.value().id);
@@ -66,7 +60,7 @@ protocol::frame handle_append_to_stream(handler_context& ctx, std::uint64_t corr
   auto appended =
       target.value().p->append_to_stream(key, *expected, bytes_of(request.getRecords()), a);
   if (!appended) {
-    set_error(r, appended.error());
+    set_wire_error(r, appended.error());
     return finish_response(w, correlation_id, ctx.frame_bytes_max);
   }
   const stream_append_result& result = appended.value();
@@ -99,7 +93,7 @@ protocol::frame handle_read_stream(handler_context& ctx, std::uint64_t correlati
   }
   auto target = find_stream(ctx, request.getTopic(), key);
   if (!target) {
-    set_error(r, target.error());
+    set_wire_error(r, target.error());
     return finish_response(w, correlation_id, ctx.frame_bytes_max);
   }
   out.setPartition(target.value().id);
@@ -109,7 +103,7 @@ protocol::frame handle_read_stream(handler_context& ctx, std::uint64_t correlati
   auto read = target.value().p->read_stream(key, stream_version{request.getFromVersion()},
                                             static_cast<std::size_t>(count));
   if (!read) {
-    set_error(r, read.error());
+    set_wire_error(r, read.error());
     return finish_response(w, correlation_id, ctx.frame_bytes_max);
   }
   const stream_read_result& result = read.value();

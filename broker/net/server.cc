@@ -14,6 +14,8 @@
 #include <map>
 #include <set>
 
+#include "broker/net/listen.h"
+
 namespace cairn::broker {
 namespace asio = boost::asio;
 using asio::ip::tcp;
@@ -316,14 +318,8 @@ broker_server::broker_server(asio::io_context& io, asio::thread_pool& workers, h
 
 broker_server::~broker_server() = default;
 
-result<void> broker_server::listen(const tcp_endpoint& endpoint) {
-  boost::system::error_code ec;
-  impl_->acceptor.open(endpoint.protocol(), ec);
-  if (!ec) impl_->acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) impl_->acceptor.bind(endpoint, ec);
-  if (!ec) impl_->acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return std::error_code(ec.value(), std::system_category());
-  return success();
+result<void> broker_server::listen(const tcp::endpoint& endpoint) {
+  return listen_on(impl_->acceptor, endpoint);
 }
 
 tcp_endpoint broker_server::local_endpoint() const {

@@ -188,9 +188,12 @@ result<stream_read_result> partition::read_stream(std::string_view key, stream_v
   std::optional<es::record_batch_view> batch;
   std::optional<es::record_batch_builder> builder;
   std::int64_t out_base = 0;
+  std::int64_t log_start = log_->start_offset();
   for (const es::stream_entry& e : entries) {
     std::int64_t offset = e.offset.value();
     if (offset >= hw) break;
+    // Retention may have deleted a stream's oldest events: they are simply no longer served.
+    if (offset < log_start) continue;
     if (!batch || offset < batch->base_offset() || offset > batch->last_offset()) {
       CAIRN_TRY(auto chunk, log_->read(offset, 1, hw));
       CAIRN_TRY(cached, chunk.range.read());
@@ -206,7 +209,9 @@ result<stream_read_result> partition::read_stream(std::string_view key, stream_v
         break;
       }
     }
-    if (found == nullptr) return es::errc::corrupt_index;  // the index points at no record
+    // Compaction may have removed the record (a stream on a compacted topic keeps only its
+    // latest events): skip it, as a reader of the log would.
+    if (found == nullptr) continue;
     // One output batch while offset deltas fit in 32 bits.
     if (builder && offset - out_base > std::numeric_limits<std::int32_t>::max()) {
       out.records += builder->finish();

@@ -234,3 +234,23 @@ TEST_CASE("bad batches are refused and nothing is stored", "[partition][bad-inpu
   CHECK(p->log_end_offset() == 0);
   CHECK(p->high_watermark() == 0);
 }
+
+TEST_CASE("stream reads skip events that retention deleted", "[partition]") {
+  temp_dir dir;
+  partition::options opts;
+  opts.log.segment_bytes_max = 512;
+  auto p = open_partition(dir.path(), opts);
+  for (int i = 0; i < 30; ++i) {
+    auto expected = i == 0 ? es::expected_version::no_stream
+                           : es::expected_version::exact(stream_version{i - 1});
+    REQUIRE(p->append_to_stream("long", expected, events({"e" + std::to_string(i)}), acks::all));
+  }
+  REQUIRE(p->log().apply_retention({.retention_bytes = 1024}).value() > 0);
+  auto read = p->read_stream("long", stream_version{0}, 100);
+  REQUIRE(read);
+  CHECK(read.value().last_version == stream_version{29});
+  REQUIRE_FALSE(read.value().entries.empty());
+  CHECK(read.value().entries.front().version > stream_version{0});
+  CHECK(read.value().entries.back().version == stream_version{29});
+  CHECK(values_of(read.value().records).back() == "e29");
+}

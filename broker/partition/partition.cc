@@ -155,9 +155,8 @@ result<stream_append_result> partition::append_to_stream(std::string_view key,
   std::string bytes = builder.finish();
   CAIRN_TRY(auto stamped,
             es::record_batch_view::parse(bytes, options_.log.segment.batch_bytes_max));
-  bool indexed = streams_.has_value();
+  // Stored with its versions: even if the index apply fails now, catch_up() indexes it later.
   CAIRN_TRY(auto appended, replicate(writer, bytes, stamped, a));
-  if (!indexed) return errc::stream_index_unavailable;
   return stream_append_result{
       .first_version = first, .last_version = next - 1, .base_offset = appended.base_offset};
 }

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "protocol/errc.h"
+
 namespace cairn::sdk {
 namespace {
 
@@ -31,6 +33,28 @@ class category final : public std::error_category {
       case errc::aborted:
         return "producer was closed before the record was acknowledged: flush before closing "
                "to deliver pending records";
+      case errc::connect_failed:
+        return "could not connect to the broker: check that it runs and that the address is "
+               "right (it retries with backoff on its own)";
+      case errc::connection_lost:
+        return "the connection to the broker broke with the request in flight: retry (an "
+               "idempotent producer retries on its own without duplicates)";
+      case errc::request_timeout:
+        return "the broker did not answer within the request timeout: retry, or raise "
+               "request_timeout_ms if the broker is busy (the request may have been applied)";
+      case errc::bad_address:
+        return "a broker address is not host:port: write it as e.g. 127.0.0.1:9092";
+      case errc::no_brokers:
+        return "no broker could be reached: check the bootstrap list and that a broker runs";
+      case errc::unexpected_response:
+        return "the broker answered with an unexpected response kind: client and broker "
+               "versions disagree; upgrade the older one";
+      case errc::not_assigned:
+        return "the partition is not assigned to this consumer: assign() it first";
+      case errc::no_position:
+        return "the partition has no position: seek() it, or set an auto offset reset policy";
+      case errc::timed_out:
+        return "the call did not finish within its timeout: call it again or raise the timeout";
     }
     return "unknown sdk error " + std::to_string(value);
   }
@@ -41,6 +65,22 @@ class category final : public std::error_category {
 const std::error_category& sdk_category() noexcept {
   static const category instance;
   return instance;
+}
+
+bool is_retriable(std::error_code ec) noexcept {
+  if (ec.category() == sdk_category()) {
+    switch (static_cast<errc>(ec.value())) {
+      case errc::connect_failed:
+      case errc::connection_lost:
+      case errc::request_timeout:
+      case errc::no_brokers:
+      case errc::buffer_full:
+        return true;
+      default:
+        return false;
+    }
+  }
+  return protocol::is_retriable(ec);
 }
 
 }  // namespace cairn::sdk

@@ -14,7 +14,21 @@ enum class errc {
   invalid_config,     // a producer setting is out of range (see accumulator_config)
   delivery_timeout,   // not acknowledged within delivery_timeout_ms; it may or may not be written
   aborted,            // the producer was closed before the record was acknowledged
+  // --- the I/O layer (connection, client) ---
+  connect_failed,       // no TCP connection (or no handshake) to a broker: retriable
+  connection_lost,      // the connection broke with the request in flight: retriable
+  request_timeout,      // no response within the request timeout: retriable (outcome unknown)
+  bad_address,          // a bootstrap address is not "host:port"
+  no_brokers,           // no bootstrap broker and no known broker answered: retriable
+  unexpected_response,  // the broker answered with another kind than asked: a protocol bug
+  not_assigned,         // consumer: the partition is not assigned to this consumer
+  no_position,          // consumer: the partition has no position (seek first)
+  timed_out,            // a blocking call (flush, poll) did not finish within its timeout
 };
+
+// Kafka's rule extended to the SDK's own errors: may the same call succeed if made again
+// (after a backoff)? Protocol errors defer to protocol::is_retriable.
+bool is_retriable(std::error_code ec) noexcept;
 
 const std::error_category& sdk_category() noexcept;
 

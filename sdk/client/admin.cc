@@ -1,0 +1,132 @@
+// cairn::admin: topic administration requests, answered by any broker.
+#include "cairn/admin.h"
+
+#include "sdk/client/client_impl.h"
+
+namespace cairn {
+
+namespace asio = boost::asio;
+namespace wire = protocol::wire;
+
+namespace {
+
+std::error_code error_of(wire::ErrorCode code) {
+  if (code == wire::ErrorCode::NONE) return {};
+  return protocol::from_wire(code);
+}
+
+std::chrono::milliseconds admin_timeout(client_impl& c, std::int32_t broker_timeout_ms) {
+  // The broker may take broker_timeout_ms itself; the request must outlive that.
+  return c.request_timeout() + std::chrono::milliseconds(std::max(broker_timeout_ms, 0));
+}
+
+}  // namespace
+
+asio::awaitable<result<void>> admin::async_create_topic(std::string name, topic_settings settings,
+                                                        std::int32_t timeout_ms) {
+  auto& c = client_.impl();
+  BOOST_OUTCOME_CO_TRY(auto response,
+                       co_await c.call_any(
+                           [&](wire::Request::Builder req) {
+                             auto r = req.initCreateTopics();
+                             r.setTimeoutMs(timeout_ms);
+                             auto t = r.initTopics(1)[0];
+                             t.setName(name);
+                             auto config = t.initConfig();
+                             config.setPartitions(settings.partitions);
+                             config.setReplicationFactor(settings.replication_factor);
+                             config.setRetentionMs(settings.retention_ms);
+                             config.setRetentionBytes(settings.retention_bytes);
+                             config.setCleanupPolicy(settings.cleanup == cleanup_policy::compact
+                                                         ? wire::CleanupPolicy::COMPACT
+                                                         : wire::CleanupPolicy::DELETE);
+                           },
+                           wire::Response::CREATE_TOPICS, admin_timeout(c, timeout_ms)));
+  auto topics = response.root().getCreateTopics().getTopics();
+  if (topics.size() != 1) co_return sdk::errc::unexpected_response;
+  if (auto ec = error_of(topics[0].getErrorCode())) co_return ec;
+  c.metadata().mark_stale(name);
+  co_return success();
+}
+
+result<void> admin::create_topic(std::string name, topic_settings settings,
+                                 std::int32_t timeout_ms) {
+  return client_.impl().block_on<result<void>>(
+      [&] { return async_create_topic(std::move(name), settings, timeout_ms); });
+}
+
+asio::awaitable<result<void>> admin::async_delete_topic(std::string name, std::int32_t timeout_ms) {
+  auto& c = client_.impl();
+  BOOST_OUTCOME_CO_TRY(auto response,
+                       co_await c.call_any(
+                           [&](wire::Request::Builder req) {
+                             auto r = req.initDeleteTopics();
+                             r.setTimeoutMs(timeout_ms);
+                             r.initNames(1).set(0, name);
+                           },
+                           wire::Response::DELETE_TOPICS, admin_timeout(c, timeout_ms)));
+  auto topics = response.root().getDeleteTopics().getTopics();
+  if (topics.size() != 1) co_return sdk::errc::unexpected_response;
+  c.metadata().mark_stale(name);
+  if (auto ec = error_of(topics[0].getErrorCode())) co_return ec;
+  co_return success();
+}
+
+result<void> admin::delete_topic(std::string name, std::int32_t timeout_ms) {
+  return client_.impl().block_on<result<void>>(
+      [&] { return async_delete_topic(std::move(name), timeout_ms); });
+}
+
+asio::awaitable<result<std::vector<topic_listing>>> admin::async_list_topics(
+    bool include_internal) {
+  auto& c = client_.impl();
+  BOOST_OUTCOME_CO_TRY(auto response,
+                       co_await c.call_any(
+                           [&](wire::Request::Builder req) {
+                             req.initListTopics().setIncludeInternal(include_internal);
+                           },
+                           wire::Response::LIST_TOPICS, c.request_timeout()));
+  std::vector<topic_listing> out;
+  for (auto t : response.root().getListTopics().getTopics()) {
+    out.push_back({t.getName(), t.getPartitions(), t.getInternal()});
+  }
+  co_return out;
+}
+
+result<std::vector<topic_listing>> admin::list_topics(bool include_internal) {
+  return client_.impl().block_on<result<std::vector<topic_listing>>>(
+      [&] { return async_list_topics(include_internal); });
+}
+
+asio::awaitable<result<topic_description>> admin::async_describe_topic(std::string name) {
+  auto& c = client_.impl();
+  BOOST_OUTCOME_CO_TRY(auto response, co_await c.call_any(
+                                          [&](wire::Request::Builder req) {
+                                            req.initDescribeTopics().initNames(1).set(0, name);
+                                          },
+                                          wire::Response::DESCRIBE_TOPICS, c.request_timeout()));
+  auto topics = response.root().getDescribeTopics().getTopics();
+  if (topics.size() != 1) co_return sdk::errc::unexpected_response;
+  auto t = topics[0];
+  if (auto ec = error_of(t.getErrorCode())) co_return ec;
+  topic_description d;
+  d.name = t.getName();
+  auto config = t.getConfig();
+  d.settings.partitions = config.getPartitions();
+  d.settings.replication_factor = config.getReplicationFactor();
+  d.settings.retention_ms = config.getRetentionMs();
+  d.settings.retention_bytes = config.getRetentionBytes();
+  d.settings.cleanup = config.getCleanupPolicy() == wire::CleanupPolicy::COMPACT
+                           ? cleanup_policy::compact
+                           : cleanup_policy::remove;
+  for (auto p : t.getPartitions())
+    d.partitions.push_back(sdk::to_partition_info(p));
+  co_return d;
+}
+
+result<topic_description> admin::describe_topic(std::string name) {
+  return client_.impl().block_on<result<topic_description>>(
+      [&] { return async_describe_topic(std::move(name)); });
+}
+
+}  // namespace cairn

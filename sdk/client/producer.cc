@@ -1,0 +1,463 @@
+// cairn::producer: the Asio shell around record_accumulator, partitioner and idempotence.
+//
+// Three kinds of coroutine, all on the client's io thread:
+//   - intake: takes send()s in order, looks up the partition count (metadata), partitions and
+//     appends to the accumulator, waiting on back-pressure. One at a time, so records keep the
+//     order they were sent in (a refresh for one record cannot let a later one overtake it).
+//   - sender: drains ready batches into produce requests, sleeps until the next linger or
+//     backoff deadline or until woken, and refreshes metadata for partitions without a leader.
+//   - one request coroutine per produce request in flight: sends, then reports each batch's
+//     outcome back to the accumulator and hands out delivery results.
+#include "cairn/producer.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <deque>
+#include <limits>
+#include <set>
+#include <unordered_map>
+
+#include "sdk/client/client_impl.h"
+#include "sdk/client/partitioner.h"
+#include "sdk/client/record_accumulator.h"
+
+namespace cairn {
+
+namespace asio = boost::asio;
+namespace wire = protocol::wire;
+using std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             steady_clock::now().time_since_epoch())
+      .count();
+}
+
+steady_clock::time_point steady_at(std::int64_t ms) {
+  return steady_clock::time_point(std::chrono::milliseconds(ms));
+}
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+sdk::failure_kind classify(std::error_code ec) {
+  if (ec == protocol::errc::out_of_order_sequence) return sdk::failure_kind::out_of_order_sequence;
+  return sdk::is_retriable(ec) ? sdk::failure_kind::retriable : sdk::failure_kind::fatal;
+}
+
+// Errors after which the leader may have moved (or the broker's address changed).
+bool stale_after(std::error_code ec) {
+  if (ec.category() == protocol::protocol_category()) {
+    return protocol::needs_metadata_refresh(static_cast<protocol::errc>(ec.value()));
+  }
+  return ec == sdk::errc::connect_failed || ec == sdk::errc::connection_lost;
+}
+
+}  // namespace
+
+class producer_impl : public std::enable_shared_from_this<producer_impl> {
+ public:
+  producer_impl(client_impl& c, producer_options options, sdk::accumulator_config config)
+      : client_(c),
+        options_(std::move(options)),
+        accumulator_(config),
+        partitioner_(std::random_device{}()),
+        prng_(std::random_device{}()),
+        wake_(c.io()) {
+    if (accumulator_.needs_producer()) accumulator_.set_producer(new_identity());
+  }
+
+  // Stop-gap until the broker has InitProducerId: a random positive 63-bit id, epoch 0.
+  sdk::producer_identity new_identity() {
+    std::uniform_int_distribution<std::int64_t> ids(1, std::numeric_limits<std::int64_t>::max());
+    return {ids(prng_), 0};
+  }
+
+  void start() { asio::co_spawn(client_.io(), sender_loop(shared_from_this()), asio::detached); }
+
+  // REQUIRES: on the io thread (as every member below).
+  void enqueue(producer_record record, delivery_callback cb) {
+    if (closed_) {
+      cb(sdk::errc::aborted);
+      return;
+    }
+    intake_.push_back({std::move(record), std::move(cb), steady_ms()});
+    if (!intake_running_) {
+      intake_running_ = true;
+      asio::co_spawn(client_.io(), intake_loop(shared_from_this()), asio::detached);
+    }
+  }
+
+  asio::awaitable<result<void>> flush(std::int64_t timeout_ms) {
+    auto deadline = steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    accumulator_.begin_flush();
+    wake();
+    result<void> out = success();
+    // Bounded by the deadline: each turn waits for progress or for the deadline.
+    while (!intake_.empty() || accumulator_.incomplete_batches_count() > 0) {
+      if (steady_clock::now() >= deadline) {
+        out = sdk::errc::timed_out;
+        break;
+      }
+      co_await wait_progress(deadline);
+    }
+    accumulator_.end_flush();
+    co_return out;
+  }
+
+  void close() {
+    if (closed_) return;
+    closed_ = true;
+    for (auto& w : intake_)
+      w.cb(sdk::errc::aborted);
+    intake_.clear();
+    accumulator_.abort(sdk::errc::aborted);
+    deliver_reports();
+    wake();
+  }
+
+  std::int64_t producer_id() const { return accumulator_.producer().id; }
+  client_impl& client_ref() { return client_; }
+  std::int64_t delivery_timeout_ms() const { return options_.delivery_timeout_ms; }
+
+ private:
+  struct waiting_record {
+    producer_record record;
+    delivery_callback cb;
+    std::int64_t enqueued_ms;
+  };
+  struct pending_delivery {
+    std::string topic;
+    delivery_callback cb;
+  };
+  struct sent_batch {
+    sdk::batch_id id;
+    sdk::topic_partition tp;
+    std::string bytes;
+  };
+
+  void wake() {
+    wake_pending_ = true;
+    wake_.cancel();
+  }
+
+  void notify_progress() {
+    for (asio::steady_timer* t : progress_waiters_)
+      t->cancel();
+  }
+
+  asio::awaitable<void> wait_progress(steady_clock::time_point deadline) {
+    asio::steady_timer t(client_.io(), deadline);
+    progress_waiters_.insert(&t);
+    co_await t.async_wait(use_tuple);
+    progress_waiters_.erase(&t);
+  }
+
+  void report_retriable(const sdk::topic_partition& tp, std::error_code ec) {
+    if (options_.on_retriable_error) options_.on_retriable_error(tp, ec);
+  }
+
+  void deliver_reports() {
+    auto reports = accumulator_.take_delivery_reports();
+    for (auto& r : reports) {
+      auto it = deliveries_.find(r.id.value());
+      if (it == deliveries_.end()) continue;
+      pending_delivery d = std::move(it->second);
+      deliveries_.erase(it);
+      if (r.offset) {
+        d.cb(record_metadata{{std::move(d.topic), r.partition}, r.offset.value()});
+      } else {
+        d.cb(r.offset.error());
+      }
+    }
+    if (!reports.empty()) notify_progress();
+  }
+
+  // Picks the partition and appends one record. Retriable metadata failures wait with backoff
+  // (up to delivery_timeout_ms from send()); back-pressure waits for delivery progress.
+  asio::awaitable<result<void>> intake_one(waiting_record& w) {
+    const auto& rec = w.record;
+    std::int64_t give_up_ms = w.enqueued_ms + options_.delivery_timeout_ms;
+    std::int32_t failures = 0;
+    // Bounded by give_up_ms: every turn that does not return waits at least a backoff.
+    while (true) {
+      if (closed_) co_return sdk::errc::aborted;
+      auto topic = co_await client_.topic(rec.topic);
+      if (!topic) {
+        if (!sdk::is_retriable(topic.error()) || steady_ms() >= give_up_ms) {
+          co_return topic.error();
+        }
+        report_retriable({rec.topic, -1}, topic.error());
+        sdk::backoff_policy backoff{options_.retry_backoff_ms, 10 * options_.retry_backoff_ms};
+        co_await wait_progress(steady_clock::now() +
+                               std::chrono::milliseconds(backoff.delay_ms(++failures, prng_)));
+        continue;
+      }
+      auto count = static_cast<std::int32_t>(topic.value().partitions.size());
+      if (count <= 0) co_return protocol::errc::unknown_partition;
+      std::vector<eventstore::header_view> headers;
+      for (const auto& h : rec.headers) {
+        headers.push_back({h.key, h.value ? std::optional<std::string_view>(*h.value)
+                                          : std::optional<std::string_view>()});
+      }
+      sdk::producer_record input{
+          .key = rec.key ? std::optional<std::string_view>(*rec.key) : std::nullopt,
+          .value = rec.value ? std::optional<std::string_view>(*rec.value) : std::nullopt,
+          .headers = headers,
+          .timestamp_ms = rec.timestamp_ms >= 0 ? rec.timestamp_ms : wall_ms()};
+      std::int32_t partition = 0;
+      if (rec.partition) {
+        partition = *rec.partition;
+        if (partition < 0 || partition >= count) co_return sdk::errc::invalid_partition;
+      } else {
+        std::optional<std::string_view> key = input.key;
+        partition = partitioner_.partition(rec.topic, key, count);
+        if (!key && accumulator_.would_open_batch({rec.topic, partition}, input)) {
+          partitioner_.on_new_batch(rec.topic, partition, count);
+          partition = partitioner_.partition(rec.topic, key, count);
+        }
+      }
+      auto id = accumulator_.append({rec.topic, partition}, input, steady_ms());
+      if (!id && id.error() == sdk::errc::buffer_full && steady_ms() < give_up_ms) {
+        wake();  // a full buffer makes every batch ready: send them to make room
+        co_await wait_progress(steady_at(give_up_ms));
+        continue;
+      }
+      if (!id) co_return id.error();
+      deliveries_.emplace(id.value().value(), pending_delivery{rec.topic, std::move(w.cb)});
+      wake();
+      co_return success();
+    }
+  }
+
+  asio::awaitable<void> intake_loop([[maybe_unused]] std::shared_ptr<producer_impl> self) {
+    while (!intake_.empty()) {
+      auto appended = co_await intake_one(intake_.front());
+      if (intake_.empty()) break;  // close() failed them all meanwhile
+      if (!appended) intake_.front().cb(appended.error());
+      intake_.pop_front();
+      notify_progress();
+    }
+    intake_running_ = false;
+  }
+
+  asio::awaitable<void> sender_loop([[maybe_unused]] std::shared_ptr<producer_impl> self) {
+    while (!closed_ || !inflight_requests_.empty()) {
+      wake_pending_ = false;
+      if (accumulator_.needs_producer()) accumulator_.set_producer(new_identity());
+      std::set<std::string> leaderless;
+      auto& metadata = client_.metadata();
+      auto requests = accumulator_.drain(
+          steady_ms(), 0, [&](const sdk::topic_partition& tp) -> std::optional<std::int32_t> {
+            if (auto leader = metadata.leader_for(tp)) return leader->node_id;
+            leaderless.insert(tp.topic);
+            return std::nullopt;
+          });
+      for (auto& r : requests) {
+        std::vector<sent_batch> batches;
+        for (auto& b : r.batches)
+          batches.push_back({b.id, b.tp, std::string(b.bytes)});
+        std::uint64_t request_id = next_request_id_++;
+        inflight_requests_.insert(request_id);
+        asio::co_spawn(client_.io(), send_request(self, request_id, r.node_id, std::move(batches)),
+                       asio::detached);
+      }
+      deliver_reports();  // drain() may have expired batches
+      if (!leaderless.empty() && !refreshing_) {
+        refreshing_ = true;
+        asio::co_spawn(client_.io(), refresh(self, {leaderless.begin(), leaderless.end()}),
+                       asio::detached);
+      }
+      if (wake_pending_) continue;
+      if (closed_ && inflight_requests_.empty()) break;
+      auto next = accumulator_.next_ready_ms();
+      wake_.expires_at(next ? steady_at(*next) : steady_clock::time_point::max());
+      if (!leaderless.empty()) {
+        // Leaderless batches are not on the linger clock: look again after a backoff.
+        wake_.expires_at(
+            std::min(wake_.expiry(),
+                     steady_clock::now() + std::chrono::milliseconds(options_.retry_backoff_ms)));
+      }
+      co_await wake_.async_wait(use_tuple);
+    }
+  }
+
+  asio::awaitable<void> refresh([[maybe_unused]] std::shared_ptr<producer_impl> self,
+                                std::vector<std::string> topics) {
+    auto refreshed = co_await client_.refresh_metadata(topics);
+    if (!refreshed) {
+      for (const auto& t : topics)
+        report_retriable({t, -1}, refreshed.error());
+    }
+    refreshing_ = false;
+    wake();
+  }
+
+  asio::awaitable<void> send_request([[maybe_unused]] std::shared_ptr<producer_impl> self,
+                                     std::uint64_t request_id, std::int32_t node_id,
+                                     std::vector<sent_batch> batches) {
+    auto fill = [&](wire::Request::Builder req) {
+      auto p = req.initProduce();
+      p.setAcks(options_.required_acks == acks::none     ? wire::Acks::NONE
+                : options_.required_acks == acks::leader ? wire::Acks::LEADER
+                                                         : wire::Acks::ALL);
+      p.setTimeoutMs(options_.broker_timeout_ms);
+      // Group by topic: the request lists each topic once.
+      std::map<std::string_view, std::vector<const sent_batch*>> by_topic;
+      for (const auto& b : batches)
+        by_topic[b.tp.topic].push_back(&b);
+      auto topics = p.initTopics(static_cast<unsigned>(by_topic.size()));
+      unsigned t = 0;
+      for (const auto& [name, list] : by_topic) {
+        auto topic = topics[t++];
+        topic.setName(std::string(name));
+        auto parts = topic.initPartitions(static_cast<unsigned>(list.size()));
+        for (unsigned i = 0; i < list.size(); ++i) {
+          parts[i].setPartition(list[i]->tp.partition);
+          parts[i].setRecords(capnp::Data::Reader(
+              reinterpret_cast<const capnp::byte*>(list[i]->bytes.data()), list[i]->bytes.size()));
+        }
+      }
+    };
+    auto timeout =
+        client_.request_timeout() + std::chrono::milliseconds(options_.broker_timeout_ms);
+    auto fail_all = [&](std::error_code ec) {
+      for (const auto& b : batches) {
+        if (stale_after(ec)) client_.metadata().mark_stale(b.tp.topic);
+        if (sdk::is_retriable(ec)) report_retriable(b.tp, ec);
+        accumulator_.on_failed(b.id, ec, classify(ec), steady_ms());
+      }
+    };
+    auto broker = client_.metadata().broker(node_id);
+    if (!broker) {
+      fail_all(sdk::errc::connect_failed);
+    } else if (options_.required_acks == acks::none) {
+      auto conn = co_await client_.connection_to(*broker);
+      result<void> sent =
+          conn ? co_await conn.value()->send_only(fill, timeout) : result<void>(conn.error());
+      if (sent) {
+        for (const auto& b : batches)
+          accumulator_.on_acked(b.id, -1);
+      } else {
+        fail_all(sent.error());
+      }
+    } else {
+      auto response = co_await client_.call(*broker, fill, wire::Response::PRODUCE, timeout);
+      if (!response) {
+        fail_all(response.error());
+      } else {
+        std::map<std::pair<std::string, std::int32_t>, std::pair<std::error_code, std::int64_t>>
+            results;
+        for (auto topic : response.value().root().getProduce().getTopics()) {
+          for (auto part : topic.getPartitions()) {
+            std::error_code ec;
+            if (part.getErrorCode() != wire::ErrorCode::NONE) {
+              ec = protocol::from_wire(part.getErrorCode());
+            }
+            results[{topic.getName(), part.getPartition()}] = {ec, part.getBaseOffset()};
+          }
+        }
+        for (const auto& b : batches) {
+          auto it = results.find({b.tp.topic, b.tp.partition});
+          std::error_code ec = it == results.end() ? std::error_code(sdk::errc::unexpected_response)
+                                                   : it->second.first;
+          // A duplicate was written by an earlier attempt: that is this batch's success.
+          if (!ec || ec == protocol::errc::duplicate_sequence) {
+            accumulator_.on_acked(b.id, it->second.second);
+            continue;
+          }
+          if (stale_after(ec)) client_.metadata().mark_stale(b.tp.topic);
+          if (classify(ec) != sdk::failure_kind::fatal) report_retriable(b.tp, ec);
+          accumulator_.on_failed(b.id, ec, classify(ec), steady_ms());
+        }
+      }
+    }
+    inflight_requests_.erase(request_id);
+    deliver_reports();
+    wake();
+  }
+
+  client_impl& client_;
+  producer_options options_;
+  sdk::record_accumulator accumulator_;
+  sdk::partitioner partitioner_;
+  std::mt19937_64 prng_;
+  asio::steady_timer wake_;
+  bool wake_pending_ = false;
+  std::set<asio::steady_timer*> progress_waiters_;
+  std::deque<waiting_record> intake_;  // bounded by the caller's patience: see README
+  bool intake_running_ = false;
+  std::unordered_map<std::uint64_t, pending_delivery> deliveries_;
+  std::set<std::uint64_t> inflight_requests_;
+  std::uint64_t next_request_id_ = 0;
+  bool refreshing_ = false;
+  bool closed_ = false;
+};
+
+// ---------------------------------------------------------------------------------------------
+
+result<std::unique_ptr<producer>> producer::create(client& c, producer_options options) {
+  sdk::accumulator_config config{
+      .batch_bytes_max = options.batch_bytes_max,
+      .linger_ms = options.linger_ms,
+      .buffer_bytes_max = options.buffer_bytes_max,
+      .request_bytes_max = options.request_bytes_max,
+      .retry_backoff_ms = options.retry_backoff_ms,
+      .delivery_timeout_ms = options.delivery_timeout_ms,
+      // Kafka: idempotence needs acks=all.
+      .idempotence = options.idempotence && options.required_acks == acks::all};
+  CAIRN_TRY(sdk::validate(config));
+  if (options.broker_timeout_ms <= 0) return sdk::errc::invalid_config;
+  auto impl = std::make_shared<producer_impl>(c.impl(), std::move(options), config);
+  impl->start();
+  return std::unique_ptr<producer>(new producer(std::move(impl)));
+}
+
+producer::producer(std::shared_ptr<producer_impl> impl) : impl_(std::move(impl)) {}
+
+producer::~producer() {
+  auto& c = impl_->client_ref();
+  (void)flush(impl_->delivery_timeout_ms());
+  c.run_blocking([impl = impl_]() -> asio::awaitable<void> {
+    impl->close();
+    co_return;
+  });
+}
+
+void producer::send(producer_record record, delivery_callback callback) {
+  asio::post(impl_->client_ref().io(),
+             [impl = impl_, record = std::move(record), cb = std::move(callback)]() mutable {
+               impl->enqueue(std::move(record), std::move(cb));
+             });
+}
+
+std::future<delivery_result> producer::send(producer_record record) {
+  auto promise = std::make_shared<std::promise<delivery_result>>();
+  auto future = promise->get_future();
+  send(std::move(record), [promise](const delivery_result& r) { promise->set_value(r); });
+  return future;
+}
+
+asio::awaitable<result<void>> producer::async_flush(std::int64_t timeout_ms) {
+  co_return co_await impl_->flush(timeout_ms);
+}
+
+result<void> producer::flush(std::int64_t timeout_ms) {
+  return impl_->client_ref().block_on<result<void>>([&] { return async_flush(timeout_ms); });
+}
+
+std::int64_t producer::producer_id() const {
+  return impl_->producer_id();
+}
+
+}  // namespace cairn

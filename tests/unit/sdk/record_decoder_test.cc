@@ -1,0 +1,80 @@
+#include "sdk/client/record_decoder.h"
+
+#include <catch2/catch.hpp>
+
+#include "eventstore/record/record_batch.h"
+#include "protocol/errc.h"
+
+namespace {
+
+using namespace cairn;
+
+std::string batch(std::int64_t base_offset, int count, std::int64_t ts = 1'000) {
+  eventstore::record_batch_builder b({.base_offset = base_offset});
+  std::vector<eventstore::header_view> headers{{"h", "v"}};
+  for (int i = 0; i < count; ++i) {
+    std::string value = std::to_string(base_offset + i);
+    b.add({.key = "k", .value = value, .headers = headers, .timestamp_ms = ts + i});
+  }
+  return b.finish();
+}
+
+}  // namespace
+
+TEST_CASE("decode_records skips below the position and keeps every field", "[sdk][decoder]") {
+  std::string bytes = batch(10, 5) + batch(15, 3);
+  std::vector<consumer_record> out;
+  auto next = sdk::decode_records("t", 2, bytes, 12, 100, out);
+  REQUIRE(next);
+  CHECK(next.value() == 18);
+  REQUIRE(out.size() == 6);
+  CHECK(out[0].offset == 12);
+  CHECK(out[0].value == "12");
+  CHECK(out[0].key == "k");
+  CHECK(out[0].timestamp_ms == 1'002);
+  CHECK(out[0].partition == 2);
+  CHECK(out[0].topic == "t");
+  REQUIRE(out[0].headers.size() == 1);
+  CHECK(out[0].headers[0].value == "v");
+  CHECK(out.back().offset == 17);
+}
+
+TEST_CASE("decode_records stops at records_max and resumes there", "[sdk][decoder]") {
+  std::string bytes = batch(0, 10);
+  std::vector<consumer_record> out;
+  auto next = sdk::decode_records("t", 0, bytes, 0, 4, out);
+  REQUIRE(next);
+  CHECK(next.value() == 4);
+  CHECK(out.size() == 4);
+  out.clear();
+  next = sdk::decode_records("t", 0, bytes, 4, 100, out);
+  REQUIRE(next);
+  CHECK(next.value() == 10);
+  CHECK(out.front().offset == 4);
+}
+
+TEST_CASE("decode_records ignores a cut tail and refuses damage", "[sdk][decoder]") {
+  std::string whole = batch(0, 3);
+  std::string bytes = whole + batch(3, 3).substr(0, 20);
+  std::vector<consumer_record> out;
+  auto next = sdk::decode_records("t", 0, bytes, 0, 100, out);
+  REQUIRE(next);
+  CHECK(next.value() == 3);
+  CHECK(out.size() == 3);
+
+  std::string damaged = whole;
+  damaged[damaged.size() - 2] ^= 0x5a;  // inside the CRC's span
+  out.clear();
+  auto bad = sdk::decode_records("t", 0, damaged, 0, 100, out);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error() == protocol::errc::corrupt_batch);
+}
+
+TEST_CASE("decode_records moves past a batch wholly below the position", "[sdk][decoder]") {
+  std::string bytes = batch(0, 3);
+  std::vector<consumer_record> out;
+  auto next = sdk::decode_records("t", 0, bytes, 3, 100, out);
+  REQUIRE(next);
+  CHECK(out.empty());
+  CHECK(next.value() == 3);
+}

@@ -15,6 +15,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <atomic>
 #include <deque>
 #include <limits>
 #include <set>
@@ -80,7 +81,9 @@ class producer_impl : public std::enable_shared_from_this<producer_impl> {
   // Stop-gap until the broker has InitProducerId: a random positive 63-bit id, epoch 0.
   sdk::producer_identity new_identity() {
     std::uniform_int_distribution<std::int64_t> ids(1, std::numeric_limits<std::int64_t>::max());
-    return {ids(prng_), 0};
+    sdk::producer_identity identity{ids(prng_), 0};
+    producer_id_ = identity.id;
+    return identity;
   }
 
   void start() { asio::co_spawn(client_.io(), sender_loop(shared_from_this()), asio::detached); }
@@ -126,7 +129,8 @@ class producer_impl : public std::enable_shared_from_this<producer_impl> {
     wake();
   }
 
-  std::int64_t producer_id() const { return accumulator_.producer().id; }
+  // Readable from any thread: the accumulator itself belongs to the io thread.
+  std::int64_t producer_id() const { return producer_id_.load(); }
   client_impl& client_ref() { return client_; }
   std::int64_t delivery_timeout_ms() const { return options_.delivery_timeout_ms; }
 
@@ -402,6 +406,7 @@ class producer_impl : public std::enable_shared_from_this<producer_impl> {
   std::uint64_t next_request_id_ = 0;
   bool refreshing_ = false;
   bool closed_ = false;
+  std::atomic<std::int64_t> producer_id_{-1};
 };
 
 // ---------------------------------------------------------------------------------------------

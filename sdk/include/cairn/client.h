@@ -68,7 +68,9 @@ class client {
 
   // Metadata of these topics (all topics when empty), fetched from a broker now; the cache is
   // updated with it.
-  awaitable<result<cluster_info>> async_metadata(std::vector<std::string> topics = {});
+  // (No default argument on the coroutine: g++ 12 destroys a braced temporary argument of a
+  // coroutine twice. Pass a named vector, never a braced list, to any async_* call.)
+  awaitable<result<cluster_info>> async_metadata(std::vector<std::string> topics);
   result<cluster_info> metadata(std::vector<std::string> topics = {});
 
   // The partition count of a topic, from the cache, fetching metadata when unknown.

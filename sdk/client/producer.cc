@@ -10,12 +10,12 @@
 //     outcome back to the accumulator and hands out delivery results.
 #include "cairn/producer.h"
 
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <atomic>
 #include <deque>
 #include <limits>
 #include <set>
@@ -198,7 +198,11 @@ class producer_impl : public std::enable_shared_from_this<producer_impl> {
       if (closed_) co_return sdk::errc::aborted;
       auto topic = co_await client_.topic(rec.topic);
       if (!topic) {
-        if (!sdk::is_retriable(topic.error()) || steady_ms() >= give_up_ms) {
+        // A broker's answer (unknown_topic) came from a fresh lookup: topics are created
+        // explicitly, so waiting would only delay the error. Unreachable brokers are waited for.
+        if (!sdk::is_retriable(topic.error()) ||
+            topic.error().category() == protocol::protocol_category() ||
+            steady_ms() >= give_up_ms) {
           co_return topic.error();
         }
         report_retriable({rec.topic, -1}, topic.error());

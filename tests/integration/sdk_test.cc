@@ -162,6 +162,38 @@ TEST_CASE("sdk produces keyed records across 3 partitions and consumes them in k
   CHECK(total == kRecords);
 }
 
+TEST_CASE("sdk producer with acks none and leader, keyless records, explicit partitions",
+          "[sdk][producer]") {
+  fixture f;
+  f.create("acks", 2);
+  for (auto a : {cairn::acks::none, cairn::acks::leader}) {
+    auto p = cairn::producer::create(*f.client, {.required_acks = a});
+    REQUIRE(p);
+    CHECK(p.value()->producer_id() == -1);  // idempotence needs acks=all
+    std::vector<std::future<cairn::delivery_result>> results;
+    for (int i = 0; i < 50; ++i)
+      results.push_back(p.value()->send({.topic = "acks", .value = "v"}));
+    results.push_back(p.value()->send({.topic = "acks", .value = "p1", .partition = 1}));
+    REQUIRE(p.value()->flush(30'000));
+    for (auto& r : results) {
+      auto d = r.get();
+      REQUIRE(d);
+      if (a == cairn::acks::none) CHECK(d.value().offset == -1);
+      if (a == cairn::acks::leader) CHECK(d.value().offset >= 0);
+    }
+    auto bad = p.value()->send({.topic = "acks", .value = "x", .partition = 2}).get();
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error() == cairn::sdk::errc::invalid_partition);
+    auto unknown = p.value()->send({.topic = "nope", .value = "x"}).get();
+    REQUIRE_FALSE(unknown);
+    CHECK(unknown.error() == cairn::protocol::errc::unknown_topic);
+  }
+  cairn::consumer c(*f.client);
+  c.assign({{"acks", 0}, {"acks", 1}});
+  auto records = consume(c, 102);
+  CHECK(records.size() == 102);
+}
+
 TEST_CASE("sdk consumer long poll wakes on a new record", "[sdk][consumer]") {
   fixture f;
   f.create("wake", 1);

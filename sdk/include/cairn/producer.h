@@ -73,7 +73,8 @@ class producer {
   producer& operator=(const producer&) = delete;
 
   // Queues a record; the future (or the callback, on the client's thread) gets its outcome.
-  // Records with the same key keep their order.
+  // Records with the same key keep their order. A callback must not call blocking SDK
+  // functions (they would wait for the thread the callback runs on): use async_* there.
   std::future<delivery_result> send(producer_record record);
   void send(producer_record record, delivery_callback callback);
 

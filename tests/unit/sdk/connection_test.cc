@@ -122,6 +122,7 @@ TEST_CASE("connection handshakes and matches responses that come back out of ord
           "[sdk][connection]") {
   harness h;
   std::vector<std::string> answers;
+  int done = 0;  // outlives the client script, which ends before its calls do
   h.run(
       [](peer& p) -> asio::awaitable<void> {
         bool shook = co_await p.handshake();  // not inside REQUIRE: it keeps a reference
@@ -141,7 +142,6 @@ TEST_CASE("connection handshakes and matches responses that come back out of ord
         CHECK(conn->info().node_id == 3);
         CHECK(conn->info().cluster_id == "fake");
         auto ex = co_await asio::this_coro::executor;
-        int done = 0;
         for (std::string name : {"a", "b", "c"}) {
           asio::co_spawn(
               ex,

@@ -1,0 +1,58 @@
+// The pieces every `cairn` command shares: a small argument reader, the client from -b, and
+// exit codes (0 success, 1 failure, 2 usage, 3 wrong expected version).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cairn/client.h"
+
+namespace cairn::cli {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitWrongExpectedVersion = 3;
+
+// Options (`-k VALUE`, `--key VALUE`, `--flag`) and positional words of one command.
+class args {
+ public:
+  // `with_value`: the option names that take a value; everything else starting with '-' is a
+  // flag. Repeated options keep every value.
+  args(const std::vector<std::string>& words, const std::vector<std::string>& with_value);
+
+  const std::vector<std::string>& positional() const { return positional_; }
+  std::optional<std::string> get(const std::string& name) const;
+  std::vector<std::string> all(const std::string& name) const;
+  bool flag(const std::string& name) const;
+  const std::string& error() const { return error_; }
+
+ private:
+  std::vector<std::string> positional_;
+  std::multimap<std::string, std::string> values_;
+  std::vector<std::string> flags_;
+  std::string error_;
+};
+
+// Parses a non-negative or any integer, with the option's name in the message on failure.
+std::optional<std::int64_t> parse_int(const std::string& text);
+
+// The client for `bootstrap` ("host:port"); prints what went wrong and returns nullptr.
+std::unique_ptr<client> connect(const std::string& bootstrap);
+
+// Prints "cairn: <what>: <error message>" on stderr.
+void report(const std::string& what, const std::error_code& ec);
+
+// True when stderr is a terminal: progress lines go there only then.
+bool progress_wanted();
+
+int topic_command(client& c, const std::vector<std::string>& words);
+int produce_command(client& c, const std::vector<std::string>& words);
+int consume_command(client& c, const std::vector<std::string>& words);
+int stream_command(client& c, const std::vector<std::string>& words);
+
+}  // namespace cairn::cli

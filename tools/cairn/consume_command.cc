@@ -1,0 +1,122 @@
+// cairn consume TOPIC: prints records; stops after -n records or when a poll of --timeout-ms
+// brings nothing new.
+#include <boost/json.hpp>
+#include <cstdio>
+
+#include "cairn/consumer.h"
+#include "tools/cairn/cli.h"
+
+namespace cairn::cli {
+namespace {
+
+std::string to_json(const consumer_record& r) {
+  boost::json::object o;
+  o["topic"] = r.topic;
+  o["partition"] = r.partition;
+  o["offset"] = r.offset;
+  o["timestamp"] = r.timestamp_ms;
+  o["key"] = r.key ? boost::json::value(*r.key) : boost::json::value(nullptr);
+  o["value"] = r.value ? boost::json::value(*r.value) : boost::json::value(nullptr);
+  boost::json::object headers;
+  for (const auto& h : r.headers) {
+    headers[h.key] = h.value ? boost::json::value(*h.value) : boost::json::value(nullptr);
+  }
+  o["headers"] = std::move(headers);
+  return boost::json::serialize(o);
+}
+
+}  // namespace
+
+int consume_command(client& c, const std::vector<std::string>& words) {
+  args a(words, {"-p", "--partition", "-o", "--offset", "-n", "--max", "--format", "--timeout-ms"});
+  if (!a.error().empty() || a.positional().size() != 1) {
+    std::fprintf(stderr, "cairn consume: %s\n",
+                 a.error().empty() ? "usage: cairn consume TOPIC [options]" : a.error().c_str());
+    return kExitUsage;
+  }
+  const std::string topic = a.positional()[0];
+  std::string format = a.get("--format").value_or("value");
+  if (format != "value" && format != "json") {
+    std::fprintf(stderr, "cairn consume: --format wants value or json\n");
+    return kExitUsage;
+  }
+  auto max = parse_int(a.get("-n").value_or(a.get("--max").value_or("-1")));
+  auto timeout = parse_int(a.get("--timeout-ms").value_or("5000"));
+  if (!max || !timeout || *timeout < 0) {
+    std::fprintf(stderr, "cairn consume: -n and --timeout-ms want numbers\n");
+    return kExitUsage;
+  }
+
+  auto count = c.partition_count(topic);
+  if (!count) {
+    report("topic " + topic, count.error());
+    return kExitFailed;
+  }
+  std::vector<topic_partition> tps;
+  if (auto p = a.get("-p") ? a.get("-p") : a.get("--partition")) {
+    auto id = parse_int(*p);
+    if (!id || *id < 0 || *id >= count.value()) {
+      std::fprintf(stderr, "cairn consume: -p wants a partition 0..%d\n", count.value() - 1);
+      return kExitUsage;
+    }
+    tps.push_back({topic, static_cast<std::int32_t>(*id)});
+  } else {
+    for (std::int32_t i = 0; i < count.value(); ++i)
+      tps.push_back({topic, i});
+  }
+
+  consumer cons(c);
+  cons.assign(tps);
+  std::string from = a.get("-o").value_or(a.get("--offset").value_or("beginning"));
+  result<void> positioned = success();
+  if (from == "beginning") {
+    positioned = cons.seek_to_beginning(tps);
+  } else if (from == "end") {
+    positioned = cons.seek_to_end(tps);
+  } else if (from.starts_with("@")) {
+    auto ts = parse_int(from.substr(1));
+    if (!ts) {
+      std::fprintf(stderr, "cairn consume: -o @TIMESTAMP_MS wants milliseconds\n");
+      return kExitUsage;
+    }
+    for (const auto& tp : tps) {
+      positioned = cons.seek_to_timestamp(tp, *ts);
+      if (!positioned) break;
+    }
+  } else if (auto offset = parse_int(from); offset && *offset >= 0) {
+    for (const auto& tp : tps) {
+      positioned = cons.seek(tp, *offset);
+      if (!positioned) break;
+    }
+  } else {
+    std::fprintf(stderr, "cairn consume: -o wants beginning, end, OFFSET or @TIMESTAMP_MS\n");
+    return kExitUsage;
+  }
+  if (!positioned) {
+    report("position the consumer", positioned.error());
+    return kExitFailed;
+  }
+
+  std::int64_t printed = 0;
+  while (*max < 0 || printed < *max) {
+    auto records = cons.poll(*timeout);
+    if (!records) {
+      report("poll", records.error());
+      return kExitFailed;
+    }
+    if (records.value().empty()) break;  // nothing new within the timeout
+    for (const consumer_record& r : records.value()) {
+      if (format == "json") {
+        std::printf("%s\n", to_json(r).c_str());
+      } else {
+        std::fwrite(r.value ? r.value->data() : "", 1, r.value ? r.value->size() : 0, stdout);
+        std::fputc('\n', stdout);
+      }
+      if (++printed == *max) break;
+    }
+    std::fflush(stdout);
+  }
+  return kExitOk;
+}
+
+}  // namespace cairn::cli

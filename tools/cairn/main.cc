@@ -1,0 +1,54 @@
+// cairn: the command-line client, built only on the public SDK.
+//
+//   cairn [-b HOST:PORT] topic create|list|describe|delete ...
+//   cairn [-b HOST:PORT] produce TOPIC ...        one record per stdin line
+//   cairn [-b HOST:PORT] consume TOPIC ...
+//   cairn [-b HOST:PORT] stream append|read TOPIC KEY ...
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "tools/cairn/cli.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: cairn [-b HOST:PORT] COMMAND ...
+
+  topic create NAME [-p N] [-r N] [--retention-ms N] [--retention-bytes N] [--compact]
+  topic list
+  topic describe NAME
+  topic delete NAME
+  produce TOPIC [-k KEY | --key-sep SEP] [-H name=value]... [--acks none|leader|all]
+  consume TOPIC [-p PARTITION] [-o beginning|end|OFFSET|@TIMESTAMP_MS] [-n MAX]
+                [--format value|json] [--timeout-ms N]
+  stream append TOPIC KEY --expected-version any|no-stream|exists|N [-t TYPE]
+  stream read TOPIC KEY [--from-version N] [--format value|json]
+
+The broker defaults to 127.0.0.1:7070. Exit codes: 0 ok, 1 failed, 2 usage, 3 wrong
+expected version.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> words(argv + 1, argv + argc);
+  std::string bootstrap = "127.0.0.1:7070";
+  if (words.size() >= 2 && (words[0] == "-b" || words[0] == "--bootstrap")) {
+    bootstrap = words[1];
+    words.erase(words.begin(), words.begin() + 2);
+  }
+  if (words.empty() || words[0] == "-h" || words[0] == "--help" || words[0] == "help") {
+    std::fputs(kUsage, words.empty() ? stderr : stdout);
+    return words.empty() ? cairn::cli::kExitUsage : cairn::cli::kExitOk;
+  }
+  std::string command = words[0];
+  words.erase(words.begin());
+  auto c = cairn::cli::connect(bootstrap);
+  if (!c) return cairn::cli::kExitFailed;
+  if (command == "topic") return cairn::cli::topic_command(*c, words);
+  if (command == "produce") return cairn::cli::produce_command(*c, words);
+  if (command == "consume") return cairn::cli::consume_command(*c, words);
+  if (command == "stream") return cairn::cli::stream_command(*c, words);
+  std::fprintf(stderr, "cairn: unknown command '%s'\n\n%s", command.c_str(), kUsage);
+  return cairn::cli::kExitUsage;
+}

@@ -10,6 +10,9 @@
 //   - `async_*` coroutines returning boost::asio::awaitable, for callers already running on the
 //     client's executor (client::executor()). They must not be awaited on another executor.
 //
+// Lifetimes: admin, producer, consumer and streams hold a reference to their client: destroy
+// them first. Callbacks run on the client's thread and must not call blocking SDK functions.
+//
 // Errors are cairn::result<T> values: sdk::errc (connection, timeouts, configuration) and
 // protocol::errc (what the broker answered). sdk::is_retriable(ec) says whether trying again
 // may help; every message says what to do.

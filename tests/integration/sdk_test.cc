@@ -1,12 +1,17 @@
 // The SDK against real cairn-broker processes: admin, producer, consumer, streams, and the
 // connection's behaviour when the broker stops answering, dies, or comes back elsewhere.
 // Every wait is bounded; no sleep stands in for synchronisation.
+#include <capnp/serialize.h>
 #include <signal.h>
 
 #include <atomic>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <future>
@@ -18,6 +23,7 @@
 #include "cairn/consumer.h"
 #include "cairn/producer.h"
 #include "cairn/streams.h"
+#include "protocol/frame.h"
 #include "protocol/key_partitioner.h"
 #include "tests/support/broker_process.h"
 #include "tests/support/temp_dir.h"
@@ -60,6 +66,109 @@ std::vector<cairn::consumer_record> consume(cairn::consumer& c, std::size_t coun
   }
   return out;
 }
+
+// A TCP proxy in front of one broker that can drop a produce response (the broker wrote the
+// batch; the client never hears so and sees its connection break). It rewrites the brokers'
+// ports in Metadata responses to its own, so that the client keeps talking through it.
+class dropping_proxy {
+ public:
+  explicit dropping_proxy(std::uint16_t broker_port) : broker_port_(broker_port) {
+    boost::asio::co_spawn(io_, accept_loop(), boost::asio::detached);
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~dropping_proxy() {
+    io_.stop();
+    thread_.join();
+  }
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+
+  std::atomic<int> produce_responses_to_drop{0};
+  std::atomic<int> dropped{0};
+
+ private:
+  using tcp = boost::asio::ip::tcp;
+  using socket_ptr = std::shared_ptr<tcp::socket>;
+  static constexpr auto use_tuple = boost::asio::as_tuple(boost::asio::use_awaitable);
+
+  cairn::awaitable<void> accept_loop() {
+    for (int i = 0; i < 1'000; ++i) {  // bounded: a test opens a handful of connections
+      auto [ec, client] = co_await acceptor_.async_accept(use_tuple);
+      if (ec) co_return;
+      boost::asio::co_spawn(io_, session(std::make_shared<tcp::socket>(std::move(client))),
+                            boost::asio::detached);
+    }
+  }
+
+  cairn::awaitable<void> session(socket_ptr client) {
+    auto upstream = std::make_shared<tcp::socket>(io_);
+    auto [ec] = co_await upstream->async_connect(
+        {boost::asio::ip::make_address("127.0.0.1"), broker_port_}, use_tuple);
+    if (ec) co_return;
+    boost::asio::co_spawn(io_, forward_requests(client, upstream), boost::asio::detached);
+    co_await forward_responses(upstream, client);
+  }
+
+  static void close(const socket_ptr& a, const socket_ptr& b) {
+    boost::system::error_code ignored;
+    a->close(ignored);
+    b->close(ignored);
+  }
+
+  cairn::awaitable<void> forward_requests(socket_ptr from, socket_ptr to) {
+    std::vector<char> buf(64 * 1024);
+    while (true) {
+      auto [ec, n] = co_await from->async_read_some(boost::asio::buffer(buf), use_tuple);
+      if (ec) break;
+      auto [wec, w] =
+          co_await boost::asio::async_write(*to, boost::asio::buffer(buf.data(), n), use_tuple);
+      if (wec) break;
+    }
+    close(from, to);
+  }
+
+  cairn::awaitable<void> forward_responses(socket_ptr from, socket_ptr to) {
+    namespace wire = cairn::protocol::wire;
+    cairn::protocol::frame_reader reader;
+    std::vector<std::byte> buf(64 * 1024);
+    while (true) {
+      auto [ec, n] = co_await from->async_read_some(boost::asio::buffer(buf), use_tuple);
+      if (ec) break;
+      auto frames = reader.feed(std::span<const std::byte>(buf.data(), n));
+      if (!frames) break;
+      for (auto& f : frames.value()) {
+        auto raw = cairn::protocol::frame_bytes(f);
+        std::string bytes(reinterpret_cast<const char*>(raw.data()), raw.size());
+        auto parsed = cairn::protocol::parse_response(std::move(f));
+        if (!parsed) break;
+        auto kind = parsed.value().kind();
+        if (kind == wire::Response::PRODUCE && produce_responses_to_drop > 0) {
+          --produce_responses_to_drop;
+          ++dropped;
+          close(from, to);
+          co_return;
+        }
+        if (kind == wire::Response::METADATA) {
+          capnp::MallocMessageBuilder message;
+          message.setRoot(parsed.value().root());
+          for (auto b : message.getRoot<wire::Response>().getMetadata().getBrokers())
+            b.setPort(port());
+          auto words = capnp::messageToFlatArray(message);
+          auto out = words.asBytes();
+          bytes.assign(reinterpret_cast<const char*>(out.begin()), out.size());
+        }
+        auto [wec, w] =
+            co_await boost::asio::async_write(*to, boost::asio::buffer(bytes), use_tuple);
+        if (wec) break;
+      }
+    }
+    close(from, to);
+  }
+
+  std::uint16_t broker_port_;
+  boost::asio::io_context io_;
+  tcp::acceptor acceptor_{io_, {boost::asio::ip::make_address("127.0.0.1"), 0}};
+  std::thread thread_;
+};
 
 }  // namespace
 
@@ -465,4 +574,36 @@ TEST_CASE("sdk producer reports retriable errors while the broker is down, then 
   for (const auto& r : records)
     values.insert(*r.value);
   CHECK(values.size() == 200);  // each exactly once
+}
+
+TEST_CASE("sdk idempotent producer: a batch retried after a lost response is written once",
+          "[sdk][producer][idempotence]") {
+  fixture f;
+  f.create("once", 1);
+  // Without idempotence the same loss writes the batch twice: that shows the test has teeth.
+  for (bool idempotence : {true, false}) {
+    dropping_proxy proxy(f.broker.port());
+    auto via_proxy =
+        cairn::client::create({.bootstrap = {"127.0.0.1:" + std::to_string(proxy.port())}});
+    REQUIRE(via_proxy);
+    auto& c = *via_proxy.value();
+    auto p = cairn::producer::create(
+        c, {.idempotence = idempotence, .linger_ms = 50, .retry_backoff_ms = 20});
+    REQUIRE(p);
+    proxy.produce_responses_to_drop = 1;
+    std::vector<std::future<cairn::delivery_result>> results;
+    for (int i = 0; i < 10; ++i)
+      results.push_back(p.value()->send({.topic = "once", .value = std::to_string(i)}));
+    REQUIRE(p.value()->flush(30'000));
+    for (auto& r : results)
+      REQUIRE(r.get());
+    CHECK(proxy.dropped == 1);
+  }
+  cairn::consumer reader(*f.client);
+  reader.assign({{"once", 0}});
+  auto records = consume(reader, 30);
+  CHECK(records.size() == 30);  // 10 once (idempotent) + 10 twice (not)
+  auto more = reader.poll(200);
+  REQUIRE(more);
+  CHECK(more.value().empty());
 }

@@ -147,10 +147,15 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
         if (!quiet) response = std::move(frame);  // acks=none: no response at all, as Kafka
         break;
       }
-      case W::HANDSHAKE:
+      case W::HANDSHAKE: {
+        // The client says how large a frame it reads; answers beyond that become errors.
+        std::uint64_t client_max = root.getHandshake().getFrameBytesMax();
+        client_frame_bytes_max_ = client_max == 0 ? protocol::frame_bytes_max_default
+                                                  : static_cast<std::size_t>(client_max);
         response = co_await on_worker(
             [&] { return handle_handshake(server_.ctx, id, root.getHandshake()); });
         break;
+      }
       case W::METADATA:
         response = co_await on_worker(
             [&] { return handle_metadata(server_.ctx, id, root.getMetadata()); });
@@ -189,6 +194,11 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
             id, protocol::errc::unknown_request,
             "this broker does not implement that request kind (yet): upgrade the broker");
         break;
+    }
+    if (response && protocol::frame_bytes(*response).size() > client_frame_bytes_max_) {
+      response = protocol::make_error_response(
+          id, protocol::errc::record_too_large,
+          "the response is larger than the frameBytesMax this client announced: ask for less");
     }
     if (response) enqueue(std::move(*response));
     auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -289,6 +299,7 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
   bool writing_ = false;
   bool closing_ = false;
   std::string peer_;
+  std::size_t client_frame_bytes_max_ = protocol::frame_bytes_max_default;
 };
 
 asio::awaitable<void> broker_server::impl::accept_loop() {

@@ -233,3 +233,21 @@ TEST_CASE("kill -9 under a produce load loses no acknowledged record", "[broker]
   for (std::size_t i = 0; i < records.size(); ++i)
     CHECK(records[i].offset == static_cast<std::int64_t>(i));
 }
+
+TEST_CASE("responses larger than the client's announced frame limit become errors", "[broker]") {
+  temp_dir dir;
+  broker_process broker(broker_binary(), dir.path().string());
+  wire_client c(broker.port());
+  create_topic(c, "wide", 50);
+  auto hello = c.call([](wire::Request::Builder req) {
+    auto h = req.initHandshake();
+    h.setProtocolVersion(1);
+    h.setProtocolVersionMin(1);
+    h.setFrameBytesMax(512);  // far smaller than the metadata of 50 partitions
+  });
+  REQUIRE(hello.root().getErrorCode() == wire::ErrorCode::NONE);
+  auto meta = c.call([](wire::Request::Builder req) { req.initMetadata().setAllTopics(true); });
+  CHECK(meta.root().getErrorCode() == wire::ErrorCode::RECORD_TOO_LARGE);
+  auto small = c.call([](wire::Request::Builder req) { req.initListTopics(); });
+  CHECK(small.root().getErrorCode() == wire::ErrorCode::NONE);
+}

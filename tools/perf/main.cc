@@ -229,7 +229,14 @@ int main(int argc, char** argv) {
     summary consumed;
     std::promise<void> positioned;
     auto ready = positioned.get_future();
-    std::thread reader([&] { consumed = consume(*c.value(), s, true, &positioned); });
+    // The consumer has a client of its own, as a separate service would.
+    auto consumer_client =
+        cairn::client::create({.bootstrap = {s.bootstrap}, .client_id = "cairn-perf-consumer"});
+    if (!consumer_client) {
+      std::fprintf(stderr, "cairn-perf: %s\n", consumer_client.error().message().c_str());
+      return 1;
+    }
+    std::thread reader([&] { consumed = consume(*consumer_client.value(), s, true, &positioned); });
     ready.wait();  // the consumer sits at the end before the first record is sent
     summary sent = produce(*c.value(), s);
     reader.join();

@@ -64,7 +64,9 @@ int main(int argc, char** argv) {
   broker_identity self{.node_id = config.node_id, .host = config.listen.host};
   handler_context ctx{*topics.value(), self};
   broker_metrics metrics;
-  broker_server server(io, workers, ctx, metrics);
+  server_limits limits;
+  limits.produce_on_io_thread = config.flush.mode != cairn::eventstore::flush_policy::kind::always;
+  broker_server server(io, workers, ctx, metrics, limits);
   admin_http_server http(io, metrics, *topics.value());
   boost::system::error_code ec;
   auto address = asio::ip::make_address(config.listen.host, ec);

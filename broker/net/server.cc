@@ -142,8 +142,14 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
         break;
       case W::PRODUCE: {
         bool quiet = root.getProduce().getAcks() == protocol::wire::Acks::NONE;
-        auto frame =
-            co_await on_worker([&] { return handle_produce(server_.ctx, id, root.getProduce()); });
+        // No co_await inside a conditional expression: g++ 12 destroys its temporaries twice.
+        std::optional<protocol::frame> frame;
+        if (server_.limits.produce_on_io_thread) {
+          frame = handle_produce(server_.ctx, id, root.getProduce());
+        } else {
+          frame = co_await on_worker(
+              [&] { return handle_produce(server_.ctx, id, root.getProduce()); });
+        }
         if (!quiet) response = std::move(frame);  // acks=none: no response at all, as Kafka
         break;
       }

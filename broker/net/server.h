@@ -22,6 +22,10 @@ struct server_limits {
   // Requests one connection may have in flight before the broker stops reading from it.
   std::size_t in_flight_max = 256;
   protocol::frame_limits frames;
+  // Run produce on the I/O thread instead of a worker: right when appends never wait for
+  // fdatasync (flush never or interval), because on a small VM the hand-off to a worker and
+  // back costs far more than the append (docs/benchmarks.md).
+  bool produce_on_io_thread = false;
 };
 
 class broker_server {

@@ -81,20 +81,33 @@ result<std::unique_ptr<topic_manager>> topic_manager::open(options opts,
 
 result<void> topic_manager::create(const topic_config& config) {
   CAIRN_TRY(validate(config, options_.brokers));
-  std::lock_guard lock(mu_);
-  if (topics_.contains(config.name)) return errc::topic_already_exists;
-  std::string dir = topic_dir(config.name);
-  std::error_code ec;
-  fs::remove_all(dir, ec);  // leftovers of an interrupted create
-  fs::create_directories(dir, ec);
-  if (ec) return ec;
-  auto t = open_topic(config);
-  if (!t) {
-    fs::remove_all(dir, ec);
-    return t.error();
+  {
+    // Reserve the name, then do the disk work unlocked: creating thousands of partitions must
+    // not stall every produce and fetch that looks a partition up meanwhile.
+    std::lock_guard lock(mu_);
+    if (topics_.contains(config.name) || creating_.contains(config.name)) {
+      return errc::topic_already_exists;
+    }
+    creating_.insert(config.name);
   }
-  CAIRN_TRY(eventstore::write_file_atomically(dir + "/topic.json", to_json(config)));
-  topics_.emplace(config.name, std::move(t).value());
+  auto opened = [&]() -> result<topic> {
+    std::string dir = topic_dir(config.name);
+    std::error_code ec;
+    fs::remove_all(dir, ec);  // leftovers of an interrupted create
+    fs::create_directories(dir, ec);
+    if (ec) return ec;
+    auto t = open_topic(config);
+    if (t) {
+      auto written = eventstore::write_file_atomically(dir + "/topic.json", to_json(config));
+      if (!written) t = written.error();
+    }
+    if (!t) fs::remove_all(dir, ec);
+    return t;
+  }();
+  std::lock_guard lock(mu_);
+  creating_.erase(config.name);
+  if (!opened) return opened.error();
+  topics_.emplace(config.name, std::move(opened).value());
   spdlog::info("created topic {} ({} partitions, cleanup {})", config.name, config.partitions,
                to_string(config.cleanup));
   return success();

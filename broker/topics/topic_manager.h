@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,8 +57,11 @@ class topic_manager {
 
   const options options_;
   const commit_callback on_commit_;
-  mutable std::mutex mu_;  // guards topics_; never held across disk I/O of a partition
+  // Guards topics_ and creating_. Held for lookups; create() and remove() do their disk work
+  // without it (close() at shutdown is the exception).
+  mutable std::mutex mu_;
   std::map<std::string, topic, std::less<>> topics_;
+  std::set<std::string, std::less<>> creating_;  // names whose create() is on disk right now
 };
 
 }  // namespace cairn::broker

@@ -117,7 +117,6 @@ class partition_log {
   std::size_t segment_count() const;
   std::int64_t fdatasync_count() const { return fdatasync_count_.load(); }
   const std::string& dir() const { return dir_; }
-  const log_options& options() const { return options_; }
 
  private:
   partition_log(std::string dir, log_options options);

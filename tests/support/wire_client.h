@@ -112,13 +112,6 @@ class wire_client {
     return out;
   }
 
-  bool connected_and_open(std::chrono::milliseconds wait) {
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(wait.count())) <= 0) return true;
-    char c;
-    return ::recv(fd_, &c, 1, MSG_PEEK) > 0;
-  }
-
  private:
   int fd_ = -1;
   protocol::frame_reader reader_;

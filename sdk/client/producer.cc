@@ -1,9 +1,15 @@
 // cairn::producer: the Asio shell around record_accumulator, partitioner and idempotence.
 //
-// Three kinds of coroutine, all on the client's io thread:
-//   - intake: takes send()s in order, looks up the partition count (metadata), partitions and
-//     appends to the accumulator, waiting on back-pressure. One at a time, so records keep the
-//     order they were sent in (a refresh for one record cannot let a later one overtake it).
+// send() hands records over in bulk: callers append to a locked hand-off queue, and only the
+// first record of an empty queue posts a drain to the io thread (one wake-up per burst, not per
+// record). A caller blocks while the records handed over but not yet in the accumulator exceed
+// buffer_bytes_max, as Kafka's send() blocks on a full buffer.
+//
+// On the client's io thread:
+//   - intake: appends handed-over records to the accumulator in order. The common case (topic
+//     in the metadata cache, room in the buffer) runs straight through without a coroutine; a
+//     record that must wait (a metadata lookup, back-pressure) starts the intake coroutine, and
+//     every later record queues behind it, so records keep the order they were sent in.
 //   - sender: drains ready batches into produce requests, sleeps until the next linger or
 //     backoff deadline or until woken, and refreshes metadata for partitions without a leader.
 //   - one request coroutine per produce request in flight: sends, then reports each batch's
@@ -16,11 +22,14 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <condition_variable>
 #include <deque>
 #include <limits>
+#include <mutex>
 #include <set>
 #include <unordered_map>
 
+#include "eventstore/base/assert.h"
 #include "sdk/client/client_impl.h"
 #include "sdk/client/partitioner.h"
 #include "sdk/client/record_accumulator.h"
@@ -88,22 +97,54 @@ class producer_impl : public std::enable_shared_from_this<producer_impl> {
 
   void start() { asio::co_spawn(client_.io(), sender_loop(shared_from_this()), asio::detached); }
 
-  // REQUIRES: on the io thread (as every member below).
-  void enqueue(producer_record record, delivery_callback cb) {
-    if (closed_) {
+  // On any thread. Blocks while the handed-over records exceed buffer_bytes_max, except on the
+  // io thread (a delivery callback sending again), which never waits for itself.
+  void submit(producer_record record, delivery_callback cb) {
+    const std::int64_t bytes = handover_bytes(record);
+    const std::int64_t now = steady_ms();
+    std::unique_lock lock(handover_mu_);
+    if (!client_.on_io_thread()) {
+      auto deadline = steady_clock::now() + std::chrono::milliseconds(options_.delivery_timeout_ms);
+      bool room = handover_room_.wait_until(lock, deadline, [&] {
+        return handover_closed_ || handover_bytes_ == 0 ||
+               handover_bytes_ + bytes <= options_.buffer_bytes_max;
+      });
+      if (!room) {
+        lock.unlock();
+        cb(sdk::errc::timed_out);
+        return;
+      }
+    }
+    if (handover_closed_) {
+      lock.unlock();
       cb(sdk::errc::aborted);
       return;
     }
-    intake_.push_back({std::move(record), std::move(cb), steady_ms()});
-    if (!intake_running_) {
-      intake_running_ = true;
-      asio::co_spawn(client_.io(), intake_loop(shared_from_this()), asio::detached);
+    handover_.push_back({std::move(record), std::move(cb), now, bytes});
+    handover_bytes_ += bytes;
+    if (handover_posted_) return;
+    handover_posted_ = true;
+    lock.unlock();
+    asio::post(client_.io(), [self = shared_from_this()] { self->take_handover(); });
+  }
+
+  // REQUIRES: on the io thread (as every member below).
+  void take_handover() {
+    {
+      std::lock_guard lock(handover_mu_);
+      handover_posted_ = false;
+      taken_.swap(handover_);
     }
+    for (auto& w : taken_)
+      intake_.push_back(std::move(w));
+    taken_.clear();  // keeps its capacity for the next swap
+    run_intake();
   }
 
   asio::awaitable<result<void>> flush(std::int64_t timeout_ms) {
     auto deadline = steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     accumulator_.begin_flush();
+    take_handover();  // records handed over by other threads before this flush
     wake();
     result<void> out = success();
     // Bounded by the deadline: each turn waits for progress or for the deadline.
@@ -121,6 +162,16 @@ class producer_impl : public std::enable_shared_from_this<producer_impl> {
   void close() {
     if (closed_) return;
     closed_ = true;
+    {
+      std::lock_guard lock(handover_mu_);
+      handover_closed_ = true;
+      taken_.swap(handover_);
+      handover_bytes_ = 0;
+    }
+    handover_room_.notify_all();
+    for (auto& w : taken_)
+      intake_.push_back(std::move(w));
+    taken_.clear();
     for (auto& w : intake_)
       w.cb(sdk::errc::aborted);
     intake_.clear();
@@ -139,11 +190,14 @@ class producer_impl : public std::enable_shared_from_this<producer_impl> {
     producer_record record;
     delivery_callback cb;
     std::int64_t enqueued_ms;
+    std::int64_t bytes;  // counted in handover_bytes_ until it leaves the intake
   };
+  // Indexed by record id (the accumulator numbers appended records densely from 0).
   struct pending_delivery {
-    std::string topic;
+    const std::string* topic = nullptr;  // interned in topic_names_
     delivery_callback cb;
   };
+  enum class intake_outcome { appended, failed, buffer_full };
   struct sent_batch {
     sdk::batch_id id;
     sdk::topic_partition tp;
@@ -174,36 +228,139 @@ class producer_impl : public std::enable_shared_from_this<producer_impl> {
   void deliver_reports() {
     auto reports = accumulator_.take_delivery_reports();
     for (auto& r : reports) {
-      auto it = deliveries_.find(r.id.value());
-      if (it == deliveries_.end()) continue;
-      pending_delivery d = std::move(it->second);
-      deliveries_.erase(it);
+      std::uint64_t index = r.id.value() - deliveries_base_;
+      CAIRN_ASSERT(r.id.value() >= deliveries_base_ && index < deliveries_.size(),
+                   "delivery report for unknown record {}", r.id.value());
+      pending_delivery& d = deliveries_[index];
+      delivery_callback cb = std::move(d.cb);
+      d.cb = nullptr;
       if (r.offset) {
-        d.cb(record_metadata{{std::move(d.topic), r.partition}, r.offset.value()});
+        cb(record_metadata{{*d.topic, r.partition}, r.offset.value()});
       } else {
-        d.cb(r.offset.error());
+        cb(r.offset.error());
       }
+    }
+    while (!deliveries_.empty() && !deliveries_.front().cb) {
+      deliveries_.pop_front();
+      ++deliveries_base_;
     }
     if (!reports.empty()) notify_progress();
   }
 
-  // Picks the partition and appends one record. Retriable metadata failures wait with backoff
-  // (up to delivery_timeout_ms from send()); back-pressure waits for delivery progress.
-  asio::awaitable<result<void>> intake_one(waiting_record& w) {
+  static std::int64_t handover_bytes(const producer_record& r) {
+    std::int64_t n = static_cast<std::int64_t>(sizeof(waiting_record) + r.topic.size());
+    if (r.key) n += static_cast<std::int64_t>(r.key->size());
+    if (r.value) n += static_cast<std::int64_t>(r.value->size());
+    for (const auto& h : r.headers)
+      n += static_cast<std::int64_t>(h.key.size() + (h.value ? h.value->size() : 0));
+    return n;
+  }
+
+  // Appends the intake's records in order until one must wait, which the intake coroutine then
+  // takes over; it calls this again when that record is in.
+  void run_intake() {
+    if (intake_running_) return;  // the coroutine owns the front record
+    const std::int64_t now = steady_ms();
+    std::int64_t released = 0;
+    bool appended = false;
+    while (!intake_.empty()) {
+      waiting_record& w = intake_.front();
+      const topic_info* topic = client_.metadata().topic(w.record.topic);
+      intake_outcome outcome = intake_outcome::buffer_full;
+      if (topic != nullptr && !closed_) {
+        outcome = append_now(w, static_cast<std::int32_t>(topic->partitions.size()), now);
+      }
+      if (outcome == intake_outcome::buffer_full) {
+        intake_running_ = true;
+        asio::co_spawn(client_.io(), intake_loop(shared_from_this()), asio::detached);
+        break;
+      }
+      appended = appended || outcome == intake_outcome::appended;
+      released += w.bytes;
+      intake_.pop_front();
+    }
+    release_handover(released);
+    if (appended) wake();
+  }
+
+  void release_handover(std::int64_t bytes) {
+    if (bytes == 0) return;
+    {
+      std::lock_guard lock(handover_mu_);
+      handover_bytes_ -= bytes;
+    }
+    handover_room_.notify_all();
+  }
+
+  // Partitions and appends one record to a topic of `count` partitions; a failure for good is
+  // handed to its callback here.
+  intake_outcome append_now(waiting_record& w, std::int32_t count, std::int64_t now_ms) {
+    const producer_record& rec = w.record;
+    if (count <= 0) {
+      w.cb(protocol::errc::unknown_partition);
+      return intake_outcome::failed;
+    }
+    std::vector<eventstore::header_view> headers;  // no allocation without headers
+    for (const auto& h : rec.headers) {
+      headers.push_back({h.key, h.value ? std::optional<std::string_view>(*h.value)
+                                        : std::optional<std::string_view>()});
+    }
+    sdk::producer_record input{
+        .key = rec.key ? std::optional<std::string_view>(*rec.key) : std::nullopt,
+        .value = rec.value ? std::optional<std::string_view>(*rec.value) : std::nullopt,
+        .headers = headers,
+        .timestamp_ms = rec.timestamp_ms >= 0 ? rec.timestamp_ms : wall_ms()};
+    std::int32_t partition = 0;
+    if (rec.partition) {
+      partition = *rec.partition;
+      if (partition < 0 || partition >= count) {
+        w.cb(sdk::errc::invalid_partition);
+        return intake_outcome::failed;
+      }
+    } else {
+      std::optional<std::string_view> key = input.key;
+      partition = partitioner_.partition(rec.topic, key, count);
+      if (!key && accumulator_.would_open_batch({rec.topic, partition}, input)) {
+        partitioner_.on_new_batch(rec.topic, partition, count);
+        partition = partitioner_.partition(rec.topic, key, count);
+      }
+    }
+    auto id = accumulator_.append({rec.topic, partition}, input, now_ms);
+    if (!id && id.error() == sdk::errc::buffer_full) return intake_outcome::buffer_full;
+    if (!id) {
+      w.cb(id.error());
+      return intake_outcome::failed;
+    }
+    CAIRN_ASSERT(id.value().value() == deliveries_base_ + deliveries_.size(),
+                 "record id {} is not the next one", id.value().value());
+    auto name = topic_names_.find(rec.topic);
+    if (name == topic_names_.end()) name = topic_names_.insert(rec.topic).first;
+    deliveries_.push_back({&*name, std::move(w.cb)});
+    return intake_outcome::appended;
+  }
+
+  // The front record, when it could not go straight in: looks its topic up (retriable failures
+  // wait with backoff, up to delivery_timeout_ms from send()) and waits out back-pressure.
+  asio::awaitable<void> intake_one(waiting_record& w) {
     const auto& rec = w.record;
     std::int64_t give_up_ms = w.enqueued_ms + options_.delivery_timeout_ms;
     std::int32_t failures = 0;
     // Bounded by give_up_ms: every turn that does not return waits at least a backoff.
     while (true) {
-      if (closed_) co_return sdk::errc::aborted;
+      if (closed_) {
+        w.cb(sdk::errc::aborted);
+        co_return;
+      }
       auto topic = co_await client_.topic(rec.topic);
+      if (closed_) continue;
       if (!topic) {
         // A broker's answer (unknown_topic) came from a fresh lookup: topics are created
         // explicitly, so waiting would only delay the error. Unreachable brokers are waited for.
         if (!sdk::is_retriable(topic.error()) ||
             topic.error().category() == protocol::protocol_category() ||
             steady_ms() >= give_up_ms) {
-          co_return topic.error();
+          w.cb(topic.error());
+          co_return;
         }
         report_retriable({rec.topic, -1}, topic.error());
         sdk::backoff_policy backoff{options_.retry_backoff_ms, 10 * options_.retry_backoff_ms};
@@ -212,51 +369,32 @@ class producer_impl : public std::enable_shared_from_this<producer_impl> {
         continue;
       }
       auto count = static_cast<std::int32_t>(topic.value().partitions.size());
-      if (count <= 0) co_return protocol::errc::unknown_partition;
-      std::vector<eventstore::header_view> headers;
-      for (const auto& h : rec.headers) {
-        headers.push_back({h.key, h.value ? std::optional<std::string_view>(*h.value)
-                                          : std::optional<std::string_view>()});
-      }
-      sdk::producer_record input{
-          .key = rec.key ? std::optional<std::string_view>(*rec.key) : std::nullopt,
-          .value = rec.value ? std::optional<std::string_view>(*rec.value) : std::nullopt,
-          .headers = headers,
-          .timestamp_ms = rec.timestamp_ms >= 0 ? rec.timestamp_ms : wall_ms()};
-      std::int32_t partition = 0;
-      if (rec.partition) {
-        partition = *rec.partition;
-        if (partition < 0 || partition >= count) co_return sdk::errc::invalid_partition;
-      } else {
-        std::optional<std::string_view> key = input.key;
-        partition = partitioner_.partition(rec.topic, key, count);
-        if (!key && accumulator_.would_open_batch({rec.topic, partition}, input)) {
-          partitioner_.on_new_batch(rec.topic, partition, count);
-          partition = partitioner_.partition(rec.topic, key, count);
+      auto outcome = append_now(w, count, steady_ms());
+      if (outcome == intake_outcome::buffer_full) {
+        if (steady_ms() >= give_up_ms) {
+          w.cb(sdk::errc::buffer_full);
+          co_return;
         }
-      }
-      auto id = accumulator_.append({rec.topic, partition}, input, steady_ms());
-      if (!id && id.error() == sdk::errc::buffer_full && steady_ms() < give_up_ms) {
         wake();  // a full buffer makes every batch ready: send them to make room
         co_await wait_progress(steady_at(give_up_ms));
         continue;
       }
-      if (!id) co_return id.error();
-      deliveries_.emplace(id.value().value(), pending_delivery{rec.topic, std::move(w.cb)});
-      wake();
-      co_return success();
+      if (outcome == intake_outcome::appended) wake();
+      co_return;
     }
   }
 
+  // Owns the front record while it waits, so close() meanwhile cannot pull it away.
   asio::awaitable<void> intake_loop([[maybe_unused]] std::shared_ptr<producer_impl> self) {
-    while (!intake_.empty()) {
-      auto appended = co_await intake_one(intake_.front());
-      if (intake_.empty()) break;  // close() failed them all meanwhile
-      if (!appended) intake_.front().cb(appended.error());
+    if (!intake_.empty()) {
+      waiting_record w = std::move(intake_.front());
       intake_.pop_front();
+      co_await intake_one(w);
+      release_handover(w.bytes);
       notify_progress();
     }
     intake_running_ = false;
+    run_intake();
   }
 
   asio::awaitable<void> sender_loop([[maybe_unused]] std::shared_ptr<producer_impl> self) {
@@ -403,9 +541,20 @@ class producer_impl : public std::enable_shared_from_this<producer_impl> {
   asio::steady_timer wake_;
   bool wake_pending_ = false;
   std::set<asio::steady_timer*> progress_waiters_;
-  std::deque<waiting_record> intake_;  // bounded by the caller's patience: see README
+  // The hand-off from send() callers (any thread) to the io thread.
+  std::mutex handover_mu_;
+  std::condition_variable handover_room_;
+  std::vector<waiting_record> handover_;  // guarded by handover_mu_
+  std::int64_t handover_bytes_ = 0;       // guarded; records handed over, not yet appended
+  bool handover_posted_ = false;          // guarded; a take_handover() is on its way
+  bool handover_closed_ = false;          // guarded
+  std::vector<waiting_record> taken_;     // io thread: swapped with handover_
+
+  std::deque<waiting_record> intake_;  // bounded by buffer_bytes_max through handover_bytes_
   bool intake_running_ = false;
-  std::unordered_map<std::uint64_t, pending_delivery> deliveries_;
+  std::deque<pending_delivery> deliveries_;  // from record id deliveries_base_ on
+  std::uint64_t deliveries_base_ = 0;
+  std::set<std::string, std::less<>> topic_names_;
   std::set<std::uint64_t> inflight_requests_;
   std::uint64_t next_request_id_ = 0;
   bool refreshing_ = false;
@@ -444,10 +593,7 @@ producer::~producer() {
 }
 
 void producer::send(producer_record record, delivery_callback callback) {
-  asio::post(impl_->client_ref().io(),
-             [impl = impl_, record = std::move(record), cb = std::move(callback)]() mutable {
-               impl->enqueue(std::move(record), std::move(cb));
-             });
+  impl_->submit(std::move(record), std::move(callback));
 }
 
 std::future<delivery_result> producer::send(producer_record record) {

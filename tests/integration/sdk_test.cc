@@ -576,6 +576,58 @@ TEST_CASE("sdk producer reports retriable errors while the broker is down, then 
   CHECK(values.size() == 200);  // each exactly once
 }
 
+TEST_CASE("sdk producer: send() blocks on a full buffer while the broker is down, then drains",
+          "[sdk][producer][backpressure]") {
+  fixture f;
+  f.create("pressure", 1);
+  constexpr std::int64_t kBuffer = 64 * 1024;
+  auto p = cairn::producer::create(*f.client, {.batch_bytes_max = 16 * 1024,
+                                               .linger_ms = 1,
+                                               .buffer_bytes_max = kBuffer,
+                                               .retry_backoff_ms = 20});
+  REQUIRE(p);
+  REQUIRE(p.value()->flush(10'000));  // the producer has the topic's metadata
+  f.broker.kill();
+
+  constexpr int kRecords = 20'000;  // 2 MB of values: 30x the buffer
+  std::atomic<int> returned{0};
+  std::atomic<int> delivered{0};
+  std::atomic<int> failed{0};
+  std::thread sender([&] {
+    for (int i = 0; i < kRecords; ++i) {
+      p.value()->send({.topic = "pressure", .value = std::string(100, 'v') + std::to_string(i)},
+                      [&](const cairn::delivery_result& d) { ++(d ? delivered : failed); });
+      ++returned;
+    }
+  });
+  // Nothing can drain, so send() must stop returning once the accumulator and the hand-off are
+  // full (each holds at most kBuffer bytes). No event marks "blocked": watch the count settle.
+  auto settle_deadline = std::chrono::steady_clock::now() + 10s;
+  int seen = -1;
+  while (returned.load() != seen && std::chrono::steady_clock::now() < settle_deadline) {
+    seen = returned.load();
+    std::this_thread::sleep_for(200ms);  // observing the absence of progress, not an event
+  }
+  CHECK(returned.load() < kRecords);
+  CHECK(returned.load() * 100 <= 2 * kBuffer);
+
+  f.broker.start();
+  REQUIRE(f.client->reset_bootstrap({address(f.broker)}));
+  sender.join();
+  REQUIRE(p.value()->flush(60'000));
+  CHECK(delivered.load() == kRecords);
+  CHECK(failed.load() == 0);
+
+  cairn::consumer c(*f.client);
+  c.assign({{"pressure", 0}});
+  auto records = consume(c, kRecords);
+  REQUIRE(records.size() == static_cast<std::size_t>(kRecords));
+  for (int i = 0; i < kRecords; ++i) {
+    REQUIRE(*records[static_cast<std::size_t>(i)].value ==
+            std::string(100, 'v') + std::to_string(i));
+  }
+}
+
 TEST_CASE("sdk idempotent producer: a batch retried after a lost response is written once",
           "[sdk][producer][idempotence]") {
   fixture f;

@@ -64,9 +64,9 @@ int main(int argc, char** argv) {
   broker_identity self{.node_id = config.node_id, .host = config.listen.host};
   handler_context ctx{*topics.value(), self};
   broker_metrics metrics;
-  server_limits limits;
-  limits.produce_on_io_thread = config.flush.mode != cairn::eventstore::flush_policy::kind::always;
-  broker_server server(io, workers, ctx, metrics, limits);
+  // Destroyed (its last commits finished) before the partitions close below.
+  auto flusher = std::make_unique<commit_flusher>();
+  broker_server server(io, workers, *flusher, ctx, metrics);
   admin_http_server http(io, metrics, *topics.value());
   boost::system::error_code ec;
   auto address = asio::ip::make_address(config.listen.host, ec);
@@ -115,6 +115,7 @@ int main(int argc, char** argv) {
                config.flush.to_string());
   io.run();
   workers.join();
+  flusher.reset();
   if (auto closed = topics.value()->close(); !closed) {
     spdlog::error("closing partitions: {}", closed.error().message());
     return 1;

@@ -1,11 +1,15 @@
 // Request handlers: one function per request kind, each turning a validated request into its
 // response frame. They are synchronous and may block on disk, so the dispatcher runs them on the
-// broker's worker threads; none of them touches a socket. Every error, whether it comes from the
+// broker's worker threads, except produce, which it runs in steps (append_produce below); none
+// of them touches a socket. Every error, whether it comes from the
 // request, the storage or the disk, becomes an error code in the response.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <system_error>
+#include <vector>
 
 #include "broker/topics/topic_manager.h"
 #include "protocol/frame.h"
@@ -41,6 +45,24 @@ protocol::frame handle_describe_topics(handler_context& ctx, std::uint64_t corre
                                        wire::DescribeTopicsRequest::Reader request);
 protocol::frame handle_produce(handler_context& ctx, std::uint64_t correlation_id,
                                wire::ProduceRequest::Reader request);
+
+// Produce in the two steps the event loop runs: append every partition's batch (no disk wait),
+// commit each appended partition (which may wait for fdatasync: see partition::commit_syncs),
+// then answer. handle_produce() is the three in a row.
+struct produce_entry {
+  std::shared_ptr<partition> target;  // set once appended: the commit is still to do
+  std::error_code error;
+  produce_result produced;
+  std::int64_t log_start_offset = -1;  // -1 when the partition does not exist
+};
+struct produce_plan {
+  std::vector<produce_entry> entries;  // in request order: topic by topic, partition by partition
+};
+produce_plan append_produce(handler_context& ctx, wire::ProduceRequest::Reader request);
+// Commits one entry (blocking when its partition's commit_syncs), recording any error in it.
+void commit_produce_entry(produce_entry& entry);
+protocol::frame answer_produce(handler_context& ctx, std::uint64_t correlation_id,
+                               wire::ProduceRequest::Reader request, const produce_plan& plan);
 protocol::frame handle_list_offsets(handler_context& ctx, std::uint64_t correlation_id,
                                     wire::ListOffsetsRequest::Reader request);
 protocol::frame handle_append_to_stream(handler_context& ctx, std::uint64_t correlation_id,

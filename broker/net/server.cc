@@ -41,10 +41,11 @@ struct fetch_waiter {
 struct broker_server::impl {
   class connection;
 
-  impl(asio::io_context& io_context, asio::thread_pool& worker_pool, handler_context& context,
-       broker_metrics& broker_metrics, server_limits server_limits)
+  impl(asio::io_context& io_context, asio::thread_pool& worker_pool, commit_flusher& flusher,
+       handler_context& context, broker_metrics& broker_metrics, server_limits server_limits)
       : io(io_context),
         workers(worker_pool),
+        commits(flusher),
         ctx(context),
         metrics(broker_metrics),
         limits(server_limits),
@@ -58,6 +59,7 @@ struct broker_server::impl {
 
   asio::io_context& io;
   asio::thread_pool& workers;
+  commit_flusher& commits;
   handler_context& ctx;
   broker_metrics& metrics;
   server_limits limits;
@@ -142,14 +144,9 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
         break;
       case W::PRODUCE: {
         bool quiet = root.getProduce().getAcks() == protocol::wire::Acks::NONE;
-        // No co_await inside a conditional expression: g++ 12 destroys its temporaries twice.
-        std::optional<protocol::frame> frame;
-        if (server_.limits.produce_on_io_thread) {
-          frame = handle_produce(server_.ctx, id, root.getProduce());
-        } else {
-          frame = co_await on_worker(
-              [&] { return handle_produce(server_.ctx, id, root.getProduce()); });
-        }
+        produce_plan plan = append_produce(server_.ctx, root.getProduce());
+        co_await commit(plan);
+        protocol::frame frame = answer_produce(server_.ctx, id, root.getProduce(), plan);
         if (!quiet) response = std::move(frame);  // acks=none: no response at all, as Kafka
         break;
       }
@@ -217,6 +214,36 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
     if (kind == W::APPEND_TO_STREAM) server_.metrics.append_to_stream_latency.record_us(micros);
     --in_flight_;
     slot_free_.cancel_one();
+  }
+
+  // Commits each appended entry: at once when that needs no fdatasync, else on the flusher,
+  // resuming when all are done. The wait holds no thread.
+  asio::awaitable<void> commit(produce_plan& plan) {
+    struct waiting {
+      explicit waiting(asio::io_context& io) : done(io, asio::steady_timer::time_point::max()) {}
+      asio::steady_timer done;
+      std::size_t remaining = 0;
+    };
+    auto wait = std::make_shared<waiting>(server_.io);
+    for (produce_entry& entry : plan.entries) {
+      if (!entry.target) continue;
+      if (!entry.target->commit_syncs(entry.produced.end_offset())) {
+        commit_produce_entry(entry);  // no disk wait (an interval flush due just now may sync)
+        continue;
+      }
+      ++wait->remaining;
+      // The entry outlives the wait: `plan` lives in the suspended caller's frame.
+      server_.commits.submit(entry.target, entry.produced.end_offset(),
+                             [wait, &entry, &io = server_.io](result<void> committed) mutable {
+                               // Moved, so the timer is released on this (the io) thread.
+                               asio::post(io, [wait = std::move(wait), &entry, committed] {
+                                 if (!committed) entry.error = committed.error();
+                                 if (--wait->remaining == 0) wait->done.cancel();
+                               });
+                             });
+    }
+    // The completions are posted to this thread, so none can run before this wait begins.
+    if (wait->remaining > 0) co_await wait->done.async_wait(use_tuple);
   }
 
   // Runs `work` on a worker thread and resumes on the io thread with its result.
@@ -329,9 +356,10 @@ asio::awaitable<void> broker_server::impl::accept_loop() {
   }
 }
 
-broker_server::broker_server(asio::io_context& io, asio::thread_pool& workers, handler_context& ctx,
-                             broker_metrics& metrics, server_limits limits)
-    : impl_(std::make_unique<impl>(io, workers, ctx, metrics, limits)) {}
+broker_server::broker_server(asio::io_context& io, asio::thread_pool& workers,
+                             commit_flusher& flusher, handler_context& ctx, broker_metrics& metrics,
+                             server_limits limits)
+    : impl_(std::make_unique<impl>(io, workers, flusher, ctx, metrics, limits)) {}
 
 broker_server::~broker_server() = default;
 

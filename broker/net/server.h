@@ -1,11 +1,13 @@
 // broker_server: the Asio shell of the broker. Accepts connections, splits each byte stream into
-// frames (protocol::frame_reader), runs each request's handler on the worker pool while the
-// connection keeps reading (many requests in flight, answered out of order), and writes the
-// responses back in completion order. Fetches wait for data (long poll) until a commit on one of
-// their partitions wakes them or max wait passes.
+// frames (protocol::frame_reader), runs each request's handler while the connection keeps
+// reading (many requests in flight, answered out of order), and writes the responses back in
+// completion order. Fetches wait for data (long poll) until a commit on one of their partitions
+// wakes them or max wait passes.
 //
-// Threads: the io_context runs on one thread; handlers run on `workers`. Connection state is
-// touched only on the io thread.
+// Threads: the io_context runs on one thread, which owns all connection state. Produce appends
+// there (a write to the page cache: on a small VM a hand-off to another thread and back costs far
+// more, docs/benchmarks.md) and hands commits that must wait for fdatasync to the
+// commit_flusher; every other handler, which may block on disk, runs on `workers`.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -15,6 +17,7 @@
 
 #include "broker/admin/metrics.h"
 #include "broker/handlers/handlers.h"
+#include "broker/partition/commit_flusher.h"
 
 namespace cairn::broker {
 
@@ -22,16 +25,13 @@ struct server_limits {
   // Requests one connection may have in flight before the broker stops reading from it.
   std::size_t in_flight_max = 256;
   protocol::frame_limits frames;
-  // Run produce on the I/O thread instead of a worker: right when appends never wait for
-  // fdatasync (flush never or interval), because on a small VM the hand-off to a worker and
-  // back costs far more than the append (docs/benchmarks.md).
-  bool produce_on_io_thread = false;
 };
 
 class broker_server {
  public:
   broker_server(boost::asio::io_context& io, boost::asio::thread_pool& workers,
-                handler_context& ctx, broker_metrics& metrics, server_limits limits = {});
+                commit_flusher& flusher, handler_context& ctx, broker_metrics& metrics,
+                server_limits limits = {});
   ~broker_server();
 
   // Binds and listens; port 0 picks a free port (see local_endpoint()).

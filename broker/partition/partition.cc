@@ -58,10 +58,10 @@ result<void> partition::ensure_stream_index() {
   return success();
 }
 
-result<es::append_result> partition::replicate(std::unique_lock<std::mutex>& writer,
-                                               std::span<char> batch,
-                                               const es::record_batch_view& view, acks a) {
-  CAIRN_ASSERT(writer.owns_lock(), "replicate without the writer lock");
+result<es::append_result> partition::append_locked(const std::unique_lock<std::mutex>& writer,
+                                                   std::span<char> batch,
+                                                   const es::record_batch_view& view) {
+  CAIRN_ASSERT(writer.owns_lock(), "append without the writer lock");
   CAIRN_TRY(auto appended, log_->append(batch, view));
   es::record_batch_view stored = view.rebased(appended.base_offset);
   producers_.record(stored.header(), appended.base_offset);
@@ -75,6 +75,13 @@ result<es::append_result> partition::replicate(std::unique_lock<std::mutex>& wri
       streams_.reset();
     }
   }
+  return appended;
+}
+
+result<es::append_result> partition::replicate(std::unique_lock<std::mutex>& writer,
+                                               std::span<char> batch,
+                                               const es::record_batch_view& view, acks a) {
+  CAIRN_TRY(auto appended, append_locked(writer, batch, view));
   writer.unlock();
   // Single node: acks leader and all both mean committed here, and acks none still commits (the
   // caller just does not wait to answer). Replication will give `a` its meaning.
@@ -97,19 +104,24 @@ result<void> partition::commit(std::int64_t end) {
   return success();
 }
 
-result<produce_result> partition::produce(std::span<char> batch, acks a) {
+result<produce_result> partition::append(std::span<char> batch) {
   CAIRN_TRY(auto view, es::record_batch_view::parse(std::string_view(batch.data(), batch.size()),
                                                     options_.log.segment.batch_bytes_max));
   std::unique_lock writer(writer_mu_);
   CAIRN_TRY(auto duplicate, producers_.check(view.header()));
-  if (duplicate) {
-    writer.unlock();
-    // The first attempt may still be waiting for its commit: answer only once it is committed.
-    CAIRN_TRY(commit(duplicate->last_offset + 1));
-    return produce_result{duplicate->base_offset, duplicate->last_offset, true};
-  }
-  CAIRN_TRY(auto appended, replicate(writer, batch, view, a));
+  // A duplicate's first attempt may still wait for its commit: the caller commits to its end
+  // before answering, so a retry is never acknowledged before the original is durable.
+  if (duplicate) return produce_result{duplicate->base_offset, duplicate->last_offset, true};
+  CAIRN_TRY(auto appended, append_locked(writer, batch, view));
   return produce_result{appended.base_offset, appended.last_offset, false};
+}
+
+result<produce_result> partition::produce(std::span<char> batch, acks a) {
+  // Single node: every acks level commits; replication will give `a` its meaning.
+  (void)a;
+  CAIRN_TRY(auto produced, append(batch));
+  CAIRN_TRY(commit(produced.end_offset()));
+  return produced;
 }
 
 result<stream_append_result> partition::append_to_stream(std::string_view key,

@@ -1,14 +1,16 @@
 // partition: one topic-partition on this broker — its log, its idempotent-producer state, its
 // stream index (opened on first stream use, then kept current) and its high watermark.
 //
-// Every change to the log goes through replicate(batch, acks), the seam that replication will
-// fill: on a single node, a batch is committed once it is appended locally and flushed as the
-// flush policy asks, and the high watermark (what consumers may read) moves to it then.
+// Every change to the log is a local append followed by commit(end), the seam that replication
+// will fill: on a single node, a batch is committed once it is flushed as the flush policy asks,
+// and the high watermark (what consumers may read) moves to it then. Produce exposes the two
+// steps (append, commit) so the broker's event loop appends without waiting for the disk; stream
+// appends take both at once through replicate().
 //
 // Threads: any thread may call any method. Appends are serialised by writer_mu_ (which also
 // guards the producer table and the stream index); fdatasync runs outside it so that concurrent
-// producers share one (group commit). Methods block on disk I/O: the broker calls them from a
-// worker thread, never from an Asio I/O thread.
+// commits share one (group commit). Only commit() with commit_syncs() and the stream methods
+// block for long on disk I/O; the broker runs those off its Asio I/O thread.
 #pragma once
 
 #include <atomic>
@@ -36,6 +38,8 @@ struct produce_result {
   std::int64_t base_offset = 0;
   std::int64_t last_offset = 0;
   bool duplicate = false;  // an idempotent retry of a batch already appended: not written again
+
+  std::int64_t end_offset() const { return last_offset + 1; }
 };
 
 struct stream_append_result {
@@ -71,8 +75,18 @@ class partition {
   static result<std::unique_ptr<partition>> open(const std::string& dir, options opts);
 
   // Appends a producer's batch (validated, offsets assigned in place) unless it is an idempotent
-  // retry. Returns once `a` is satisfied.
+  // retry. Returns once `a` is satisfied: append() then commit().
   result<produce_result> produce(std::span<char> batch, acks a);
+
+  // Produce in two steps, so that an event loop can append without waiting for the disk and
+  // hand only the wait to a thread that may block. append() validates, deduplicates and writes
+  // (to the page cache); the batch is readable once commit(result.end_offset()) returned.
+  result<produce_result> append(std::span<char> batch);
+  // Whether commit(end) would wait for fdatasync (flush always, or an interval flush due).
+  bool commit_syncs(std::int64_t end) const { return log_->flush_per_policy_syncs(end); }
+  // Makes everything below `end` durable as the flush policy asks, then moves the high watermark
+  // there. Blocks on fdatasync when commit_syncs(end); concurrent callers share one sync.
+  result<void> commit(std::int64_t end);
 
   // AppendToStream: checks `expected` against the stream `key` and appends `events` (a batch whose
   // records have the stream's key or none) with consecutive versions, atomically: two writers
@@ -115,8 +129,10 @@ class partition {
   result<eventstore::append_result> replicate(std::unique_lock<std::mutex>& writer,
                                               std::span<char> batch,
                                               const eventstore::record_batch_view& view, acks a);
-  // Moves the high watermark to `end` once it is committed (single node: flushed per policy).
-  result<void> commit(std::int64_t end);
+  // replicate() without the commit: the local append (and the stream index), under `writer`.
+  result<eventstore::append_result> append_locked(const std::unique_lock<std::mutex>& writer,
+                                                  std::span<char> batch,
+                                                  const eventstore::record_batch_view& view);
   // Opens the stream index and catches it up with the log. REQUIRES: writer_mu_ held.
   result<void> ensure_stream_index();
 

@@ -504,6 +504,18 @@ result<void> partition_log::flush_per_policy(std::int64_t end_offset) {
   return success();
 }
 
+bool partition_log::flush_per_policy_syncs(std::int64_t end_offset) const {
+  switch (options_.flush.mode) {
+    case flush_policy::kind::always:
+      return flushed_offset_.load() < end_offset;
+    case flush_policy::kind::interval:
+      return now_ms() - last_flush_ms_.load() >= options_.flush.interval_ms;
+    case flush_policy::kind::never:
+      return false;
+  }
+  return false;
+}
+
 std::int64_t partition_log::start_offset() const {
   std::lock_guard lock(mu_);
   return segments_.front()->base_offset();

@@ -109,6 +109,9 @@ class partition_log {
   // What the policy requires after appending up to `end_offset`: always → flush_to; interval →
   // flush if the interval has passed; never → nothing.
   result<void> flush_per_policy(std::int64_t end_offset);
+  // Whether flush_per_policy(end_offset) would call fdatasync now: lets a caller on an event
+  // loop hand only those commits to a thread that may block.
+  bool flush_per_policy_syncs(std::int64_t end_offset) const;
 
   std::int64_t start_offset() const;
   std::int64_t end_offset() const;

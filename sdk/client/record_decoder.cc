@@ -7,8 +7,10 @@ namespace cairn::sdk {
 
 result<std::int64_t> decode_records(std::string_view topic, std::int32_t partition,
                                     std::string_view bytes, std::int64_t from_offset,
-                                    std::size_t records_max, std::vector<consumer_record>& out) {
+                                    std::size_t records_max, std::vector<consumer_record>& out,
+                                    std::size_t* consumed_bytes) {
   std::int64_t next = from_offset;
+  if (consumed_bytes != nullptr) *consumed_bytes = 0;
   // Bounded: each turn consumes one whole batch (size_bytes > 0) or stops.
   while (!bytes.empty() && out.size() < records_max) {
     auto size = eventstore::peek_batch_size(bytes);
@@ -38,6 +40,8 @@ result<std::int64_t> decode_records(std::string_view topic, std::int32_t partiti
     // A batch whose records were all below the position (or compacted away) still moves the
     // position past it, or the consumer would fetch it forever.
     if (out.size() < records_max && b.next_offset() > next) next = b.next_offset();
+    if (next < b.next_offset()) break;  // stopped inside this batch: the rest comes next time
+    if (consumed_bytes != nullptr) *consumed_bytes += b.size_bytes();
     bytes.remove_prefix(b.size_bytes());
   }
   return next;

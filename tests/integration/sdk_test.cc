@@ -356,6 +356,62 @@ TEST_CASE("sdk consumer seeks by timestamp", "[sdk][consumer]") {
   CHECK(c.seek({"other", 0}, 0).error() == cairn::sdk::errc::not_assigned);
 }
 
+TEST_CASE("sdk consumer hands a fetch out in small polls, fetches ahead, and seeks past it",
+          "[sdk][consumer][fetch-ahead]") {
+  fixture f;
+  f.create("ahead", 2);
+  auto p = cairn::producer::create(*f.client, {.batch_bytes_max = 4096, .linger_ms = 1});
+  REQUIRE(p);
+  constexpr int kRecords = 3000;
+  for (int i = 0; i < kRecords; ++i) {
+    p.value()->send({.topic = "ahead", .value = std::to_string(i), .partition = i % 2},
+                    [](const cairn::delivery_result&) {});
+  }
+  REQUIRE(p.value()->flush(30'000));
+
+  // Seven records a poll out of fetches of up to 1 MiB: every offset once, in order.
+  cairn::consumer c(*f.client, {.records_max = 7});
+  c.assign({{"ahead", 0}, {"ahead", 1}});
+  std::map<std::int32_t, std::int64_t> next{{0, 0}, {1, 0}};
+  int seen = 0;
+  for (int turn = 0; turn < 2'000 && seen < kRecords; ++turn) {
+    auto records = c.poll(2'000);
+    REQUIRE(records);
+    REQUIRE(records.value().size() <= 7);
+    for (const auto& r : records.value()) {
+      REQUIRE(r.offset == next[r.partition]);
+      ++next[r.partition];
+      CHECK(std::stoi(*r.value) % 2 == r.partition);
+      ++seen;
+    }
+  }
+  CHECK(seen == kRecords);
+
+  // Mid-stream (with a buffer and a fetch ahead outstanding), a seek wins over both.
+  cairn::consumer d(*f.client, {.records_max = 10});
+  d.assign({{"ahead", 0}});
+  auto first = d.poll(2'000);
+  REQUIRE(first);
+  REQUIRE(first.value().size() == 10);
+  REQUIRE(d.seek({"ahead", 0}, 1'000));
+  auto after_seek = d.poll(2'000);
+  REQUIRE(after_seek);
+  REQUIRE_FALSE(after_seek.value().empty());
+  CHECK(after_seek.value().front().offset == 1'000);
+  CHECK(after_seek.value().front().value == "2000");
+
+  // At the end, a poll waits for the next record.
+  REQUIRE(d.seek_to_end({{"ahead", 0}}));
+  auto none = d.poll(0);
+  REQUIRE(none);
+  CHECK(none.value().empty());
+  auto sent = p.value()->send({.topic = "ahead", .value = "late", .partition = 0});
+  auto late = consume(d, 1);
+  REQUIRE(late.size() == 1);
+  CHECK(late[0].value == "late");
+  REQUIRE(sent.get());
+}
+
 TEST_CASE("sdk stream append race: one expected version, exactly one writer wins",
           "[sdk][streams]") {
   fixture f;

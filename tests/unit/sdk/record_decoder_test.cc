@@ -53,6 +53,24 @@ TEST_CASE("decode_records stops at records_max and resumes there", "[sdk][decode
   CHECK(out.front().offset == 4);
 }
 
+TEST_CASE("decode_records reports the whole batches it took", "[sdk][decoder]") {
+  std::string first = batch(0, 3);
+  std::string bytes = first + batch(3, 3);
+  std::vector<consumer_record> out;
+  std::size_t consumed = 99;
+  auto next = sdk::decode_records("t", 0, bytes, 0, 4, out, &consumed);
+  REQUIRE(next);
+  CHECK(next.value() == 4);
+  CHECK(consumed == first.size());  // the second batch was only partly taken
+  out.clear();
+  next =
+      sdk::decode_records("t", 0, std::string_view(bytes).substr(consumed), 4, 100, out, &consumed);
+  REQUIRE(next);
+  CHECK(next.value() == 6);
+  CHECK(out.size() == 2);
+  CHECK(consumed == bytes.size() - first.size());
+}
+
 TEST_CASE("decode_records ignores a cut tail and refuses damage", "[sdk][decoder]") {
   std::string whole = batch(0, 3);
   std::string bytes = whole + batch(3, 3).substr(0, 20);

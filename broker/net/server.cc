@@ -271,15 +271,26 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
             key_of(std::string_view(t.getName().cStr(), t.getName().size()), p.getPartition()));
       }
     }
+    // The first read may reach far back (cold pages): a worker does it. A fetch woken by a
+    // commit reads what was just written, from the page cache, so it stays here and saves the
+    // hand-off to a worker and back, which on a small VM costs more than the read.
+    bool tail_read = false;
     while (true) {
       // Register before reading, so a commit between the read and the wait still wakes us.
       waiter->notified = false;
       waiter->timer.expires_at(deadline);
       for (const auto& k : keys)
         server_.waiters[k].insert(waiter);
-      co_await asio::post(server_.workers, asio::use_awaitable);
-      fetch_outcome outcome = handle_fetch(server_.ctx, id, fetch);
-      co_await asio::post(server_.io, asio::use_awaitable);
+      std::optional<fetch_outcome> read;
+      if (tail_read) {
+        read = handle_fetch(server_.ctx, id, fetch);
+      } else {
+        co_await asio::post(server_.workers, asio::use_awaitable);
+        read = handle_fetch(server_.ctx, id, fetch);
+        co_await asio::post(server_.io, asio::use_awaitable);
+      }
+      fetch_outcome outcome = std::move(*read);
+      tail_read = true;
       bool enough = outcome.any_error || outcome.bytes >= std::max(fetch.getMinBytes(), 1) ||
                     std::chrono::steady_clock::now() >= deadline || !socket_.is_open();
       if (!enough && !waiter->notified) co_await waiter->timer.async_wait(use_tuple);

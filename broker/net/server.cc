@@ -21,6 +21,8 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 using tcp_endpoint = tcp::endpoint;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+// A produce with timeoutMs <= 0 waits this long for its commit.
+constexpr auto kProduceTimeoutDefault = std::chrono::seconds(30);
 
 namespace {
 
@@ -145,7 +147,7 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
       case W::PRODUCE: {
         bool quiet = root.getProduce().getAcks() == protocol::wire::Acks::NONE;
         produce_plan plan = append_produce(server_.ctx, root.getProduce());
-        co_await commit(plan);
+        co_await commit(plan, root.getProduce().getTimeoutMs());
         protocol::frame frame = answer_produce(server_.ctx, id, root.getProduce(), plan);
         if (!quiet) response = std::move(frame);  // acks=none: no response at all, as Kafka
         break;
@@ -217,33 +219,55 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
   }
 
   // Commits each appended entry: at once when that needs no fdatasync, else on the flusher,
-  // resuming when all are done. The wait holds no thread.
-  asio::awaitable<void> commit(produce_plan& plan) {
+  // resuming when all are done or `timeout_ms` has passed (Kafka's produce timeout: entries
+  // still waiting then answer request_timed_out; their batches stay appended and commit later,
+  // so an idempotent retry is answered as a duplicate). The wait holds no thread.
+  asio::awaitable<void> commit(produce_plan& plan, std::int32_t timeout_ms) {
     struct waiting {
-      explicit waiting(asio::io_context& io) : done(io, asio::steady_timer::time_point::max()) {}
+      explicit waiting(asio::io_context& io) : done(io) {}
       asio::steady_timer done;
       std::size_t remaining = 0;
+      // Per entry, set once its commit finished; shared because a late one may land after the
+      // answer went out and `plan` is gone.
+      std::vector<std::optional<std::error_code>> outcome;
     };
     auto wait = std::make_shared<waiting>(server_.io);
-    for (produce_entry& entry : plan.entries) {
+    wait->outcome.resize(plan.entries.size());
+    std::vector<bool> submitted(plan.entries.size());
+    for (std::size_t i = 0; i < plan.entries.size(); ++i) {
+      produce_entry& entry = plan.entries[i];
       if (!entry.target) continue;
       if (!entry.target->commit_syncs(entry.produced.end_offset())) {
         commit_produce_entry(entry);  // no disk wait (an interval flush due just now may sync)
         continue;
       }
       ++wait->remaining;
-      // The entry outlives the wait: `plan` lives in the suspended caller's frame.
+      submitted[i] = true;
       server_.commits.submit(entry.target, entry.produced.end_offset(),
-                             [wait, &entry, &io = server_.io](result<void> committed) mutable {
+                             [wait, i, &io = server_.io](result<void> committed) mutable {
                                // Moved, so the timer is released on this (the io) thread.
-                               asio::post(io, [wait = std::move(wait), &entry, committed] {
-                                 if (!committed) entry.error = committed.error();
+                               asio::post(io, [wait = std::move(wait), i, committed] {
+                                 wait->outcome[i] =
+                                     committed ? std::error_code() : committed.error();
                                  if (--wait->remaining == 0) wait->done.cancel();
                                });
                              });
     }
+    if (wait->remaining == 0) co_return;
+    auto limit = timeout_ms > 0 ? std::chrono::milliseconds(timeout_ms) : kProduceTimeoutDefault;
+    wait->done.expires_after(limit);
     // The completions are posted to this thread, so none can run before this wait begins.
-    if (wait->remaining > 0) co_await wait->done.async_wait(use_tuple);
+    co_await wait->done.async_wait(use_tuple);
+    for (std::size_t i = 0; i < plan.entries.size(); ++i) {
+      if (!submitted[i]) continue;
+      produce_entry& entry = plan.entries[i];
+      const std::optional<std::error_code>& outcome = wait->outcome[i];
+      if (outcome) {
+        if (*outcome) entry.error = *outcome;
+      } else if (entry.target->high_watermark() < entry.produced.end_offset()) {
+        entry.error = protocol::errc::request_timed_out;
+      }
+    }
   }
 
   // Runs `work` on a worker thread and resumes on the io thread with its result.

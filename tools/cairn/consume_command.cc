@@ -1,5 +1,7 @@
 // cairn consume TOPIC: prints records; stops after -n records or when a poll of --timeout-ms
 // brings nothing new.
+#include <unistd.h>
+
 #include <boost/json.hpp>
 #include <cstdio>
 
@@ -97,7 +99,11 @@ int consume_command(client& c, const std::vector<std::string>& words) {
     return kExitFailed;
   }
 
+  // Records on a terminal are their own progress; when they go to a pipe or a file, a counter
+  // on a terminal's stderr shows that the command is alive.
+  const bool progress = progress_wanted() && ::isatty(STDOUT_FILENO) != 1;
   std::int64_t printed = 0;
+  std::int64_t shown = 0;
   while (*max < 0 || printed < *max) {
     auto records = cons.poll(*timeout);
     if (!records) {
@@ -115,7 +121,12 @@ int consume_command(client& c, const std::vector<std::string>& words) {
       if (++printed == *max) break;
     }
     std::fflush(stdout);
+    if (progress && printed - shown >= 10'000) {
+      shown = printed;
+      std::fprintf(stderr, "\rconsumed %lld", static_cast<long long>(printed));
+    }
   }
+  if (shown > 0) std::fprintf(stderr, "\rconsumed %lld\n", static_cast<long long>(printed));
   return kExitOk;
 }
 

@@ -154,6 +154,8 @@ summary consume(cairn::client& c, const settings& s, bool end_to_end,
   summary r;
   auto start = clock_type::now();
   int idle_polls = 0;
+  bool progress = !end_to_end && ::isatty(STDERR_FILENO) == 1;
+  std::int64_t shown = 0;
   while (r.records < s.records && idle_polls < 50) {  // bounded: 50 empty polls of 200 ms
     auto records = cons.poll(200);
     if (!records) {
@@ -166,6 +168,10 @@ summary consume(cairn::client& c, const settings& s, bool end_to_end,
     }
     idle_polls = 0;
     std::int64_t received = now_ns();
+    if (progress && r.records - shown >= 200'000) {
+      shown = r.records;
+      std::fprintf(stderr, "\rread %lld", static_cast<long long>(r.records));
+    }
     for (const auto& rec : records.value()) {
       ++r.records;
       r.bytes += rec.value ? static_cast<std::int64_t>(rec.value->size()) : 0;
@@ -177,6 +183,7 @@ summary consume(cairn::client& c, const settings& s, bool end_to_end,
       }
     }
   }
+  if (shown > 0) std::fprintf(stderr, "\r");
   r.seconds = std::chrono::duration<double>(clock_type::now() - start).count();
   return r;
 }

@@ -55,6 +55,10 @@ class category final : public std::error_category {
         return "the partition has no position: seek() it, or set an auto offset reset policy";
       case errc::timed_out:
         return "the call did not finish within its timeout: call it again or raise the timeout";
+      case errc::malformed_group_data:
+        return "consumer-group membership data is malformed (truncated, a count or length over "
+               "its limit, a negative partition, or out of order): the member that sent it runs "
+               "a faulty or incompatible client; fix or upgrade it";
     }
     return "unknown sdk error " + std::to_string(value);
   }

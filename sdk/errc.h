@@ -24,6 +24,8 @@ enum class errc {
   not_assigned,         // consumer: the partition is not assigned to this consumer
   no_position,          // consumer: the partition has no position (seek first)
   timed_out,            // a blocking call (flush, poll) did not finish within its timeout
+  // --- consumer groups ---
+  malformed_group_data,  // member subscription or assignment bytes that fail to decode or encode
 };
 
 // Kafka's rule extended to the SDK's own errors: may the same call succeed if made again

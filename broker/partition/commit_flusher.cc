@@ -2,35 +2,48 @@
 
 #include <map>
 
+#include "eventstore/base/assert.h"
+
 namespace cairn::broker {
 
-commit_flusher::commit_flusher() : thread_([this] { run(); }) {}
+commit_flusher::commit_flusher(std::size_t lanes) {
+  CAIRN_ASSERT(lanes >= 1, "a commit_flusher needs a lane");
+  for (std::size_t i = 0; i < lanes; ++i) {
+    auto l = std::make_unique<lane>();
+    l->thread = std::thread([raw = l.get()] { run(*raw); });
+    lanes_.push_back(std::move(l));
+  }
+}
 
 commit_flusher::~commit_flusher() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
+  for (auto& l : lanes_) {
+    {
+      std::lock_guard lock(l->mu);
+      l->stopping = true;
+    }
+    l->wake.notify_one();
   }
-  wake_.notify_one();
-  thread_.join();
+  for (auto& l : lanes_)
+    l->thread.join();
 }
 
 void commit_flusher::submit(std::shared_ptr<partition> p, std::int64_t end, done_callback done) {
+  lane& l = *lanes_[std::hash<const partition*>{}(p.get()) % lanes_.size()];
   {
-    std::lock_guard lock(mu_);
-    queue_.push_back({std::move(p), end, std::move(done)});
+    std::lock_guard lock(l.mu);
+    l.queue.push_back({std::move(p), end, std::move(done)});
   }
-  wake_.notify_one();
+  l.wake.notify_one();
 }
 
-void commit_flusher::run() {
+void commit_flusher::run(lane& l) {
   std::vector<pending> round;
   while (true) {
     {
-      std::unique_lock lock(mu_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and nothing left to finish
-      round.swap(queue_);
+      std::unique_lock lock(l.mu);
+      l.wake.wait(lock, [&l] { return l.stopping || !l.queue.empty(); });
+      if (l.queue.empty()) return;  // stopping, and nothing left to finish
+      round.swap(l.queue);
     }
     // One commit per partition, to the furthest end asked for: it covers the others.
     std::map<partition*, std::int64_t> furthest;

@@ -1,13 +1,12 @@
-// commit_flusher: the one thread that waits for the disk on behalf of the event loop.
+// commit_flusher: the threads that wait for the disk on behalf of the event loop.
 //
 // With flush `always`, a produce is acknowledged only after fdatasync. The I/O thread appends
-// (a write to the page cache) and hands the commit here; this thread takes every commit queued
-// while its previous round ran and syncs each partition once for all of them (group commit),
-// then reports each outcome through its callback. The I/O thread never blocks on the disk, and
-// no worker thread sits in fdatasync while fetches queue behind it.
-//
-// Partitions are synced one after another: a round costs one fdatasync per partition with
-// pending commits.
+// (a write to the page cache) and hands the commit here. Each partition belongs to one lane (a
+// thread, chosen by hashing the partition), so one partition's commits stay in order while
+// different partitions sync in parallel. A lane takes every commit queued while its previous
+// round ran and syncs each of its partitions once for all of them (group commit), then reports
+// each outcome through its callback. The I/O thread never blocks on the disk, and no worker
+// thread sits in fdatasync while fetches queue behind it.
 #pragma once
 
 #include <condition_variable>
@@ -24,16 +23,17 @@ namespace cairn::broker {
 
 class commit_flusher {
  public:
-  // Runs on the flusher thread, once, with the outcome of partition::commit(end).
+  // Runs on a flusher thread, once, with the outcome of partition::commit(end).
   using done_callback = std::function<void(result<void>)>;
 
-  commit_flusher();
+  // REQUIRES: lanes >= 1.
+  explicit commit_flusher(std::size_t lanes = 4);
   // Finishes every commit already submitted, then joins.
   ~commit_flusher();
   commit_flusher(const commit_flusher&) = delete;
   commit_flusher& operator=(const commit_flusher&) = delete;
 
-  // Commits `p` up to `end` on the flusher thread, then calls `done` there.
+  // Commits `p` up to `end` on its lane's thread, then calls `done` there.
   void submit(std::shared_ptr<partition> p, std::int64_t end, done_callback done);
 
  private:
@@ -42,14 +42,17 @@ class commit_flusher {
     std::int64_t end = 0;
     done_callback done;
   };
+  struct lane {
+    std::mutex mu;
+    std::condition_variable wake;
+    std::vector<pending> queue;  // guarded by mu
+    bool stopping = false;       // guarded by mu
+    std::thread thread;
+  };
 
-  void run();
+  static void run(lane& l);
 
-  std::mutex mu_;
-  std::condition_variable wake_;
-  std::vector<pending> queue_;  // guarded by mu_
-  bool stopping_ = false;       // guarded by mu_
-  std::thread thread_;          // last: starts after the members above exist
+  std::vector<std::unique_ptr<lane>> lanes_;
 };
 
 }  // namespace cairn::broker

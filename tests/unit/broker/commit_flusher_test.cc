@@ -63,7 +63,7 @@ TEST_CASE("commit_flusher commits every submission and shares syncs", "[partitio
   std::vector<std::string> batches;  // appended in place: kept alive for the test
   constexpr int kBatches = 50;
   {
-    commit_flusher flusher;
+    commit_flusher flusher(2);  // a and b may share a lane or not: both must hold
     for (int i = 0; i < kBatches; ++i) {
       auto& target = i % 2 == 0 ? a : b;
       batches.push_back(cairn::testing::make_batch(3, "k", 1000 + i));

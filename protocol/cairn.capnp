@@ -63,6 +63,23 @@ enum ErrorCode {
   notEnoughReplicas @18;        # Kafka NOT_ENOUGH_REPLICAS
   unknownRequest @19;           # the broker does not know or implement this request kind
   internal @20;                 # Kafka UNKNOWN_SERVER_ERROR: a broker bug or an I/O failure
+
+  # Consumer groups (Kafka's names).
+  coordinatorNotAvailable @21;  # the group coordinator is not ready yet (retriable)
+  notCoordinator @22;           # this broker does not coordinate the group: FindCoordinator again
+  coordinatorLoadInProgress @23; # the coordinator is still loading the group's state (retriable)
+  illegalGeneration @24;        # the member's generation is not the group's: rejoin
+  unknownMemberId @25;          # the coordinator does not know this member: rejoin without an id
+  rebalanceInProgress @26;      # the group is rebalancing: rejoin
+  invalidSessionTimeout @27;    # session timeout outside the broker's allowed range
+  inconsistentGroupProtocol @28; # protocol type or assignors shared with no member of the group
+  memberIdRequired @29;         # first join: join again with the member id in the response
+  fencedInstanceId @30;         # another member took this static instance id
+  groupMaxSizeReached @31;      # the group has as many members as the broker allows
+  offsetMetadataTooLarge @32;   # the commit's metadata string is too long
+  nonEmptyGroup @33;            # delete / reset offsets need a group without members
+  groupIdNotFound @34;          # no such group
+  invalidGroupId @35;           # an empty or over-long group id
 }
 
 # Produce acknowledgement. Ordinal 0 is the schema default, so a client that does not set acks
@@ -101,9 +118,7 @@ struct Request {
     appendToStream @11 :AppendToStreamRequest;
     readStream @12 :ReadStreamRequest;
 
-    # Reserved for the consumer-group issue: the ordinals are taken now so that they keep this
-    # order; the structs are empty and gain fields later (adding fields is compatible). Until
-    # then a broker answers them with `rejected` / unknownRequest.
+    # Consumer groups (see the structs at the end of this file).
     joinGroup @13 :JoinGroupRequest;
     syncGroup @14 :SyncGroupRequest;
     heartbeat @15 :HeartbeatRequest;
@@ -113,7 +128,10 @@ struct Request {
     listGroups @19 :ListGroupsRequest;
     describeGroups @20 :DescribeGroupsRequest;
 
-    # Next request kind: @21 (and the paired Response member).
+    findCoordinator @21 :FindCoordinatorRequest;
+    deleteGroups @22 :DeleteGroupsRequest;
+
+    # Next request kind: @23 (and the paired Response member).
   }
 }
 
@@ -143,7 +161,7 @@ struct Response {
     appendToStream @13 :AppendToStreamResponse;
     readStream @14 :ReadStreamResponse;
 
-    # Reserved for the consumer-group issue (see Request).
+    # Consumer groups.
     joinGroup @15 :JoinGroupResponse;
     syncGroup @16 :SyncGroupResponse;
     heartbeat @17 :HeartbeatResponse;
@@ -153,7 +171,10 @@ struct Response {
     listGroups @21 :ListGroupsResponse;
     describeGroups @22 :DescribeGroupsResponse;
 
-    # Next response kind: @23.
+    findCoordinator @23 :FindCoordinatorResponse;
+    deleteGroups @24 :DeleteGroupsResponse;
+
+    # Next response kind: @25.
   }
 }
 
@@ -455,22 +476,224 @@ struct StreamEvent {
 }
 
 # ---------------------------------------------------------------------------------------------
-# Consumer groups (Kafka: JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit,
-# OffsetFetch, ListGroups, DescribeGroups). Reserved: fields arrive with the consumer-group issue.
+# Consumer groups (Kafka's group protocol: FindCoordinator, JoinGroup, SyncGroup, Heartbeat,
+# LeaveGroup, OffsetCommit, OffsetFetch, ListGroups, DescribeGroups, DeleteGroups). The broker
+# never reads member metadata or assignments: the group's leader member computes assignments
+# (range, roundrobin, cooperative-sticky) and the bytes travel opaque (sdk/group/).
+# Text fields that may be absent (groupInstanceId) are null when unset.
 
-struct JoinGroupRequest {}
-struct JoinGroupResponse {}
-struct SyncGroupRequest {}
-struct SyncGroupResponse {}
-struct HeartbeatRequest {}
+struct FindCoordinatorRequest {
+  groupId @0 :Text;
+}
+
+struct FindCoordinatorResponse {
+  nodeId @0 :Int32;
+  host @1 :Text;
+  port @2 :UInt16;
+}
+
+struct JoinGroupRequest {
+  groupId @0 :Text;
+  sessionTimeoutMs @1 :Int32;    # no heartbeat for this long: the member is removed
+  rebalanceTimeoutMs @2 :Int32;  # how long the coordinator waits for members to rejoin
+  memberId @3 :Text;             # empty on the first join: answered memberIdRequired + an id
+  groupInstanceId @4 :Text;      # static membership; null for a dynamic member
+  clientId @5 :Text;
+  protocolType @6 :Text;         # "consumer"
+  protocols @7 :List(JoinGroupProtocol);  # in the member's order of preference
+  reason @8 :Text;
+}
+
+struct JoinGroupProtocol {
+  name @0 :Text;   # an assignor: "range", "roundrobin", "cooperative-sticky"
+  metadata @1 :Data;
+}
+
+struct JoinGroupResponse {
+  generationId @0 :Int32;
+  protocolType @1 :Text;
+  protocolName @2 :Text;
+  leader @3 :Text;         # the member id of the group's leader
+  memberId @4 :Text;       # this member's id (also set with memberIdRequired)
+  members @5 :List(JoinGroupMember);  # only for the leader: every member and its metadata
+  skipAssignment @6 :Bool;  # a static member's rejoin kept the assignment: no sync needed
+}
+
+struct JoinGroupMember {
+  memberId @0 :Text;
+  groupInstanceId @1 :Text;
+  metadata @2 :Data;
+}
+
+struct SyncGroupRequest {
+  groupId @0 :Text;
+  generationId @1 :Int32;
+  memberId @2 :Text;
+  groupInstanceId @3 :Text;
+  protocolType @4 :Text;
+  protocolName @5 :Text;
+  assignments @6 :List(SyncGroupAssignment);  # from the leader only
+}
+
+struct SyncGroupAssignment {
+  memberId @0 :Text;
+  assignment @1 :Data;
+}
+
+struct SyncGroupResponse {
+  protocolType @0 :Text;
+  protocolName @1 :Text;
+  assignment @2 :Data;
+}
+
+struct HeartbeatRequest {
+  groupId @0 :Text;
+  generationId @1 :Int32;
+  memberId @2 :Text;
+  groupInstanceId @3 :Text;
+}
+
 struct HeartbeatResponse {}
-struct LeaveGroupRequest {}
-struct LeaveGroupResponse {}
-struct OffsetCommitRequest {}
-struct OffsetCommitResponse {}
-struct OffsetFetchRequest {}
-struct OffsetFetchResponse {}
-struct ListGroupsRequest {}
-struct ListGroupsResponse {}
-struct DescribeGroupsRequest {}
-struct DescribeGroupsResponse {}
+
+struct LeaveGroupRequest {
+  groupId @0 :Text;
+  members @1 :List(LeavingMember);
+}
+
+struct LeavingMember {
+  memberId @0 :Text;
+  groupInstanceId @1 :Text;
+  reason @2 :Text;
+}
+
+struct LeaveGroupResponse {
+  members @0 :List(LeftMember);
+}
+
+struct LeftMember {
+  memberId @0 :Text;
+  groupInstanceId @1 :Text;
+  errorCode @2 :ErrorCode;
+  errorMessage @3 :Text;
+}
+
+struct OffsetCommitRequest {
+  groupId @0 :Text;
+  # -1 with an empty memberId: a commit from outside the group (standalone consumers, offset
+  # resets), accepted only while the group has no members.
+  generationId @1 :Int32 = -1;
+  memberId @2 :Text;
+  groupInstanceId @3 :Text;
+  topics @4 :List(OffsetCommitTopic);
+}
+
+struct OffsetCommitTopic {
+  name @0 :Text;
+  partitions @1 :List(OffsetCommitPartition);
+}
+
+struct OffsetCommitPartition {
+  partition @0 :Int32;
+  offset @1 :Int64;    # the next offset to consume
+  metadata @2 :Text;   # free text for the application, at most 4096 bytes
+}
+
+struct OffsetCommitResponse {
+  topics @0 :List(OffsetCommitTopicResult);
+}
+
+struct OffsetCommitTopicResult {
+  name @0 :Text;
+  partitions @1 :List(OffsetCommitPartitionResult);
+}
+
+struct OffsetCommitPartitionResult {
+  partition @0 :Int32;
+  errorCode @1 :ErrorCode;
+  errorMessage @2 :Text;
+}
+
+struct OffsetFetchRequest {
+  groupId @0 :Text;
+  topics @1 :List(OffsetFetchTopic);
+  allTopics @2 :Bool;  # every partition the group has committed; `topics` is then ignored
+}
+
+struct OffsetFetchTopic {
+  name @0 :Text;
+  partitions @1 :List(Int32);
+}
+
+struct OffsetFetchResponse {
+  topics @0 :List(OffsetFetchTopicResult);
+}
+
+struct OffsetFetchTopicResult {
+  name @0 :Text;
+  partitions @1 :List(OffsetFetchPartitionResult);
+}
+
+struct OffsetFetchPartitionResult {
+  partition @0 :Int32;
+  offset @1 :Int64;    # -1: nothing committed
+  metadata @2 :Text;
+  errorCode @3 :ErrorCode;
+  errorMessage @4 :Text;
+}
+
+struct ListGroupsRequest {
+  states @0 :List(Text);  # empty: every state
+}
+
+struct ListGroupsResponse {
+  groups @0 :List(ListedGroup);
+}
+
+struct ListedGroup {
+  groupId @0 :Text;
+  protocolType @1 :Text;
+  state @2 :Text;  # Empty, PreparingRebalance, CompletingRebalance, Stable, Dead
+}
+
+struct DescribeGroupsRequest {
+  groupIds @0 :List(Text);
+}
+
+struct DescribeGroupsResponse {
+  groups @0 :List(DescribedGroup);
+}
+
+struct DescribedGroup {
+  groupId @0 :Text;
+  errorCode @1 :ErrorCode;
+  errorMessage @2 :Text;
+  state @3 :Text;
+  protocolType @4 :Text;
+  protocolName @5 :Text;
+  generationId @6 :Int32;
+  leader @7 :Text;
+  members @8 :List(DescribedMember);
+}
+
+struct DescribedMember {
+  memberId @0 :Text;
+  groupInstanceId @1 :Text;
+  clientId @2 :Text;
+  clientHost @3 :Text;
+  metadata @4 :Data;
+  assignment @5 :Data;
+}
+
+struct DeleteGroupsRequest {
+  groupIds @0 :List(Text);
+}
+
+struct DeleteGroupsResponse {
+  results @0 :List(DeletedGroup);
+}
+
+struct DeletedGroup {
+  groupId @0 :Text;
+  errorCode @1 :ErrorCode;
+  errorMessage @2 :Text;
+}

@@ -45,8 +45,38 @@ static_assert(static_cast<int>(errc::not_enough_replicas) ==
 static_assert(static_cast<int>(errc::unknown_request) ==
               static_cast<int>(wire_code::UNKNOWN_REQUEST));
 static_assert(static_cast<int>(errc::internal) == static_cast<int>(wire_code::INTERNAL));
+static_assert(static_cast<int>(errc::coordinator_not_available) ==
+              static_cast<int>(wire_code::COORDINATOR_NOT_AVAILABLE));
+static_assert(static_cast<int>(errc::not_coordinator) ==
+              static_cast<int>(wire_code::NOT_COORDINATOR));
+static_assert(static_cast<int>(errc::coordinator_load_in_progress) ==
+              static_cast<int>(wire_code::COORDINATOR_LOAD_IN_PROGRESS));
+static_assert(static_cast<int>(errc::illegal_generation) ==
+              static_cast<int>(wire_code::ILLEGAL_GENERATION));
+static_assert(static_cast<int>(errc::unknown_member_id) ==
+              static_cast<int>(wire_code::UNKNOWN_MEMBER_ID));
+static_assert(static_cast<int>(errc::rebalance_in_progress) ==
+              static_cast<int>(wire_code::REBALANCE_IN_PROGRESS));
+static_assert(static_cast<int>(errc::invalid_session_timeout) ==
+              static_cast<int>(wire_code::INVALID_SESSION_TIMEOUT));
+static_assert(static_cast<int>(errc::inconsistent_group_protocol) ==
+              static_cast<int>(wire_code::INCONSISTENT_GROUP_PROTOCOL));
+static_assert(static_cast<int>(errc::member_id_required) ==
+              static_cast<int>(wire_code::MEMBER_ID_REQUIRED));
+static_assert(static_cast<int>(errc::fenced_instance_id) ==
+              static_cast<int>(wire_code::FENCED_INSTANCE_ID));
+static_assert(static_cast<int>(errc::group_max_size_reached) ==
+              static_cast<int>(wire_code::GROUP_MAX_SIZE_REACHED));
+static_assert(static_cast<int>(errc::offset_metadata_too_large) ==
+              static_cast<int>(wire_code::OFFSET_METADATA_TOO_LARGE));
+static_assert(static_cast<int>(errc::non_empty_group) ==
+              static_cast<int>(wire_code::NON_EMPTY_GROUP));
+static_assert(static_cast<int>(errc::group_id_not_found) ==
+              static_cast<int>(wire_code::GROUP_ID_NOT_FOUND));
+static_assert(static_cast<int>(errc::invalid_group_id) ==
+              static_cast<int>(wire_code::INVALID_GROUP_ID));
 
-constexpr int wire_code_max = static_cast<int>(errc::internal);
+constexpr int wire_code_max = static_cast<int>(errc::invalid_group_id);
 
 class category final : public std::error_category {
  public:
@@ -109,6 +139,43 @@ class category final : public std::error_category {
                "client";
       case errc::internal:
         return "internal broker error: see the broker's log";
+      case errc::coordinator_not_available:
+        return "the group coordinator is not available yet: retry after a backoff";
+      case errc::not_coordinator:
+        return "this broker does not coordinate the group: find the coordinator again and retry "
+               "there";
+      case errc::coordinator_load_in_progress:
+        return "the group coordinator is still loading the group's state: retry after a backoff";
+      case errc::illegal_generation:
+        return "the member's generation is not the group's current one (a rebalance happened): "
+               "rejoin the group; commits from the old generation are refused";
+      case errc::unknown_member_id:
+        return "the group does not know this member (its session expired or it left): rejoin "
+               "without a member id";
+      case errc::rebalance_in_progress:
+        return "the group is rebalancing: rejoin to get the new assignment";
+      case errc::invalid_session_timeout:
+        return "the session timeout is outside the range the broker allows (6 s to 30 min by "
+               "default): pick one inside it";
+      case errc::inconsistent_group_protocol:
+        return "the member's protocol type or assignors share nothing with the group's members: "
+               "configure a common assignor";
+      case errc::member_id_required:
+        return "first join: join again with the member id in this response";
+      case errc::fenced_instance_id:
+        return "another member joined with this static instance id and fenced this one: stop "
+               "this instance, or give each instance its own id";
+      case errc::group_max_size_reached:
+        return "the group already has as many members as the broker allows: add partitions "
+               "rather than members, or raise the broker's limit";
+      case errc::offset_metadata_too_large:
+        return "the commit's metadata string is too long: keep it under 4096 bytes";
+      case errc::non_empty_group:
+        return "the group still has members: stop its consumers first";
+      case errc::group_id_not_found:
+        return "no such group: check its name with `cairn group list`";
+      case errc::invalid_group_id:
+        return "the group id is empty or too long: use 1 to 255 bytes";
       case errc::frame_too_large:
         return "frame larger than the configured frame_bytes_max: the peer is misbehaving or "
                "the limit is too low; the connection must be closed";
@@ -166,6 +233,10 @@ bool is_retriable(errc e) noexcept {
     // Kafka: transient broker-side conditions.
     case errc::request_timed_out:
     case errc::not_enough_replicas:
+    // Kafka: the coordinator moved or is not ready.
+    case errc::coordinator_not_available:
+    case errc::not_coordinator:
+    case errc::coordinator_load_in_progress:
       return true;
     // Kafka marks CORRUPT_MESSAGE retriable because the bytes may have been damaged in transit.
     // Here a batch's bytes are the client's own and TCP already checksums: a resend of the same

@@ -36,6 +36,21 @@ enum class errc {
   not_enough_replicas = 18,         // too few in-sync replicas for acks=all (retriable)
   unknown_request = 19,             // the broker does not know or implement the request kind
   internal = 20,                    // a broker bug or an I/O failure on the broker
+  coordinator_not_available = 21,   // groups: the coordinator is not ready (retriable)
+  not_coordinator = 22,             // groups: ask FindCoordinator again (retriable)
+  coordinator_load_in_progress = 23,  // groups: the coordinator is loading state (retriable)
+  illegal_generation = 24,            // groups: the member's generation is stale: rejoin
+  unknown_member_id = 25,             // groups: unknown member: rejoin without an id
+  rebalance_in_progress = 26,         // groups: the group is rebalancing: rejoin
+  invalid_session_timeout = 27,       // groups: session timeout outside the allowed range
+  inconsistent_group_protocol = 28,   // groups: no protocol in common with the group
+  member_id_required = 29,            // groups: join again with the member id given
+  fenced_instance_id = 30,            // groups: another member took this static instance id
+  group_max_size_reached = 31,        // groups: the group is full
+  offset_metadata_too_large = 32,     // groups: commit metadata too long
+  non_empty_group = 33,               // groups: the operation needs a group without members
+  group_id_not_found = 34,            // groups: no such group
+  invalid_group_id = 35,              // groups: empty or over-long group id
 
   // --- local only: produced by the frame codec or by mapping, never sent on the wire ---
   frame_too_large = 1000,          // a frame header claims more bytes than frame_bytes_max

@@ -151,7 +151,7 @@ using parsed_response = parsed_frame<wire::Response>;
 result<parsed_request> parse_request(frame f, const parse_limits& limits = {});
 result<parsed_response> parse_response(frame f, const parse_limits& limits = {});
 
-// True for every union member this build's schema knows (including the reserved group kinds).
+// True for every union member this build's schema knows.
 bool known_kind(wire::Request::Which kind) noexcept;
 bool known_kind(wire::Response::Which kind) noexcept;
 

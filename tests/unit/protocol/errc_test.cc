@@ -12,7 +12,7 @@ namespace protocol = cairn::protocol;
 TEST_CASE("every wire ErrorCode maps to an errc and back", "[protocol][errc]") {
   const auto enumerants = capnp::Schema::from<wire::ErrorCode>().getEnumerants();
   // errc.cc static_asserts each value; this catches an enumerant added to the schema only.
-  REQUIRE(enumerants.size() == 21);
+  REQUIRE(enumerants.size() == 36);
   for (auto enumerant : enumerants) {
     const auto code = static_cast<wire::ErrorCode>(enumerant.getOrdinal());
     const errc e = protocol::from_wire(code);
@@ -41,19 +41,38 @@ TEST_CASE("local-only codes map to what the peer should hear", "[protocol][errc]
 }
 
 TEST_CASE("retriability follows Kafka", "[protocol][errc]") {
-  for (errc e : {errc::unknown_topic, errc::unknown_partition, errc::not_leader,
-                 errc::request_timed_out, errc::not_enough_replicas}) {
+  for (errc e :
+       {errc::unknown_topic, errc::unknown_partition, errc::not_leader, errc::request_timed_out,
+        errc::not_enough_replicas, errc::coordinator_not_available, errc::not_coordinator,
+        errc::coordinator_load_in_progress}) {
     INFO(std::error_code(e).message());
     CHECK(protocol::is_retriable(e));
     CHECK(protocol::is_retriable(std::error_code(e)));
   }
-  for (errc e :
-       {errc::ok, errc::offset_out_of_range, errc::wrong_expected_version, errc::record_too_large,
-        errc::corrupt_batch, errc::invalid_request, errc::unsupported_version,
-        errc::topic_already_exists, errc::invalid_partitions, errc::invalid_replication_factor,
-        errc::invalid_config, errc::out_of_order_sequence, errc::duplicate_sequence,
-        errc::invalid_producer_epoch, errc::unknown_request, errc::internal, errc::frame_too_large,
-        errc::frame_too_many_segments}) {
+  for (errc e : {errc::ok,
+                 errc::offset_out_of_range,
+                 errc::wrong_expected_version,
+                 errc::record_too_large,
+                 errc::corrupt_batch,
+                 errc::invalid_request,
+                 errc::unsupported_version,
+                 errc::topic_already_exists,
+                 errc::invalid_partitions,
+                 errc::invalid_replication_factor,
+                 errc::invalid_config,
+                 errc::out_of_order_sequence,
+                 errc::duplicate_sequence,
+                 errc::invalid_producer_epoch,
+                 errc::unknown_request,
+                 errc::internal,
+                 errc::frame_too_large,
+                 errc::frame_too_many_segments,
+                 errc::illegal_generation,
+                 errc::unknown_member_id,
+                 errc::rebalance_in_progress,
+                 errc::fenced_instance_id,
+                 errc::member_id_required,
+                 errc::non_empty_group}) {
     INFO(std::error_code(e).message());
     CHECK_FALSE(protocol::is_retriable(e));
   }

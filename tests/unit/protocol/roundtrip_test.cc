@@ -252,10 +252,43 @@ TEST_CASE("round trip: readStream request", "[protocol][roundtrip]") {
   CHECK(s.getMaxBytes() == 1 << 16);
 }
 
-TEST_CASE("round trip: reserved group requests are known but empty", "[protocol][roundtrip]") {
-  auto parsed = request_round_trip([](wire::Request::Builder r) { r.initJoinGroup(); });
+TEST_CASE("round trip: join group with a static member and two assignors",
+          "[protocol][roundtrip]") {
+  auto parsed = request_round_trip([](wire::Request::Builder r) {
+    auto j = r.initJoinGroup();
+    j.setGroupId("billing");
+    j.setSessionTimeoutMs(10'000);
+    j.setRebalanceTimeoutMs(60'000);
+    j.setMemberId("");
+    j.setGroupInstanceId("billing-1");
+    j.setProtocolType("consumer");
+    auto protocols = j.initProtocols(2);
+    protocols[0].setName("cooperative-sticky");
+    protocols[0].setMetadata(capnp::Data::Reader(reinterpret_cast<const capnp::byte*>("ab"), 2));
+    protocols[1].setName("range");
+  });
   CHECK(parsed.kind() == wire::Request::JOIN_GROUP);
   CHECK(protocol::known_kind(parsed.kind()));
+  auto j = parsed.root().getJoinGroup();
+  CHECK(j.getGroupId() == "billing");
+  CHECK(j.hasGroupInstanceId());
+  CHECK(j.getProtocols().size() == 2);
+  CHECK(j.getProtocols()[0].getMetadata().size() == 2);
+  CHECK_FALSE(j.getProtocols()[1].hasMetadata());
+}
+
+TEST_CASE("round trip: an offset commit defaults to generation -1", "[protocol][roundtrip]") {
+  auto parsed = request_round_trip([](wire::Request::Builder r) {
+    auto c = r.initOffsetCommit();
+    c.setGroupId("g");
+    auto p = c.initTopics(1)[0].initPartitions(1)[0];
+    p.setPartition(3);
+    p.setOffset(42);
+  });
+  auto c = parsed.root().getOffsetCommit();
+  CHECK(c.getGenerationId() == -1);
+  CHECK(c.getTopics()[0].getPartitions()[0].getOffset() == 42);
+  CHECK_FALSE(c.hasGroupInstanceId());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -465,5 +498,5 @@ TEST_CASE("every request kind has a response kind of the same name", "[protocol]
   requests.erase("unset");
   responses.erase("rejected");
   CHECK(requests == responses);
-  CHECK(requests.size() == 19);  // 11 implemented + 8 reserved group kinds
+  CHECK(requests.size() == 21);  // 11 + 10 consumer-group kinds
 }

@@ -41,7 +41,22 @@ result<std::optional<broker_config>> parse_command_line(int argc, char** argv) {
       "trace | debug | info | warn | error")(
       "node-id", po::value(&config.node_id)->default_value(config.node_id), "this broker's id")(
       "workers", po::value(&config.worker_threads)->default_value(config.worker_threads),
-      "threads that run requests against the disk");
+      "threads that run requests against the disk")(
+      "offsets-partitions",
+      po::value(&config.offsets_partitions)->default_value(config.offsets_partitions),
+      "partitions of __consumer_offsets when it is created (fixed afterwards)")(
+      "group-initial-rebalance-delay-ms",
+      po::value(&config.group_initial_rebalance_delay_ms)
+          ->default_value(config.group_initial_rebalance_delay_ms),
+      "how long a group's first rebalance waits for more members")(
+      "group-min-session-timeout-ms",
+      po::value(&config.group_min_session_timeout_ms)
+          ->default_value(config.group_min_session_timeout_ms),
+      "shortest session timeout a member may ask for")(
+      "group-max-session-timeout-ms",
+      po::value(&config.group_max_session_timeout_ms)
+          ->default_value(config.group_max_session_timeout_ms),
+      "longest session timeout a member may ask for");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -66,6 +81,13 @@ result<std::optional<broker_config>> parse_command_line(int argc, char** argv) {
   if (!f) return bad("--flush wants always, never or interval:MS (got '" + flush + "')");
   if (config.worker_threads < 1 || config.worker_threads > 256)
     return bad("--workers wants 1..256");
+  if (config.offsets_partitions < 1 || config.offsets_partitions > 1000)
+    return bad("--offsets-partitions wants 1..1000");
+  if (config.group_initial_rebalance_delay_ms < 0)
+    return bad("--group-initial-rebalance-delay-ms wants 0 or more");
+  if (config.group_min_session_timeout_ms < 1 ||
+      config.group_max_session_timeout_ms < config.group_min_session_timeout_ms)
+    return bad("--group-min-session-timeout-ms wants 1..--group-max-session-timeout-ms");
   config.listen = l.value();
   config.http = h.value();
   config.flush = f.value();

@@ -23,6 +23,12 @@ struct broker_config {
   std::string log_level = "info";
   std::int32_t node_id = 1;
   std::size_t worker_threads = 4;
+  // Consumer groups (Kafka's offsets.topic.num.partitions, group.initial.rebalance.delay.ms,
+  // group.min/max.session.timeout.ms).
+  std::int32_t offsets_partitions = 8;
+  std::int32_t group_initial_rebalance_delay_ms = 3'000;
+  std::int32_t group_min_session_timeout_ms = 6'000;
+  std::int32_t group_max_session_timeout_ms = 1'800'000;
 };
 
 // Parses "HOST:PORT" (port 0..65535; "[::1]:7070" for IPv6).

@@ -66,7 +66,17 @@ int main(int argc, char** argv) {
   broker_metrics metrics;
   // Destroyed (its last commits finished) before the partitions close below.
   auto flusher = std::make_unique<commit_flusher>();
-  broker_server server(io, workers, *flusher, ctx, metrics);
+  coordinator_options group_options{.offsets_partitions = config.offsets_partitions};
+  group_options.group.initial_rebalance_delay_ms = config.group_initial_rebalance_delay_ms;
+  group_options.group.session_timeout_ms_min = config.group_min_session_timeout_ms;
+  group_options.group.session_timeout_ms_max = config.group_max_session_timeout_ms;
+  group_coordinator groups(io, *topics.value(), *flusher, group_options);
+  if (auto loaded = groups.load(); !loaded) {
+    spdlog::critical("cannot load consumer groups from {}: {}", kConsumerOffsetsTopic,
+                     loaded.error().message());
+    return 1;
+  }
+  broker_server server(io, workers, *flusher, groups, ctx, metrics);
   admin_http_server http(io, metrics, *topics.value());
   boost::system::error_code ec;
   auto address = asio::ip::make_address(config.listen.host, ec);
@@ -103,6 +113,7 @@ int main(int argc, char** argv) {
     spdlog::info("signal {}: shutting down", signal);
     stopping = true;
     housekeeping.cancel();
+    groups.stop();
     server.stop();
     http.stop();
   });

@@ -83,8 +83,9 @@ protocol::frame handle_metadata(handler_context& ctx, std::uint64_t correlation_
 
   std::vector<std::string> names;
   if (request.getAllTopics()) {
-    for (const auto& c : ctx.topics.list())
-      names.push_back(c.name);
+    for (const auto& c : ctx.topics.list()) {
+      if (!is_internal_topic(c.name)) names.push_back(c.name);
+    }
   } else {
     for (auto n : request.getTopics())
       names.emplace_back(n.cStr(), n.size());
@@ -123,6 +124,11 @@ protocol::frame handle_create_topics(handler_context& ctx, std::uint64_t correla
         .retention_ms = c.getRetentionMs(),
         .cleanup = c.getCleanupPolicy() == wire::CleanupPolicy::COMPACT ? cleanup_policy::compact
                                                                         : cleanup_policy::remove};
+    if (is_internal_topic(config.name)) {
+      out.setErrorCode(wire::ErrorCode::INVALID_REQUEST);
+      out.setErrorMessage("names starting with \"__\" are reserved for the broker's own topics");
+      continue;
+    }
     // Name the field that is wrong, as Kafka's distinct error codes do.
     if (config.partitions < 1 || config.partitions > kPartitionsMax) {
       out.setErrorCode(wire::ErrorCode::INVALID_PARTITIONS);
@@ -152,6 +158,11 @@ protocol::frame handle_delete_topics(handler_context& ctx, std::uint64_t correla
   for (auto name : request.getNames()) {
     auto out = results[i++];
     out.setName(name);
+    if (is_internal_topic(std::string_view(name.cStr(), name.size()))) {
+      out.setErrorCode(wire::ErrorCode::INVALID_REQUEST);
+      out.setErrorMessage("the broker's own topics cannot be deleted");
+      continue;
+    }
     if (auto removed = ctx.topics.remove(std::string_view(name.cStr(), name.size())); !removed) {
       set_wire_error(out, removed.error());
     }
@@ -163,6 +174,7 @@ protocol::frame handle_list_topics(handler_context& ctx, std::uint64_t correlati
                                    wire::ListTopicsRequest::Reader) {
   protocol::frame_writer w;
   auto configs = ctx.topics.list();
+  std::erase_if(configs, [](const topic_config& c) { return is_internal_topic(c.name); });
   auto out = w.init_response(correlation_id)
                  .initListTopics()
                  .initTopics(static_cast<unsigned>(configs.size()));

@@ -11,6 +11,11 @@ produce_plan append_produce(handler_context& ctx, wire::ProduceRequest::Reader r
     std::string_view name(topic.getName().cStr(), topic.getName().size());
     for (auto part : topic.getPartitions()) {
       produce_entry& entry = plan.entries.emplace_back();
+      if (is_internal_topic(name)) {
+        // Only the broker writes its own topics: a client's record there could corrupt them.
+        entry.error = protocol::errc::invalid_request;
+        continue;
+      }
       auto target = ctx.topics.get(name, part.getPartition());
       if (!target) {
         entry.error = target.error();

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/errc.h"
+#include "broker/group/group_errc.h"
 #include "eventstore/errc.h"
 
 namespace cairn::broker {
@@ -53,6 +54,49 @@ wire_error to_wire_error(const std::error_code& ec) {
         return {P::invalid_request, ec.message()};
       default:
         break;
+    }
+  } else if (ec.category() == group::group_category()) {
+    using G = group::errc;
+    switch (static_cast<G>(ec.value())) {
+      case G::ok:
+        return {};
+      case G::coordinator_not_available:
+        return {P::coordinator_not_available, ec.message()};
+      case G::not_coordinator:
+        return {P::not_coordinator, ec.message()};
+      case G::invalid_group_id:
+        return {P::invalid_group_id, ec.message()};
+      case G::unknown_member_id:
+        return {P::unknown_member_id, ec.message()};
+      case G::member_id_required:
+        return {P::member_id_required, ec.message()};
+      case G::illegal_generation:
+        return {P::illegal_generation, ec.message()};
+      case G::rebalance_in_progress:
+        return {P::rebalance_in_progress, ec.message()};
+      case G::fenced_instance_id:
+        return {P::fenced_instance_id, ec.message()};
+      case G::inconsistent_group_protocol:
+        return {P::inconsistent_group_protocol, ec.message()};
+      case G::invalid_session_timeout:
+        return {P::invalid_session_timeout, ec.message()};
+      case G::group_max_size_reached:
+        return {P::group_max_size_reached, ec.message()};
+      case G::offset_metadata_too_large:
+        return {P::offset_metadata_too_large, ec.message()};
+      case G::non_empty_group:
+        return {P::non_empty_group, ec.message()};
+      case G::group_id_not_found:
+        return {P::group_id_not_found, ec.message()};
+      case G::invalid_request:
+      case G::invalid_rebalance_timeout:
+      case G::protocol_metadata_too_large:
+      case G::group_metadata_too_large:
+        return {P::invalid_request, ec.message()};
+      case G::record_truncated:
+      case G::record_malformed:
+      case G::unknown_record_version:
+        break;  // the coordinator's own storage: internal
     }
   } else if (ec.category() == protocol::protocol_category()) {
     return {static_cast<P>(ec.value()), ec.message()};

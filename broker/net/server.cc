@@ -14,6 +14,7 @@
 #include <map>
 #include <set>
 
+#include "broker/handlers/groups.h"
 #include "broker/net/listen.h"
 
 namespace cairn::broker {
@@ -44,10 +45,12 @@ struct broker_server::impl {
   class connection;
 
   impl(asio::io_context& io_context, asio::thread_pool& worker_pool, commit_flusher& flusher,
-       handler_context& context, broker_metrics& broker_metrics, server_limits server_limits)
+       group_coordinator& coordinator, handler_context& context, broker_metrics& broker_metrics,
+       server_limits server_limits)
       : io(io_context),
         workers(worker_pool),
         commits(flusher),
+        groups(coordinator),
         ctx(context),
         metrics(broker_metrics),
         limits(server_limits),
@@ -62,6 +65,7 @@ struct broker_server::impl {
   asio::io_context& io;
   asio::thread_pool& workers;
   commit_flusher& commits;
+  group_coordinator& groups;
   handler_context& ctx;
   broker_metrics& metrics;
   server_limits limits;
@@ -79,7 +83,8 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
     slot_free_.expires_at(asio::steady_timer::time_point::max());
     boost::system::error_code ec;
     auto remote = socket_.remote_endpoint(ec);
-    peer_ = ec ? "?" : remote.address().to_string() + ":" + std::to_string(remote.port());
+    host_ = ec ? "" : remote.address().to_string();
+    peer_ = ec ? "?" : host_ + ":" + std::to_string(remote.port());
     server_.metrics.connections_open.fetch_add(1);
   }
   ~connection() { server_.metrics.connections_open.fetch_sub(1); }
@@ -193,6 +198,18 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
         response = co_await on_worker(
             [&] { return handle_read_stream(server_.ctx, id, root.getReadStream()); });
         break;
+      case W::FIND_COORDINATOR:
+      case W::JOIN_GROUP:
+      case W::SYNC_GROUP:
+      case W::HEARTBEAT:
+      case W::LEAVE_GROUP:
+      case W::OFFSET_COMMIT:
+      case W::OFFSET_FETCH:
+      case W::LIST_GROUPS:
+      case W::DESCRIBE_GROUPS:
+      case W::DELETE_GROUPS:
+        response = co_await group_request(request);
+        break;
       default:
         rejected = true;
         response = protocol::make_error_response(
@@ -216,6 +233,109 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
     if (kind == W::APPEND_TO_STREAM) server_.metrics.append_to_stream_latency.record_us(micros);
     --in_flight_;
     slot_free_.cancel_one();
+  }
+
+  // The consumer-group requests: the coordinator runs on this thread (its state machines take
+  // microseconds) and waits for its own writes without holding a thread. One small coroutine
+  // per kind (a single switch-shaped coroutine trips g++ 12's -Wmismatched-new-delete).
+  asio::awaitable<protocol::frame> group_request(const protocol::parsed_request& request) {
+    using W = protocol::wire::Request;
+    switch (request.kind()) {
+      case W::JOIN_GROUP:
+        return join_group(request);
+      case W::SYNC_GROUP:
+        return sync_group(request);
+      case W::LEAVE_GROUP:
+        return leave_group(request);
+      case W::OFFSET_COMMIT:
+        return offset_commit(request);
+      case W::DELETE_GROUPS:
+        return delete_groups(request);
+      default:
+        return ready(group_read(request));
+    }
+  }
+
+  static asio::awaitable<protocol::frame> ready(protocol::frame f) { co_return f; }
+
+  // The group requests answered without waiting.
+  protocol::frame group_read(const protocol::parsed_request& request) {
+    auto id = request.correlation_id();
+    auto root = request.root();
+    using W = protocol::wire::Request;
+    group_coordinator& groups = server_.groups;
+    switch (request.kind()) {
+      case W::FIND_COORDINATOR:
+        if (root.getFindCoordinator().getGroupId().size() == 0) {
+          return protocol::make_error_response(id, protocol::errc::invalid_group_id,
+                                               "FindCoordinator needs a group id");
+        }
+        return answer_find_coordinator(id, server_.ctx.self);
+      case W::HEARTBEAT:
+        return answer_heartbeat(id, groups.heartbeat(read_heartbeat(root.getHeartbeat())));
+      case W::OFFSET_FETCH: {
+        auto r = root.getOffsetFetch();
+        std::optional<std::vector<group::topic_partition>> wanted;
+        if (!r.getAllTopics()) {
+          wanted.emplace();
+          for (auto t : r.getTopics()) {
+            for (auto p : t.getPartitions())
+              wanted->push_back({std::string(t.getName().cStr(), t.getName().size()), p});
+          }
+        }
+        auto group_id = std::string(r.getGroupId().cStr(), r.getGroupId().size());
+        return answer_offset_fetch(id, r, groups.fetch_offsets(group_id, wanted));
+      }
+      case W::LIST_GROUPS:
+        return answer_list_groups(id, root.getListGroups(), groups.list_groups());
+      case W::DESCRIBE_GROUPS: {
+        std::vector<std::string> ids;
+        std::vector<result<group::group_description>> described;
+        for (auto g : root.getDescribeGroups().getGroupIds()) {
+          ids.emplace_back(g.cStr(), g.size());
+          described.push_back(groups.describe(ids.back()));
+        }
+        return answer_describe_groups(id, ids, described);
+      }
+      default:
+        return protocol::make_error_response(id, protocol::errc::unknown_request,
+                                             "not a consumer-group request");
+    }
+  }
+
+  asio::awaitable<protocol::frame> join_group(const protocol::parsed_request& request) {
+    auto joining = read_join(request.root().getJoinGroup(), host_);
+    group::join_response joined = co_await server_.groups.join(std::move(joining));
+    co_return answer_join(request.correlation_id(), joined);
+  }
+
+  asio::awaitable<protocol::frame> sync_group(const protocol::parsed_request& request) {
+    auto syncing = read_sync(request.root().getSyncGroup());
+    group::sync_response synced = co_await server_.groups.sync(std::move(syncing));
+    co_return answer_sync(request.correlation_id(), synced);
+  }
+
+  asio::awaitable<protocol::frame> leave_group(const protocol::parsed_request& request) {
+    auto leaving = read_leave(request.root().getLeaveGroup());
+    group::leave_response left = co_await server_.groups.leave(leaving);
+    co_return answer_leave(request.correlation_id(), leaving, left);
+  }
+
+  asio::awaitable<protocol::frame> offset_commit(const protocol::parsed_request& request) {
+    auto commit = read_commit(request.root().getOffsetCommit());
+    group::commit_response committed = co_await server_.groups.commit_offsets(commit);
+    co_return answer_commit(request.correlation_id(), commit, committed);
+  }
+
+  asio::awaitable<protocol::frame> delete_groups(const protocol::parsed_request& request) {
+    std::vector<std::string> ids;
+    std::vector<std::error_code> outcomes;
+    for (auto g : request.root().getDeleteGroups().getGroupIds()) {
+      ids.emplace_back(g.cStr(), g.size());
+      std::error_code deleted = co_await server_.groups.delete_group(ids.back());
+      outcomes.push_back(deleted);
+    }
+    co_return answer_delete_groups(request.correlation_id(), ids, outcomes);
   }
 
   // Commits each appended entry: at once when that needs no fdatasync, else on the flusher,
@@ -367,6 +487,7 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
   bool writing_ = false;
   bool closing_ = false;
   std::string peer_;
+  std::string host_;  // the client's address, as DescribeGroups reports it
   std::size_t client_frame_bytes_max_ = protocol::frame_bytes_max_default;
 };
 
@@ -392,9 +513,9 @@ asio::awaitable<void> broker_server::impl::accept_loop() {
 }
 
 broker_server::broker_server(asio::io_context& io, asio::thread_pool& workers,
-                             commit_flusher& flusher, handler_context& ctx, broker_metrics& metrics,
-                             server_limits limits)
-    : impl_(std::make_unique<impl>(io, workers, flusher, ctx, metrics, limits)) {}
+                             commit_flusher& flusher, group_coordinator& groups,
+                             handler_context& ctx, broker_metrics& metrics, server_limits limits)
+    : impl_(std::make_unique<impl>(io, workers, flusher, groups, ctx, metrics, limits)) {}
 
 broker_server::~broker_server() = default;
 

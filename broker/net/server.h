@@ -17,6 +17,7 @@
 
 #include "broker/admin/metrics.h"
 #include "broker/handlers/handlers.h"
+#include "broker/net/group_coordinator.h"
 #include "broker/partition/commit_flusher.h"
 
 namespace cairn::broker {
@@ -30,8 +31,8 @@ struct server_limits {
 class broker_server {
  public:
   broker_server(boost::asio::io_context& io, boost::asio::thread_pool& workers,
-                commit_flusher& flusher, handler_context& ctx, broker_metrics& metrics,
-                server_limits limits = {});
+                commit_flusher& flusher, group_coordinator& groups, handler_context& ctx,
+                broker_metrics& metrics, server_limits limits = {});
   ~broker_server();
 
   // Binds and listens; port 0 picks a free port (see local_endpoint()).

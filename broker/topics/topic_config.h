@@ -30,6 +30,13 @@ constexpr std::size_t kTopicNameBytesMax = 249;  // Kafka's limit (file name len
 
 // Kafka's topic-name rules: 1..249 of [a-zA-Z0-9._-], not "." or "..".
 bool valid_topic_name(std::string_view name);
+
+// Topics the broker keeps for itself (`__consumer_offsets`): names starting with "__". Clients
+// may read them but not create, delete or produce to them, and listings leave them out (as
+// Kafka's AdminClient.listTopics() does by default).
+inline bool is_internal_topic(std::string_view name) {
+  return name.starts_with("__");
+}
 // errc::invalid_topic_config for a bad name, partition count, replication factor (this broker
 // has `brokers` nodes) or retention value.
 result<void> validate(const topic_config& config, std::int32_t brokers);

@@ -1,5 +1,9 @@
 // Untrusted bytes on the wire: the broker answers or closes that connection, keeps serving the
 // others, and loses nothing already stored.
+#include <capnp/any.h>
+#include <capnp/schema.h>
+
+#include <cstring>
 #include <random>
 
 #include "tests/integration/broker_harness.h"
@@ -87,8 +91,19 @@ TEST_CASE("bad bytes close or answer one connection; others are served, nothing 
   }
   SECTION("an unknown or unimplemented request kind") {
     wire_client c(broker.port());
-    auto r = c.call([](wire::Request::Builder req) { req.initJoinGroup(); });
+    // A kind from a newer schema: a union discriminant past this build's members.
+    auto r = c.call([](wire::Request::Builder req) {
+      req.initMetadata();
+      capnp::AnyStruct::Builder raw = wire::Request::Builder(req);
+      const std::uint16_t future_kind = 999;
+      auto offset =
+          capnp::Schema::from<wire::Request>().getProto().getStruct().getDiscriminantOffset();
+      std::memcpy(raw.getDataSection().begin() + 2 * offset, &future_kind, 2);
+    });
     CHECK(r.root().getErrorCode() == wire::ErrorCode::UNKNOWN_REQUEST);
+    // A known kind left empty gets its own clear error.
+    auto empty = c.call([](wire::Request::Builder req) { req.initJoinGroup(); });
+    CHECK(empty.root().getErrorCode() == wire::ErrorCode::INVALID_GROUP_ID);
     check_still_serving(broker.port(), stored);
   }
   SECTION("valid frames carrying corrupt batches") {

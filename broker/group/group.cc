@@ -350,7 +350,9 @@ void group_fsm::complete_join(std::int64_t now_ms) {
     if (!m.join_token) missing.push_back(id);
   for (const std::string& id : missing)
     erase_member(id, errc::unknown_member_id);
-  generation_ = generation_ + 1;
+  // Kafka's int32 generation; a restored INT32_MAX (2^31 rebalances, or a record that says so)
+  // wraps to 1 rather than overflowing into the "no generation" values.
+  generation_ = generation_.value() == INT32_MAX ? generation_id{1} : generation_ + 1;
   initial_delay_until_ms_ = 0;
   if (members_.empty()) {
     protocol_name_.reset();

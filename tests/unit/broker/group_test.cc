@@ -694,6 +694,20 @@ TEST_CASE("delete and reset are allowed only when the group is Empty", "[group][
   CHECK(d.heartbeat(ids[0], generation_id{1}) == errc::coordinator_not_available);
 }
 
+TEST_CASE("the generation wraps from INT32_MAX to 1", "[group]") {
+  group_driver d;
+  group_metadata_value restored;
+  restored.protocol_type = "consumer";
+  restored.generation = generation_id{INT32_MAX};
+  d.g.restore(restored, d.now);
+  CHECK(d.g.state() == group_state::empty);
+  CHECK(d.g.generation() == generation_id{INT32_MAX});
+  const std::string a = d.new_id();
+  auto r = d.join(join_req(a), d.token());
+  REQUIRE(r);
+  CHECK(r->generation == generation_id{1});
+}
+
 // --- bad input ---
 
 TEST_CASE("absurd timeouts are refused", "[group][limits]") {

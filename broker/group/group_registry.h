@@ -6,9 +6,11 @@
 // What the I/O shell (broker/group/coordinator, later) must do, from one thread:
 //   1. After every call, append `records` (in order, as one batch) to this registry's
 //      `__consumer_offsets` partition, and only once they are durable send the call's `response`
-//      (if any) and every `completions` entry to the request its token names. A call with no
-//      records may answer at once. A response held by a token must not overtake the records of
-//      the call that produced it.
+//      (if any) and every `completions` entry to the request its token names. The registry
+//      changes state at once, so a later call may answer from state whose records are still in
+//      flight (a follower's sync in a group that just became Stable, a fetch of an offset just
+//      committed): a call with no records of its own should still wait until every record
+//      appended before it is durable. It may answer at once only when nothing is in flight.
 //   2. If the append fails, the registry is ahead of the log: answer those requests with a
 //      retriable error (not_coordinator), drop this registry and rebuild it from the log.
 //   3. Keep one timer: after every call set it to next_deadline() (nullopt: none); when it fires,

@@ -45,6 +45,7 @@ struct group_coordinator::shard {
   group_registry registry;
   std::shared_ptr<partition> log;
   asio::steady_timer timer;
+  std::int64_t appended_end = 0;  // the end of the last batch this shard appended
   // An append to the partition failed: the registry is ahead of the log. It answers
   // coordinator_not_available until the broker restarts and rebuilds it from the log.
   bool broken = false;
@@ -138,18 +139,24 @@ const group_coordinator::shard& group_coordinator::shard_for(std::string_view gr
 
 asio::awaitable<std::error_code> group_coordinator::persist(
     shard& s, const std::vector<group::offsets_record>& records) {
-  if (records.empty()) co_return std::error_code();
-  es::record_batch_builder builder;
-  std::int64_t at = wall_ms();
-  for (const auto& r : records) {
-    std::optional<std::string_view> value;
-    if (r.value) value = *r.value;
-    builder.add({.key = r.key, .value = value, .timestamp_ms = at});
+  // A call that wrote nothing may still answer from state whose records are in flight (another
+  // call's, appended but not yet durable): it waits for those too.
+  std::int64_t end = s.appended_end;
+  if (!records.empty()) {
+    es::record_batch_builder builder;
+    std::int64_t at = wall_ms();
+    for (const auto& r : records) {
+      std::optional<std::string_view> value;
+      if (r.value) value = *r.value;
+      builder.add({.key = r.key, .value = value, .timestamp_ms = at});
+    }
+    std::string bytes = builder.finish();
+    auto appended = s.log->append(std::span<char>(bytes.data(), bytes.size()));
+    if (!appended) co_return appended.error();
+    end = appended.value().end_offset();
+    s.appended_end = end;
   }
-  std::string bytes = builder.finish();
-  auto appended = s.log->append(std::span<char>(bytes.data(), bytes.size()));
-  if (!appended) co_return appended.error();
-  std::int64_t end = appended.value().end_offset();
+  if (s.log->high_watermark() >= end) co_return std::error_code();
   if (!s.log->commit_syncs(end)) {
     auto committed = s.log->commit(end);
     co_return committed ? std::error_code() : committed.error();

@@ -6,7 +6,10 @@
 // Everything runs on the broker's I/O thread: the registries are plain state machines and take
 // microseconds. After each call the records it produced are appended to the group's partition
 // and committed (flush policy: under `always` the commit waits on the commit_flusher, holding no
-// thread) before its answers go out, as group_registry requires. A JoinGroup or SyncGroup the
+// thread) before its answers go out, as group_registry requires; a call that wrote nothing waits
+// for the records other calls appended before it. Heartbeats and the read-only calls
+// (OffsetFetch, Describe, List) answer at once: under flush `always` they may show state whose
+// records are a few hundred microseconds from durable. A JoinGroup or SyncGroup the
 // group holds waits on a timer until the registry hands back its answer; one timer per registry
 // runs expire() (session timeouts, rebalance timeouts).
 #pragma once

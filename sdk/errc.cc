@@ -59,6 +59,16 @@ class category final : public std::error_category {
         return "consumer-group membership data is malformed (truncated, a count or length over "
                "its limit, a negative partition, or out of order): the member that sent it runs "
                "a faulty or incompatible client; fix or upgrade it";
+      case errc::subscription_conflict:
+        return "assign() and subscribe() are mutually exclusive: a consumer either reads the "
+               "partitions it is given or joins a group; unsubscribe() or assign({}) first";
+      case errc::not_subscribed:
+        return "this call needs a consumer group: subscribe() to topics with a group first";
+      case errc::duplicate_member_id:
+        return "the group coordinator listed one member id twice in JoinGroup: a broker bug; the "
+               "leader refuses to assign (the group retries the rebalance)";
+      case errc::consumer_closed:
+        return "the consumer was closed: create a new one";
     }
     return "unknown sdk error " + std::to_string(value);
   }

@@ -25,7 +25,11 @@ enum class errc {
   no_position,          // consumer: the partition has no position (seek first)
   timed_out,            // a blocking call (flush, poll) did not finish within its timeout
   // --- consumer groups ---
-  malformed_group_data,  // member subscription or assignment bytes that fail to decode or encode
+  malformed_group_data,   // member subscription or assignment bytes that fail to decode or encode
+  subscription_conflict,  // consumer: assign() and subscribe() mixed; one mode per consumer
+  not_subscribed,         // consumer: a group call (commit, committed) without subscribe()
+  duplicate_member_id,    // group leader: the broker listed one member id twice
+  consumer_closed,        // consumer: used after close()
 };
 
 // Kafka's rule extended to the SDK's own errors: may the same call succeed if made again

@@ -189,6 +189,47 @@ asio::awaitable<result<broker_info>> client_impl::leader_for(sdk::topic_partitio
   co_return p.error ? p.error : std::error_code(protocol::errc::not_leader);
 }
 
+bool client_impl::is_stale_error(std::error_code ec) {
+  if (ec.category() == protocol::protocol_category()) {
+    return protocol::needs_metadata_refresh(static_cast<protocol::errc>(ec.value()));
+  }
+  return ec == sdk::errc::connect_failed || ec == sdk::errc::connection_lost;
+}
+
+asio::awaitable<result<std::int64_t>> client_impl::list_offset(sdk::topic_partition tp,
+                                                               std::int64_t timestamp) {
+  BOOST_OUTCOME_CO_TRY(auto leader, co_await leader_for(tp));
+  auto response = co_await call(
+      leader,
+      [&](wire::Request::Builder req) {
+        auto t = req.initListOffsets().initTopics(1)[0];
+        t.setName(tp.topic);
+        auto p = t.initPartitions(1)[0];
+        p.setPartition(tp.partition);
+        p.setTimestamp(timestamp);
+      },
+      wire::Response::LIST_OFFSETS, request_timeout());
+  if (!response) {
+    if (is_stale_error(response.error())) metadata_.mark_stale(tp.topic);
+    co_return response.error();
+  }
+  auto topics = response.value().root().getListOffsets().getTopics();
+  if (topics.size() != 1 || topics[0].getPartitions().size() != 1) {
+    co_return sdk::errc::unexpected_response;
+  }
+  auto p = topics[0].getPartitions()[0];
+  if (p.getErrorCode() != wire::ErrorCode::NONE) {
+    auto ec = protocol::from_wire(p.getErrorCode());
+    if (is_stale_error(ec)) metadata_.mark_stale(tp.topic);
+    co_return ec;
+  }
+  if (p.getOffset() < 0 && timestamp >= 0) {
+    std::int64_t end = wire::LATEST_TIMESTAMP;
+    co_return co_await list_offset(std::move(tp), end);
+  }
+  co_return p.getOffset();
+}
+
 // ---------------------------------------------------------------------------------------------
 // client
 

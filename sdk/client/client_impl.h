@@ -73,6 +73,17 @@ class client_impl {
   // The leader of tp, refreshing metadata once when it is unknown.
   boost::asio::awaitable<result<broker_info>> leader_for(sdk::topic_partition tp);
 
+  // ListOffsets for one partition at its leader: the offset for `timestamp`, or for a sentinel
+  // (wire::LATEST_TIMESTAMP: the high watermark, EARLIEST_TIMESTAMP: the log start). When no
+  // record has a timestamp at or after the one asked, the high watermark (as Kafka's consumers
+  // read that answer). Marks the topic's metadata stale on errors that call for it.
+  boost::asio::awaitable<result<std::int64_t>> list_offset(sdk::topic_partition tp,
+                                                           std::int64_t timestamp);
+
+  // Errors after which the metadata of the partition's topic is stale (a new leader, a broker
+  // that went away).
+  static bool is_stale_error(std::error_code ec);
+
   void reset_bootstrap(std::vector<broker_info> bootstrap);
 
  private:

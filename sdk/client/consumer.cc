@@ -5,7 +5,12 @@
 // fetched again), and when one broker leads every assigned partition, the next fetch is sent as
 // soon as a poll has taken the last buffered records, so the network and the broker work while
 // the application handles them (Kafka's consumer pipelines its fetches the same way). Any
-// assign() or seek drops the buffer and the fetch ahead: their offsets no longer apply.
+// assign(), seek, pause or rebalance drops the buffer and the fetch ahead: their offsets or
+// partitions no longer apply.
+//
+// poll() runs in turns (state::poll_once): a turn ends with records, at the deadline, or with a
+// group event, whose listener callback poll() runs on the caller's thread before the next turn.
+// The group side (subscribe, commit, pause, close) is in consumer_group.cc.
 #include "cairn/consumer.h"
 
 #include <boost/asio/as_tuple.hpp>
@@ -13,137 +18,80 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <deque>
-#include <map>
 
-#include "sdk/client/client_impl.h"
+#include "sdk/client/consumer_state.h"
 #include "sdk/client/record_decoder.h"
 
 namespace cairn {
 
 namespace asio = boost::asio;
 namespace wire = protocol::wire;
+using consumer_detail::buffered_part;
+using consumer_detail::fetch_ahead;
+using consumer_detail::poll_turn;
 using std::chrono::steady_clock;
 
 namespace {
 
-// A fetched partition's records not yet handed out: whole batches, from `offset` on.
-struct buffered_part {
-  topic_partition tp;
-  std::int64_t offset = 0;  // the position these bytes continue from
-  std::string_view bytes;   // into *owner
-  std::shared_ptr<const protocol::parsed_response> owner;
-};
-
-// A fetch sent ahead of the poll that will want it. The coroutine that sends it fills `answer`
-// and cancels `ready`; the consumer may have dropped its interest meanwhile.
-struct fetch_ahead {
-  explicit fetch_ahead(boost::asio::io_context& io)
-      : ready(io, boost::asio::steady_timer::time_point::max()) {}
-  boost::asio::steady_timer ready;
-  std::optional<result<protocol::parsed_response>> answer;
-  std::map<topic_partition, std::int64_t> offsets;  // what it asked for
-};
-
 // How long a fetch sent ahead may wait at the broker (Kafka's fetch.max.wait.ms default).
 constexpr std::int32_t kFetchAheadWaitMs = 500;
 
-}  // namespace
+// A group member's long poll is cut to this, so that a rebalance the heartbeats asked for starts
+// within it rather than after the caller's whole timeout.
+constexpr std::int64_t kGroupFetchWaitMsMax = 500;
 
-struct consumer::state {
-  // nullopt: no position yet (options.reset decides at the next poll).
-  std::map<topic_partition, std::optional<std::int64_t>> positions;
-  std::deque<buffered_part> buffered;
-  std::shared_ptr<fetch_ahead> ahead;
-
-  // Offsets changed under the buffer and the fetch ahead: forget both.
-  void invalidate() {
-    buffered.clear();
-    ahead.reset();
-  }
-
-  result<void> absorb(client_impl& c, const consumer_options& options,
-                      protocol::parsed_response response,
-                      const std::map<topic_partition, std::int64_t>& asked);
-  result<void> take_buffered(const consumer_options& options, std::vector<consumer_record>& out);
-  void start_fetch_ahead(client_impl& c, const consumer_options& options);
-};
-
-namespace {
+// Group events one poll() hands to the listener: a rebalance makes at most a few (revoked,
+// assigned, maybe lost); the bound keeps a flapping group from holding poll() forever.
+constexpr int kGroupEventsPerPollMax = 32;
 
 // Turns a poll may take: each waits for records (long poll) or resolves positions; the
 // deadline ends it earlier. The bound keeps a broker that answers instantly with nothing
 // (errors) from spinning the loop.
 constexpr int kPollTurnsMax = 64;
 
-bool stale_error(std::error_code ec) {
-  if (ec.category() == protocol::protocol_category()) {
-    return protocol::needs_metadata_refresh(static_cast<protocol::errc>(ec.value()));
-  }
-  return ec == sdk::errc::connect_failed || ec == sdk::errc::connection_lost;
-}
-
-// ListOffsets for one partition: the offset for `timestamp` (or a sentinel). An answer of -1
-// (no record at or after the timestamp) becomes the high watermark, as Kafka's consumers do.
-asio::awaitable<result<std::int64_t>> list_offset(client_impl& c, topic_partition tp,
-                                                  std::int64_t timestamp) {
-  BOOST_OUTCOME_CO_TRY(auto leader, co_await c.leader_for(tp));
-  auto response = co_await c.call(
-      leader,
-      [&](wire::Request::Builder req) {
-        auto t = req.initListOffsets().initTopics(1)[0];
-        t.setName(tp.topic);
-        auto p = t.initPartitions(1)[0];
-        p.setPartition(tp.partition);
-        p.setTimestamp(timestamp);
-      },
-      wire::Response::LIST_OFFSETS, c.request_timeout());
-  if (!response) {
-    if (stale_error(response.error())) c.metadata().mark_stale(tp.topic);
-    co_return response.error();
-  }
-  auto topics = response.value().root().getListOffsets().getTopics();
-  if (topics.size() != 1 || topics[0].getPartitions().size() != 1) {
-    co_return sdk::errc::unexpected_response;
-  }
-  auto p = topics[0].getPartitions()[0];
-  if (p.getErrorCode() != wire::ErrorCode::NONE) {
-    auto ec = protocol::from_wire(p.getErrorCode());
-    if (stale_error(ec)) c.metadata().mark_stale(tp.topic);
-    co_return ec;
-  }
-  if (p.getOffset() < 0 && timestamp >= 0) {
-    std::int64_t end = wire::LATEST_TIMESTAMP;
-    co_return co_await list_offset(c, std::move(tp), end);
-  }
-  co_return p.getOffset();
-}
-
 }  // namespace
 
 consumer::consumer(client& c, consumer_options options)
     : client_(c), options_(options), state_(std::make_unique<state>()) {}
 
-consumer::~consumer() = default;
-
-void consumer::assign(std::vector<topic_partition> partitions) {
+result<void> consumer::try_assign(std::vector<topic_partition> partitions) {
+  result<void> out = success();
   client_.impl().run_blocking([&]() -> asio::awaitable<void> {
+    if (state_->closed) {
+      out = sdk::errc::consumer_closed;
+      co_return;
+    }
+    if (state_->group) {
+      out = sdk::errc::subscription_conflict;
+      co_return;
+    }
     std::map<topic_partition, std::optional<std::int64_t>> next;
     for (auto& tp : partitions) {
       auto it = state_->positions.find(tp);
       next[tp] = it == state_->positions.end() ? std::nullopt : it->second;
     }
     state_->positions = std::move(next);
+    std::erase_if(state_->paused, [&](const auto& tp) { return !state_->positions.contains(tp); });
+    state_->manual = !state_->positions.empty();
     state_->invalidate();
     co_return;
   });
+  return out;
+}
+
+void consumer::assign(std::vector<topic_partition> partitions) {
+  auto assigned = try_assign(std::move(partitions));
+  CAIRN_ASSERT(assigned.has_value(), "consumer::assign: {}", assigned.error().message());
 }
 
 std::vector<topic_partition> consumer::assignment() const {
   std::vector<topic_partition> out;
   client_.impl().run_blocking([&]() -> asio::awaitable<void> {
-    for (const auto& [tp, pos] : state_->positions)
-      out.push_back(tp);
+    std::set<topic_partition> leaving(state_->pending_removal.begin(),
+                                      state_->pending_removal.end());
+    for (const auto& [tp, pos] : state_->positions) {
+      if (!leaving.contains(tp)) out.push_back(tp);
+    }
     co_return;
   });
   return out;
@@ -168,6 +116,7 @@ result<void> consumer::seek(const topic_partition& tp, std::int64_t offset) {
       out = protocol::errc::offset_out_of_range;
     } else {
       it->second = offset;
+      state_->needs_committed.erase(tp);
       state_->invalidate();
     }
     co_return;
@@ -179,8 +128,9 @@ asio::awaitable<result<void>> consumer::async_seek_to_beginning(std::vector<topi
   for (auto& tp : tps) {
     if (!state_->positions.contains(tp)) co_return sdk::errc::not_assigned;
     BOOST_OUTCOME_CO_TRY(auto offset,
-                         co_await list_offset(client_.impl(), tp, wire::EARLIEST_TIMESTAMP));
+                         co_await client_.impl().list_offset(tp, wire::EARLIEST_TIMESTAMP));
     state_->positions[tp] = offset;
+    state_->needs_committed.erase(tp);
     state_->invalidate();
   }
   co_return success();
@@ -190,8 +140,9 @@ asio::awaitable<result<void>> consumer::async_seek_to_end(std::vector<topic_part
   for (auto& tp : tps) {
     if (!state_->positions.contains(tp)) co_return sdk::errc::not_assigned;
     BOOST_OUTCOME_CO_TRY(auto offset,
-                         co_await list_offset(client_.impl(), tp, wire::LATEST_TIMESTAMP));
+                         co_await client_.impl().list_offset(tp, wire::LATEST_TIMESTAMP));
     state_->positions[tp] = offset;
+    state_->needs_committed.erase(tp);
     state_->invalidate();
   }
   co_return success();
@@ -201,8 +152,9 @@ asio::awaitable<result<void>> consumer::async_seek_to_timestamp(topic_partition 
                                                                 std::int64_t timestamp_ms) {
   if (!state_->positions.contains(tp)) co_return sdk::errc::not_assigned;
   if (timestamp_ms < 0) co_return protocol::errc::invalid_request;
-  BOOST_OUTCOME_CO_TRY(auto offset, co_await list_offset(client_.impl(), tp, timestamp_ms));
+  BOOST_OUTCOME_CO_TRY(auto offset, co_await client_.impl().list_offset(tp, timestamp_ms));
   state_->positions[tp] = offset;
+  state_->needs_committed.erase(tp);
   state_->invalidate();
   co_return success();
 }
@@ -250,7 +202,7 @@ asio::awaitable<result<protocol::parsed_response>> send_fetch(
         }
       },
       wire::Response::FETCH, c.request_timeout() + std::chrono::milliseconds(wait_ms));
-  if (!response && stale_error(response.error())) {
+  if (!response && client_impl::is_stale_error(response.error())) {
     for (const auto& [tp, offset] : offsets)
       c.metadata().mark_stale(tp.topic);
   }
@@ -289,7 +241,7 @@ result<void> consumer::state::absorb(client_impl& c, const consumer_options& opt
           it->second.reset();  // reset per policy on the next turn
           continue;
         }
-        if (stale_error(ec)) {
+        if (client_impl::is_stale_error(ec)) {
           c.metadata().mark_stale(name);
           continue;  // the next turn asks the new leader
         }
@@ -330,66 +282,168 @@ result<void> consumer::state::take_buffered(const consumer_options& options,
   return success();
 }
 
-asio::awaitable<result<std::vector<consumer_record>>> consumer::async_poll(
-    std::int64_t timeout_ms) {
-  auto& c = client_.impl();
-  auto deadline =
-      steady_clock::now() + std::chrono::milliseconds(std::max<std::int64_t>(0, timeout_ms));
-  std::vector<consumer_record> out;
-  for (int turn = 0; turn < kPollTurnsMax; ++turn) {
-    BOOST_OUTCOME_CO_TRY(state_->take_buffered(options_, out));
-    if (!out.empty()) break;
-    // Positions first: reset the partitions that have none.
-    for (auto& [tp, pos] : state_->positions) {
-      if (pos) continue;
-      if (options_.reset == offset_reset::none) co_return sdk::errc::no_position;
-      std::int64_t ts = options_.reset == offset_reset::earliest ? wire::EARLIEST_TIMESTAMP
-                                                                 : wire::LATEST_TIMESTAMP;
-      BOOST_OUTCOME_CO_TRY(auto offset, co_await list_offset(c, tp, ts));
-      pos = offset;
+// Positions for partitions without one: the group's committed offset for newly assigned ones,
+// else options.reset.
+asio::awaitable<result<void>> consumer::state::resolve_positions(client_impl& c,
+                                                                 const consumer_options& options) {
+  if (group && !needs_committed.empty()) {
+    std::vector<topic_partition> wanted;
+    for (const auto& tp : needs_committed) {
+      auto it = positions.find(tp);
+      if (it != positions.end() && !it->second) wanted.push_back(tp);
     }
-    // A fetch sent ahead: wait for it (until the deadline), then take its answer.
-    if (auto ahead = state_->ahead) {
-      if (!ahead->answer) {
-        ahead->ready.expires_at(deadline);
-        co_await ahead->ready.async_wait(asio::as_tuple(asio::use_awaitable));
+    auto g = group;
+    BOOST_OUTCOME_CO_TRY(auto committed, co_await g->fetch_committed(wanted));
+    for (const auto& tp : wanted) {
+      needs_committed.erase(tp);
+      auto it = positions.find(tp);
+      auto found = committed.find(tp);
+      if (it != positions.end() && !it->second && found != committed.end()) {
+        it->second = found->second;
       }
-      if (state_->ahead != ahead) continue;  // dropped meanwhile
-      if (!ahead->answer) break;             // the deadline came first; it stays in flight
-      state_->ahead.reset();
-      auto answer = std::move(*ahead->answer);
+    }
+    needs_committed.clear();
+  }
+  for (auto& [tp, pos] : positions) {
+    if (pos) continue;
+    if (options.reset == offset_reset::none) co_return sdk::errc::no_position;
+    std::int64_t ts =
+        options.reset == offset_reset::earliest ? wire::EARLIEST_TIMESTAMP : wire::LATEST_TIMESTAMP;
+    BOOST_OUTCOME_CO_TRY(auto offset, co_await c.list_offset(tp, ts));
+    pos = offset;
+  }
+  co_return success();
+}
+
+asio::awaitable<result<poll_turn>> consumer::state::poll_once(client_impl& c,
+                                                              const consumer_options& options,
+                                                              time_point deadline) {
+  poll_turn out;
+  for (int turn = 0; turn < kPollTurnsMax; ++turn) {
+    if (group) {
+      BOOST_OUTCOME_CO_TRY(auto event, co_await group_turn(options));
+      if (event) {
+        out.event = std::move(event);
+        co_return out;
+      }
+    }
+    BOOST_OUTCOME_CO_TRY(take_buffered(options, out.records));
+    if (!out.records.empty()) break;
+    BOOST_OUTCOME_CO_TRY(co_await resolve_positions(c, options));
+    // A fetch sent ahead: wait for it (until the deadline), then take its answer.
+    if (auto pending = ahead) {
+      if (!pending->answer) {
+        pending->ready.expires_at(deadline);
+        co_await pending->ready.async_wait(asio::as_tuple(asio::use_awaitable));
+      }
+      if (ahead != pending) continue;  // dropped meanwhile
+      if (!pending->answer) break;     // the deadline came first; it stays in flight
+      ahead.reset();
+      auto answer = std::move(*pending->answer);
       if (!answer) co_return answer.error();
-      BOOST_OUTCOME_CO_TRY(state_->absorb(c, options_, std::move(answer).value(), ahead->offsets));
+      BOOST_OUTCOME_CO_TRY(absorb(c, options, std::move(answer).value(), pending->offsets));
       continue;
     }
-    // Group by leader: one Fetch per broker.
+    // Group by leader: one Fetch per broker. Paused partitions are left out.
     std::map<std::string, std::pair<broker_info, std::map<topic_partition, std::int64_t>>>
         by_leader;
-    for (const auto& [tp, pos] : state_->positions) {
+    for (const auto& [tp, pos] : positions) {
+      if (paused.contains(tp)) continue;
       BOOST_OUTCOME_CO_TRY(auto leader, co_await c.leader_for(tp));
       auto& slot = by_leader[leader.host + ":" + std::to_string(leader.port)];
       slot.first = leader;
       slot.second.emplace(tp, *pos);
     }
-    if (by_leader.empty()) co_return out;
+    if (by_leader.empty()) {
+      // Nothing to read: a group member waits for its group (a rebalance may bring partitions).
+      if (!group || steady_clock::now() >= deadline) break;
+      auto g = group;
+      co_await g->wait_for_change(deadline);
+      continue;
+    }
     auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady_clock::now());
+    std::int64_t wait_max_ms = group ? kGroupFetchWaitMsMax : 60'000;
     // Long-poll only when one broker is asked: waiting on one would delay the others' records.
     std::int32_t wait_ms =
         by_leader.size() == 1
-            ? static_cast<std::int32_t>(std::clamp<std::int64_t>(left.count(), 0, 60'000))
+            ? static_cast<std::int32_t>(std::clamp<std::int64_t>(left.count(), 0, wait_max_ms))
             : 0;
-    for (auto& [address, group] : by_leader) {
-      auto& [leader, offsets] = group;
-      BOOST_OUTCOME_CO_TRY(auto answer, co_await send_fetch(c, leader, offsets, wait_ms, options_));
-      BOOST_OUTCOME_CO_TRY(state_->absorb(c, options_, std::move(answer), offsets));
+    for (auto& [address, batch] : by_leader) {
+      auto& [leader, offsets] = batch;
+      BOOST_OUTCOME_CO_TRY(auto answer, co_await send_fetch(c, leader, offsets, wait_ms, options));
+      BOOST_OUTCOME_CO_TRY(absorb(c, options, std::move(answer), offsets));
     }
-    BOOST_OUTCOME_CO_TRY(state_->take_buffered(options_, out));
-    if (!out.empty() || steady_clock::now() >= deadline) break;
+    BOOST_OUTCOME_CO_TRY(take_buffered(options, out.records));
+    if (!out.records.empty() || steady_clock::now() >= deadline) break;
   }
-  if (!out.empty() && state_->buffered.empty() && !state_->ahead)
-    state_->start_fetch_ahead(c, options_);
+  if (!out.records.empty() && buffered.empty() && !ahead) start_fetch_ahead(c, options);
   co_return out;
+}
+
+asio::awaitable<result<std::vector<consumer_record>>> consumer::async_poll(
+    std::int64_t timeout_ms) {
+  auto& c = client_.impl();
+  if (state_->closed) co_return sdk::errc::consumer_closed;
+  auto deadline =
+      steady_clock::now() + std::chrono::milliseconds(std::max<std::int64_t>(0, timeout_ms));
+  auto group = state_->group;
+  if (group) group->poll_started();
+  result<std::vector<consumer_record>> out = std::vector<consumer_record>{};
+  for (int turn = 0; turn < kGroupEventsPerPollMax; ++turn) {
+    auto once = co_await state_->poll_once(c, options_, deadline);
+    if (!once) {
+      out = once.error();
+      break;
+    }
+    if (once.value().event) {
+      consumer_detail::deliver(listener_, *once.value().event);  // on the io thread, here
+      continue;
+    }
+    out = std::move(once.value().records);
+    break;
+  }
+  if (group) group->poll_ended();
+  co_return out;
+}
+
+result<std::vector<consumer_record>> consumer::poll(std::int64_t timeout_ms) {
+  auto& c = client_.impl();
+  auto deadline =
+      steady_clock::now() + std::chrono::milliseconds(std::max<std::int64_t>(0, timeout_ms));
+  std::shared_ptr<sdk::group_membership> group;
+  bool closed = false;
+  c.run_blocking([&]() -> asio::awaitable<void> {
+    closed = state_->closed;
+    group = state_->group;
+    if (group) group->poll_started();
+    co_return;
+  });
+  if (closed) return sdk::errc::consumer_closed;
+  // The max poll interval counts from here; it restarts when poll() returns (or throws out of a
+  // listener callback).
+  struct poll_end {
+    client_impl& c;
+    std::shared_ptr<sdk::group_membership> group;
+    ~poll_end() {
+      if (!group) return;
+      c.run_blocking([g = group]() -> asio::awaitable<void> {
+        g->poll_ended();
+        co_return;
+      });
+    }
+  } ending{c, group};
+  for (int turn = 0; turn < kGroupEventsPerPollMax; ++turn) {
+    auto once =
+        c.block_on<result<poll_turn>>([&] { return state_->poll_once(c, options_, deadline); });
+    if (!once) return once.error();
+    if (once.value().event) {
+      consumer_detail::deliver(listener_, *once.value().event);  // on the caller's thread
+      continue;
+    }
+    return std::move(once.value().records);
+  }
+  return std::vector<consumer_record>{};
 }
 
 // When one broker leads every assigned partition (the common case), sends the next Fetch now.
@@ -397,6 +451,7 @@ void consumer::state::start_fetch_ahead(client_impl& c, const consumer_options& 
   std::optional<broker_info> leader;
   auto next = std::make_shared<fetch_ahead>(c.io());
   for (const auto& [tp, pos] : positions) {
+    if (paused.contains(tp)) continue;
     auto l = c.metadata().leader_for(tp);
     if (!pos || !l || (leader && (l->host != leader->host || l->port != leader->port))) return;
     leader = l;
@@ -405,11 +460,6 @@ void consumer::state::start_fetch_ahead(client_impl& c, const consumer_options& 
   if (!leader) return;
   ahead = next;
   asio::co_spawn(c.io(), run_fetch_ahead(c, next, *leader, options), asio::detached);
-}
-
-result<std::vector<consumer_record>> consumer::poll(std::int64_t timeout_ms) {
-  return client_.impl().block_on<result<std::vector<consumer_record>>>(
-      [&] { return async_poll(timeout_ms); });
 }
 
 }  // namespace cairn

@@ -1,5 +1,8 @@
-// cairn::admin: create, delete, list and describe topics over a cairn::client.
+// cairn::admin: create, delete, list and describe topics, and list, describe, delete and reset
+// the offsets of consumer groups, over a cairn::client.
 #pragma once
+
+#include <map>
 
 #include "cairn/client.h"
 
@@ -27,6 +30,57 @@ struct topic_description {
   std::vector<partition_info> partitions;
 };
 
+// --- consumer groups ---
+
+struct group_listing {
+  std::string group_id;
+  std::string protocol_type;  // "consumer" for cairn and Kafka consumers
+  std::string state;          // Empty, PreparingRebalance, CompletingRebalance, Stable, Dead
+};
+
+struct group_member_description {
+  std::string member_id;
+  std::optional<std::string> group_instance_id;
+  std::string client_id;
+  std::string client_host;
+  std::vector<topic_partition> assignment;  // decoded; empty for a non-consumer protocol
+};
+
+// One partition the group reads or has offsets for.
+struct group_partition_offsets {
+  topic_partition partition;
+  std::optional<std::int64_t> committed;  // the group's next offset; nullopt: none committed
+  std::string metadata;                   // stored with the commit
+  std::int64_t log_end_offset = -1;       // the high watermark (ListOffsets latest); -1: unknown
+  std::optional<std::int64_t> lag;        // log_end_offset - committed, when both are known
+  std::string member_id;                  // the member it is assigned to; empty: none
+};
+
+struct group_description {
+  std::string group_id;
+  std::string state;
+  std::string protocol_type;
+  std::string protocol_name;  // the assignor in use
+  std::int32_t generation = -1;
+  std::string leader;
+  std::vector<group_member_description> members;
+  // Assigned partitions and partitions with a committed offset, by (topic, partition).
+  std::vector<group_partition_offsets> partitions;
+};
+
+// Where reset_offsets moves a group (Kafka's kafka-consumer-groups --to-earliest|--to-latest|
+// --to-offset|--to-datetime). An offset beyond the log is clamped into [log start, end].
+struct offset_target {
+  enum class kind { earliest, latest, offset, timestamp };
+  kind what = kind::earliest;
+  std::int64_t value = 0;  // the offset, or the timestamp in ms
+
+  static offset_target earliest() { return {kind::earliest, 0}; }
+  static offset_target latest() { return {kind::latest, 0}; }
+  static offset_target at_offset(std::int64_t offset) { return {kind::offset, offset}; }
+  static offset_target at_timestamp(std::int64_t ms) { return {kind::timestamp, ms}; }
+};
+
 class admin {
  public:
   explicit admin(client& c) : client_(c) {}
@@ -47,6 +101,33 @@ class admin {
 
   awaitable<result<topic_description>> async_describe_topic(std::string name);
   result<topic_description> describe_topic(std::string name);
+
+  // Every group of every broker (ListGroups goes to each broker the metadata names). An error
+  // when a broker cannot be asked: a partial list would mislead.
+  awaitable<result<std::vector<group_listing>>> async_list_groups();
+  result<std::vector<group_listing>> list_groups();
+
+  // State, members with their decoded assignments, and per partition the committed offset, the
+  // log end offset and the lag. protocol::errc::group_id_not_found for a group that does not
+  // exist (no members, no offsets).
+  awaitable<result<group_description>> async_describe_group(std::string group);
+  result<group_description> describe_group(std::string group);
+
+  // Deletes a group and its committed offsets. protocol::errc::non_empty_group while it has
+  // members, group_id_not_found when there is no such group.
+  awaitable<result<void>> async_delete_group(std::string group);
+  result<void> delete_group(std::string group);
+
+  // Sets the group's committed offsets of every partition of `topic` (ListOffsets, then an
+  // OffsetCommit from outside the group: generation -1, no member id). Only for a group without
+  // members: protocol::errc::non_empty_group otherwise (stop its consumers first). Returns the
+  // offsets committed.
+  awaitable<result<std::map<topic_partition, std::int64_t>>> async_reset_offsets(std::string group,
+                                                                                 std::string topic,
+                                                                                 offset_target to);
+  result<std::map<topic_partition, std::int64_t>> reset_offsets(std::string group,
+                                                                std::string topic,
+                                                                offset_target to);
 
  private:
   client& client_;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cairn/client.h"
+#include "cairn/consumer.h"
 
 namespace cairn::cli {
 
@@ -50,7 +51,24 @@ void report(const std::string& what, const std::error_code& ec);
 // True when stderr is a terminal: progress lines go there only then.
 bool progress_wanted();
 
+// Prints one record: its value and a newline, or (format "json") one JSON object per line.
+void print_record(const consumer_record& r, const std::string& format);
+
+struct group_consume_options {
+  std::string topic;
+  std::string group;
+  std::string format = "value";
+  std::int64_t max = -1;              // records; -1: no limit
+  std::int64_t idle_timeout_ms = -1;  // stop after this long without records; -1: never
+  offset_reset reset = offset_reset::earliest;
+  std::int32_t session_timeout_ms = 45'000;
+  std::optional<std::string> instance_id;
+  std::vector<std::string> assignors;  // empty: the SDK's default
+};
+int group_consume(client& c, const group_consume_options& options);
+
 int topic_command(client& c, const std::vector<std::string>& words);
+int group_command(client& c, const std::vector<std::string>& words);
 int produce_command(client& c, const std::vector<std::string>& words);
 int consume_command(client& c, const std::vector<std::string>& words);
 int stream_command(client& c, const std::vector<std::string>& words);

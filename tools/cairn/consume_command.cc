@@ -1,5 +1,5 @@
 // cairn consume TOPIC: prints records; stops after -n records or when a poll of --timeout-ms
-// brings nothing new.
+// brings nothing new. With -g GROUP it joins a consumer group instead (group_consume.cc).
 #include <unistd.h>
 
 #include <boost/json.hpp>
@@ -29,8 +29,19 @@ std::string to_json(const consumer_record& r) {
 
 }  // namespace
 
+void print_record(const consumer_record& r, const std::string& format) {
+  if (format == "json") {
+    std::printf("%s\n", to_json(r).c_str());
+  } else {
+    std::fwrite(r.value ? r.value->data() : "", 1, r.value ? r.value->size() : 0, stdout);
+    std::fputc('\n', stdout);
+  }
+}
+
 int consume_command(client& c, const std::vector<std::string>& words) {
-  args a(words, {"-p", "--partition", "-o", "--offset", "-n", "--max", "--format", "--timeout-ms"});
+  args a(words,
+         {"-p", "--partition", "-o", "--offset", "-n", "--max", "--format", "--timeout-ms", "-g",
+          "--group", "--session-timeout-ms", "--instance-id", "--assignor", "--reset"});
   if (!a.error().empty() || a.positional().size() != 1) {
     std::fprintf(stderr, "cairn consume: %s\n",
                  a.error().empty() ? "usage: cairn consume TOPIC [options]" : a.error().c_str());
@@ -47,6 +58,32 @@ int consume_command(client& c, const std::vector<std::string>& words) {
   if (!max || !timeout || *timeout < 0) {
     std::fprintf(stderr, "cairn consume: -n and --timeout-ms want numbers\n");
     return kExitUsage;
+  }
+
+  if (auto group = a.get("-g") ? a.get("-g") : a.get("--group")) {
+    if (a.get("-p") || a.get("--partition") || a.get("-o") || a.get("--offset")) {
+      std::fprintf(stderr,
+                   "cairn consume: -g takes its partitions and offsets from the group "
+                   "(-p and -o are for reading without one)\n");
+      return kExitUsage;
+    }
+    group_consume_options o{.topic = topic, .group = *group, .format = format, .max = *max};
+    if (a.get("--timeout-ms")) o.idle_timeout_ms = *timeout;
+    std::string reset = a.get("--reset").value_or("earliest");
+    if (reset != "earliest" && reset != "latest") {
+      std::fprintf(stderr, "cairn consume: --reset wants earliest or latest\n");
+      return kExitUsage;
+    }
+    o.reset = reset == "earliest" ? offset_reset::earliest : offset_reset::latest;
+    auto session = parse_int(a.get("--session-timeout-ms").value_or("45000"));
+    if (!session || *session <= 0 || *session > INT32_MAX) {
+      std::fprintf(stderr, "cairn consume: --session-timeout-ms wants milliseconds\n");
+      return kExitUsage;
+    }
+    o.session_timeout_ms = static_cast<std::int32_t>(*session);
+    o.instance_id = a.get("--instance-id");
+    o.assignors = a.all("--assignor");
+    return group_consume(c, o);
   }
 
   auto count = c.partition_count(topic);
@@ -112,12 +149,7 @@ int consume_command(client& c, const std::vector<std::string>& words) {
     }
     if (records.value().empty()) break;  // nothing new within the timeout
     for (const consumer_record& r : records.value()) {
-      if (format == "json") {
-        std::printf("%s\n", to_json(r).c_str());
-      } else {
-        std::fwrite(r.value ? r.value->data() : "", 1, r.value ? r.value->size() : 0, stdout);
-        std::fputc('\n', stdout);
-      }
+      print_record(r, format);
       if (++printed == *max) break;
     }
     std::fflush(stdout);

@@ -2,7 +2,8 @@
 //
 //   cairn [-b HOST:PORT] topic create|list|describe|delete ...
 //   cairn [-b HOST:PORT] produce TOPIC ...        one record per stdin line
-//   cairn [-b HOST:PORT] consume TOPIC ...
+//   cairn [-b HOST:PORT] consume TOPIC ...       [-g GROUP: as a member of a consumer group]
+//   cairn [-b HOST:PORT] group list|describe|delete|reset-offsets ...
 //   cairn [-b HOST:PORT] stream append|read TOPIC KEY ...
 #include <cstdio>
 #include <string>
@@ -21,6 +22,17 @@ constexpr const char* kUsage = R"(usage: cairn [-b HOST:PORT] COMMAND ...
   produce TOPIC [-k KEY | --key-sep SEP] [-H name=value]... [--acks none|leader|all]
   consume TOPIC [-p PARTITION] [-o beginning|end|OFFSET|@TIMESTAMP_MS] [-n MAX]
                 [--format value|json] [--timeout-ms N]
+  consume TOPIC -g GROUP [-n MAX] [--format value|json] [--timeout-ms IDLE_MS]
+                [--session-timeout-ms N] [--instance-id ID] [--assignor NAME]...
+                [--reset earliest|latest]
+        joins the group, commits after printing each poll's records, runs until
+        SIGINT/SIGTERM (then leaves the group), -n MAX records, or IDLE_MS without any
+  group list
+  group describe GROUP [--format table|json]
+  group delete GROUP
+  group reset-offsets GROUP --topic TOPIC
+                (--to-earliest | --to-latest | --to-offset N | --to-timestamp MS)
+        only while the group has no members
   stream append TOPIC KEY --expected-version any|no-stream|exists|N [-t TYPE]
   stream read TOPIC KEY [--from-version N] [--format value|json]
 
@@ -48,6 +60,7 @@ int main(int argc, char** argv) {
   if (command == "topic") return cairn::cli::topic_command(*c, words);
   if (command == "produce") return cairn::cli::produce_command(*c, words);
   if (command == "consume") return cairn::cli::consume_command(*c, words);
+  if (command == "group") return cairn::cli::group_command(*c, words);
   if (command == "stream") return cairn::cli::stream_command(*c, words);
   std::fprintf(stderr, "cairn: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return cairn::cli::kExitUsage;

@@ -592,3 +592,127 @@ TEST_CASE("sdk group: assign and subscribe are exclusive and pause stops fetchin
   std::lock_guard lock(t.mutex);
   CHECK(t.revoked["m"].size() == 1);  // close revokes what it owned
 }
+
+TEST_CASE("sdk group: a slow handler keeps its partitions until the max poll interval passes",
+          "[sdk][group][slow]") {
+  temp_dir dir;
+  broker_process broker{CAIRN_BROKER_PATH, dir.path().string(), kBrokerArgs};
+  auto c = connect(address(broker));
+  cairn::admin adm(*c);
+  REQUIRE(adm.create_topic("slow", {.partitions = 2}));
+  tracker t;
+  auto options = short_session();
+  options.rebalance_timeout_ms = 9'000;  // the max poll interval
+  cairn::consumer slow(*c, options);
+  REQUIRE(slow.subscribe({"slow"}, "patient", t.listener_for("s")));
+  for (int i = 0; i < 100 && t.owned["s"].size() < 2; ++i)
+    REQUIRE(slow.poll(100));
+  REQUIRE(t.owned["s"].size() == 2);
+  auto generation = slow.group_membership()->generation;
+  auto member_id = slow.group_membership()->member_id;
+
+  // Handling a record takes longer than the session timeout: the io thread's heartbeats keep
+  // the member in the group.
+  std::this_thread::sleep_for(7s);  // the handler's work, not a wait for an event
+  REQUIRE(slow.poll(100));
+  CHECK(t.lost["s"].empty());
+  CHECK(t.owned["s"].size() == 2);
+  CHECK(slow.group_membership()->generation == generation);
+
+  // Stuck past the max poll interval: the member leaves the group (Kafka's rule) ...
+  // (A group left with no members and no offsets is forgotten: not found counts as left.)
+  bool left = false;
+  for (int attempt = 0; attempt < 150 && !left; ++attempt) {
+    std::this_thread::sleep_for(100ms);
+    auto d = adm.describe_group("patient");
+    left = d ? d.value().members.empty() : d.error() == cairn::protocol::errc::group_id_not_found;
+  }
+  CHECK(left);
+  // ... and learns at its next poll that its partitions were lost, then joins again.
+  for (int i = 0; i < 100 && (t.lost["s"].empty() || t.owned["s"].size() < 2); ++i)
+    REQUIRE(slow.poll(100));
+  CHECK(t.lost["s"].size() == 1);
+  CHECK(t.owned["s"].size() == 2);
+  CHECK(slow.group_membership()->member_id != member_id);  // a new member (the group may be too)
+}
+
+TEST_CASE("sdk group: auto commit commits on its interval and at close", "[sdk][group]") {
+  temp_dir dir;
+  broker_process broker{CAIRN_BROKER_PATH, dir.path().string(), kBrokerArgs};
+  auto c = connect(address(broker));
+  cairn::admin adm(*c);
+  REQUIRE(adm.create_topic("auto", {.partitions = 1}));
+  produce(*c, "auto", 1, 5, "a");
+  auto options = short_session();
+  options.auto_commit = true;
+  options.auto_commit_interval_ms = 200;
+  {
+    cairn::consumer consumer(*c, options);
+    REQUIRE(consumer.subscribe({"auto"}, "autos"));
+    std::size_t read = 0;
+    for (int i = 0; i < 100 && read < 5; ++i) {
+      auto records = consumer.poll(100);
+      REQUIRE(records);
+      read += records.value().size();
+    }
+    REQUIRE(read == 5);
+    std::map<topic_partition, std::int64_t> committed;
+    for (int i = 0; i < 50 && committed[{"auto", 0}] != 5; ++i) {
+      REQUIRE(consumer.poll(100));  // the interval's commit happens inside poll()
+      auto got = consumer.committed({{"auto", 0}});
+      REQUIRE(got);
+      committed = got.value();
+    }
+    CHECK(committed[{"auto", 0}] == 5);
+    produce(*c, "auto", 1, 2, "b");
+    read = 0;
+    for (int i = 0; i < 100 && read < 2; ++i) {
+      auto records = consumer.poll(100);
+      REQUIRE(records);
+      read += records.value().size();
+    }
+    REQUIRE(read == 2);
+  }  // the destructor closes: it commits the last two before leaving
+  auto d = adm.describe_group("autos");
+  REQUIRE(d);
+  REQUIRE(d.value().partitions.size() == 1);
+  CHECK(d.value().partitions[0].committed == 7);
+  CHECK(d.value().members.empty());
+}
+
+TEST_CASE(
+    "sdk group: a static member that restarts within its session gets its partitions back without "
+    "a rebalance",
+    "[sdk][group][static]") {
+  temp_dir dir;
+  broker_process broker{CAIRN_BROKER_PATH, dir.path().string(), kBrokerArgs};
+  auto c = connect(address(broker));
+  cairn::admin adm(*c);
+  REQUIRE(adm.create_topic("st", {.partitions = 2}));
+  auto options = short_session();
+  options.session_timeout_ms = 30'000;  // a restart takes less
+  options.group_instance_id = "worker-1";
+  std::int32_t generation = -1;
+  {
+    tracker t;
+    cairn::consumer first(*c, options);
+    REQUIRE(first.subscribe({"st"}, "statics", t.listener_for("first")));
+    for (int i = 0; i < 100 && t.owned["first"].size() < 2; ++i)
+      REQUIRE(first.poll(100));
+    REQUIRE(t.owned["first"].size() == 2);
+    generation = first.group_membership()->generation;
+  }  // closes without LeaveGroup: a static member stays until its session ends
+  auto d = adm.describe_group("statics");
+  REQUIRE(d);
+  CHECK(d.value().state == "Stable");
+  REQUIRE(d.value().members.size() == 1);
+  CHECK(d.value().members[0].group_instance_id == "worker-1");
+
+  tracker t;
+  cairn::consumer again(*c, options);
+  REQUIRE(again.subscribe({"st"}, "statics", t.listener_for("again")));
+  for (int i = 0; i < 100 && t.owned["again"].size() < 2; ++i)
+    REQUIRE(again.poll(100));
+  CHECK(t.owned["again"].size() == 2);
+  CHECK(again.group_membership()->generation == generation);  // no rebalance happened
+}

@@ -716,3 +716,27 @@ TEST_CASE(
   CHECK(t.owned["again"].size() == 2);
   CHECK(again.group_membership()->generation == generation);  // no rebalance happened
 }
+
+TEST_CASE("sdk group: an eager assignor revokes everything before every rebalance",
+          "[sdk][group][eager]") {
+  temp_dir dir;
+  broker_process broker{CAIRN_BROKER_PATH, dir.path().string(), kBrokerArgs};
+  auto c = connect(address(broker));
+  cairn::admin adm(*c);
+  REQUIRE(adm.create_topic("eager", {.partitions = 4}));
+  const tp_set all = all_partitions("eager", 4);
+  auto options = short_session();
+  options.assignors = {"range"};
+  tracker t;
+  member a(t, "a", address(broker), "ranged", "eager", options);
+  REQUIRE(t.wait_for([&] { return split_evenly(t, {"a"}, 4, all); }, 30s));
+  member b(t, "b", address(broker), "ranged", "eager", options);
+  REQUIRE(t.wait_for([&] { return split_evenly(t, {"a", "b"}, 2, all); }, 60s));
+  auto d = adm.describe_group("ranged");
+  REQUIRE(d);
+  CHECK(d.value().protocol_name == "range");
+  std::lock_guard lock(t.mutex);
+  REQUIRE(t.revoked["a"].size() == 1);
+  CHECK(t.revoked["a"][0].size() == 4);  // all of it, though it keeps two
+  CHECK(t.revoked["b"].empty());
+}

@@ -238,37 +238,43 @@ result<std::map<topic_partition, std::int64_t>> consumer::committed(
   });
 }
 
-result<void> consumer::pause(const std::vector<topic_partition>& tps) {
+namespace {
+
+// pause() and resume(): every partition must be read by this consumer; then the set changes and
+// the buffer and fetch ahead are dropped (they were fetched for the old set).
+// (A template: consumer::state is private, and a deduced type needs no name.)
+template <class State>
+result<void> set_paused(client_impl& c, State& state, const std::vector<topic_partition>& tps,
+                        bool pause) {
   result<void> out = success();
-  client_.impl().run_blocking([&]() -> asio::awaitable<void> {
+  c.run_blocking([&]() -> asio::awaitable<void> {
     for (const auto& tp : tps) {
-      if (!state_->positions.contains(tp)) {
+      if (!state.positions.contains(tp)) {
         out = sdk::errc::not_assigned;
         co_return;
       }
     }
-    state_->paused.insert(tps.begin(), tps.end());
-    state_->invalidate();  // buffered records of paused partitions are fetched again on resume
+    for (const auto& tp : tps) {
+      if (pause) {
+        state.paused.insert(tp);
+      } else {
+        state.paused.erase(tp);
+      }
+    }
+    state.invalidate();
     co_return;
   });
   return out;
 }
 
+}  // namespace
+
+result<void> consumer::pause(const std::vector<topic_partition>& tps) {
+  return set_paused(client_.impl(), *state_, tps, true);
+}
+
 result<void> consumer::resume(const std::vector<topic_partition>& tps) {
-  result<void> out = success();
-  client_.impl().run_blocking([&]() -> asio::awaitable<void> {
-    for (const auto& tp : tps) {
-      if (!state_->positions.contains(tp)) {
-        out = sdk::errc::not_assigned;
-        co_return;
-      }
-    }
-    for (const auto& tp : tps)
-      state_->paused.erase(tp);
-    state_->invalidate();  // the fetch ahead left the paused partitions out
-    co_return;
-  });
-  return out;
+  return set_paused(client_.impl(), *state_, tps, false);
 }
 
 std::vector<topic_partition> consumer::paused() const {

@@ -11,6 +11,9 @@ namespace {
 
 // Bounds one ReadStream: a client asking for "everything" gets pages of this many events.
 constexpr std::int32_t kReadStreamCountMax = 10'000;
+// ReadStream's maxBytes when the client leaves it 0 (Kafka's fetch.max.bytes is 50 MiB; a
+// stream read is usually one aggregate's history, far smaller).
+constexpr std::int64_t kReadStreamBytesDefault = 4 << 20;
 
 struct stream_target {
   std::shared_ptr<partition> p;
@@ -100,8 +103,10 @@ protocol::frame handle_read_stream(handler_context& ctx, std::uint64_t correlati
   std::int32_t count = request.getMaxCount() <= 0
                            ? kReadStreamCountMax
                            : std::min(request.getMaxCount(), kReadStreamCountMax);
+  std::int64_t max_bytes =
+      request.getMaxBytes() <= 0 ? kReadStreamBytesDefault : request.getMaxBytes();
   auto read = target.value().p->read_stream(key, stream_version{request.getFromVersion()},
-                                            static_cast<std::size_t>(count));
+                                            static_cast<std::size_t>(count), max_bytes);
   if (!read) {
     set_wire_error(r, read.error());
     return finish_response(w, correlation_id, ctx.frame_bytes_max);

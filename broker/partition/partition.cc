@@ -174,7 +174,7 @@ result<stream_append_result> partition::append_to_stream(std::string_view key,
 }
 
 result<stream_read_result> partition::read_stream(std::string_view key, stream_version from_version,
-                                                  std::size_t max_count) {
+                                                  std::size_t max_count, std::int64_t max_bytes) {
   stream_read_result out;
   if (from_version.value() < 0) return es::errc::invalid_argument;
   std::vector<es::stream_entry> entries;
@@ -223,6 +223,12 @@ result<stream_read_result> partition::read_stream(std::string_view key, stream_v
     // Compaction may have removed the record (a stream on a compacted topic keeps only its
     // latest events): skip it, as a reader of the log would.
     if (found == nullptr) continue;
+    // The byte budget: stop before the event that would pass it, but always return one.
+    std::int64_t so_far = static_cast<std::int64_t>(out.records.size()) +
+                          (builder ? static_cast<std::int64_t>(builder->size_bytes()) : 0);
+    std::int64_t event_bytes = static_cast<std::int64_t>(found->key.value_or("").size() +
+                                                         found->value.value_or("").size());
+    if (!out.entries.empty() && so_far + event_bytes > max_bytes) break;
     // One output batch while offset deltas fit in 32 bits.
     if (builder && offset - out_base > std::numeric_limits<std::int32_t>::max()) {
       out.records += builder->finish();

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -95,9 +96,11 @@ class partition {
                                                 eventstore::expected_version expected,
                                                 std::string_view events, acks a);
 
-  // ReadStream: up to max_count events of `key` from `from_version`, through the index.
-  result<stream_read_result> read_stream(std::string_view key, stream_version from_version,
-                                         std::size_t max_count);
+  // ReadStream: up to max_count events of `key` from `from_version`, through the index, and
+  // about max_bytes of records at most (the first event is always returned).
+  result<stream_read_result> read_stream(
+      std::string_view key, stream_version from_version, std::size_t max_count,
+      std::int64_t max_bytes = std::numeric_limits<std::int64_t>::max());
 
   // Whole batches from `offset`, up to max_bytes, never past the high watermark.
   result<fetch_result> fetch(std::int64_t offset, std::int64_t max_bytes) const;

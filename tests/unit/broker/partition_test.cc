@@ -254,3 +254,23 @@ TEST_CASE("stream reads skip events that retention deleted", "[partition]") {
   CHECK(read.value().entries.back().version == stream_version{29});
   CHECK(values_of(read.value().records).back() == "e29");
 }
+
+TEST_CASE("read_stream stops at its byte budget but always returns one event",
+          "[partition][streams]") {
+  temp_dir dir;
+  auto p = open_partition(dir.path());
+  std::string big(1000, 'x');
+  REQUIRE(p->append_to_stream("s", es::expected_version::any, events({big, big, big, big}, "s"),
+                              acks::all));
+  auto all = p->read_stream("s", stream_version{0}, 100);
+  REQUIRE(all);
+  CHECK(all.value().entries.size() == 4);
+  auto some = p->read_stream("s", stream_version{0}, 100, 2500);
+  REQUIRE(some);
+  CHECK(some.value().entries.size() == 2);
+  CHECK(values_of(some.value().records).size() == 2);
+  auto one = p->read_stream("s", stream_version{1}, 100, 10);
+  REQUIRE(one);
+  REQUIRE(one.value().entries.size() == 1);
+  CHECK(one.value().entries[0].version == stream_version{1});
+}

@@ -1,0 +1,244 @@
+// repository<D>: loads aggregates of decider D from their streams (topic + aggregate id as key)
+// and handles commands with optimistic concurrency.
+//
+//   load(id):   the latest snapshot of a matching state schema (when a store is given), then the
+//               stream from the snapshot's version on.
+//   handle(id, command, meta): load, decide, append with the loaded version as expected version;
+//               when another writer moved the stream, read the new events and decide again, at
+//               most attempts_max times (errc::retries_exhausted after that). A command id seen
+//               in the stream returns the earlier outcome with `duplicate` set and appends nothing.
+//
+// Both have a blocking form (any thread but the client's) and a coroutine form (on the client's
+// executor). Snapshot writes are LMDB calls made between awaits: no transaction crosses one.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cairn/client.h"
+#include "cairn/es/decider.h"
+#include "cairn/es/errc.h"
+#include "cairn/es/event_registry.h"
+#include "cairn/es/loaded_aggregate.h"
+#include "cairn/es/snapshot_policy.h"
+#include "cairn/streams.h"
+#include "eventstore/lmdb/snapshot_store.h"
+
+namespace cairn::es {
+
+struct repository_options {
+  std::string topic;
+  int attempts_max = 8;               // decide+append attempts per command
+  std::size_t command_ids_max = 256;  // command ids remembered per aggregate (idempotency window)
+  int read_pages_max = 100'000;       // ReadStream pages per load: a bound on a runaway loop
+  snapshot_policy snapshots;          // used only with a snapshot store
+};
+
+struct command_meta {
+  std::string command_id;  // the `command-id` header: makes a retried command a no-op
+  std::string correlation_id;
+  std::string causation_id;
+};
+
+template <decider D>
+struct handled {
+  std::int64_t version = -1;              // the stream's version after the command
+  std::vector<typename D::event> events;  // appended now (empty when duplicate or no-op)
+  bool duplicate = false;                 // the command id was already in the stream
+  int attempts = 0;                       // decide+append rounds it took
+};
+
+template <decider D>
+class repository {
+ public:
+  using state = typename D::state;
+  using command = typename D::command;
+  using event = typename D::event;
+  using loaded = loaded_aggregate<D>;
+
+  // `registry` and `snapshots` (may be null: no snapshots) must outlive the repository.
+  repository(client& c, const event_registry<event>& registry, repository_options options,
+             lmdb::snapshot_store* snapshots = nullptr)
+      : streams_(c), registry_(registry), options_(std::move(options)), snapshots_(snapshots) {}
+
+  result<loaded> load(const std::string& id) {
+    loaded a = from_snapshot(id);
+    CAIRN_TRY(catch_up(id, a));
+    return a;
+  }
+
+  awaitable<result<loaded>> async_load(std::string id) {
+    loaded a = from_snapshot(id);
+    auto caught_up = co_await async_catch_up(id, a);
+    if (!caught_up) co_return caught_up.error();
+    co_return a;
+  }
+
+  result<handled<D>> handle(const std::string& id, const command& cmd, command_meta meta = {}) {
+    CAIRN_TRY(auto a, load(id));
+    for (int attempt = 1; attempt <= options_.attempts_max; ++attempt) {
+      auto step = decide(a, cmd, meta, attempt);
+      if (!step) return step.error();
+      if (step.value().done) return std::move(step.value().outcome);
+      auto outcome = streams_.append(options_.topic, id, a.version, step.value().batch);
+      if (!outcome) return outcome.error();
+      if (auto* ok = std::get_if<appended>(&outcome.value())) {
+        return commit(id, a, std::move(step.value().outcome), *ok, meta);
+      }
+      CAIRN_TRY(catch_up(id, a));  // another writer won: fold its events and decide again
+    }
+    return errc::retries_exhausted;
+  }
+
+  // Takes its arguments by value: they live in the coroutine frame (see client.h on g++ 12).
+  awaitable<result<handled<D>>> async_handle(std::string id, command cmd, command_meta meta) {
+    auto first = co_await async_load(id);
+    if (!first) co_return first.error();
+    loaded a = std::move(first).value();
+    for (int attempt = 1; attempt <= options_.attempts_max; ++attempt) {
+      auto step = decide(a, cmd, meta, attempt);
+      if (!step) co_return step.error();
+      if (step.value().done) co_return std::move(step.value().outcome);
+      auto outcome = co_await async_append(id, a.version, std::move(step.value().batch));
+      if (!outcome) co_return outcome.error();
+      if (auto* ok = std::get_if<appended>(&outcome.value())) {
+        co_return commit(id, a, std::move(step.value().outcome), *ok, meta);
+      }
+      auto caught_up = co_await async_catch_up(id, a);
+      if (!caught_up) co_return caught_up.error();
+    }
+    co_return errc::retries_exhausted;
+  }
+
+  const repository_options& options() const { return options_; }
+
+ private:
+  struct decision {
+    bool done = false;  // nothing to append: `outcome` is the answer
+    handled<D> outcome;
+    std::vector<event_data> batch;
+  };
+
+  result<decision> decide(const loaded& a, const command& cmd, const command_meta& meta,
+                          int attempt) const {
+    decision d;
+    d.outcome.attempts = attempt;
+    if (auto at = a.applied(meta.command_id)) {
+      d.done = true;
+      d.outcome.version = *at;
+      d.outcome.duplicate = true;
+      return d;
+    }
+    CAIRN_TRY(auto events, D::decide(cmd, a.state));
+    d.outcome.version = a.version;
+    if (events.empty()) {
+      d.done = true;
+      return d;
+    }
+    for (const auto& e : events)
+      d.batch.push_back(with_headers(e, meta));
+    d.outcome.events = std::move(events);
+    return d;
+  }
+
+  event_data with_headers(const event& e, const command_meta& meta) const {
+    auto data = registry_.encode(e);
+    auto add = [&](std::string_view key, const std::string& value) {
+      if (!value.empty()) data.headers.push_back({std::string(key), value});
+    };
+    add(kCommandIdHeader, meta.command_id);
+    add(kCorrelationIdHeader, meta.correlation_id);
+    add(kCausationIdHeader, meta.causation_id);
+    return data;
+  }
+
+  handled<D> commit(const std::string& id, loaded& a, handled<D> outcome, const appended& ok,
+                    const command_meta& meta) {
+    a.apply_appended(outcome.events, ok.last_version, meta.command_id, options_.command_ids_max);
+    outcome.version = ok.last_version;
+    maybe_snapshot(id, a);
+    return outcome;
+  }
+
+  std::string snapshot_key(const std::string& id) const { return options_.topic + "/" + id; }
+
+  // A snapshot of another state schema, or one that does not decode, is ignored: the stream is
+  // the truth and the snapshot only a cache of it.
+  loaded from_snapshot(const std::string& id) const {
+    if constexpr (snapshottable<D>) {
+      if (snapshots_ == nullptr) return {};
+      auto got = snapshots_->get(snapshot_key(id));
+      if (!got || !got.value()) return {};
+      const auto& s = *got.value();
+      if (s.schema_version != D::state_schema_version) return {};
+      auto decoded = decode_snapshot<D>(s.bytes, s.version.value());
+      if (!decoded) return {};
+      return std::move(decoded).value();
+    } else {
+      (void)id;
+      return {};
+    }
+  }
+
+  // Best effort: a failed snapshot write costs only a longer replay on the next load.
+  void maybe_snapshot(const std::string& id, loaded& a) {
+    if constexpr (snapshottable<D>) {
+      if (snapshots_ == nullptr || !options_.snapshots.due(a.version, a.snapshot_version)) return;
+      auto bytes = encode_snapshot<D>(a);
+      auto put = snapshots_->put(snapshot_key(id), stream_version{a.version},
+                                 D::state_schema_version, bytes);
+      if (put) a.snapshot_version = a.version;
+    } else {
+      (void)id;
+      (void)a;
+    }
+  }
+
+  // Folds one page in; true when the stream's end was reached.
+  result<bool> fold_page(loaded& a, const stream_slice& slice) const {
+    for (const auto& e : slice.events) {
+      CAIRN_TRY(a.apply(registry_, e, options_.command_ids_max));
+    }
+    return slice.events.empty() || a.version >= slice.last_version;
+  }
+
+  result<void> catch_up(const std::string& id, loaded& a) {
+    for (int page = 0; page < options_.read_pages_max; ++page) {
+      CAIRN_TRY(auto slice, streams_.read(options_.topic, id, a.version + 1));
+      CAIRN_TRY(auto end, fold_page(a, slice));
+      if (end) return success();
+    }
+    return errc::stream_too_long;
+  }
+
+  awaitable<result<void>> async_catch_up(std::string id, loaded& a) {
+    for (int page = 0; page < options_.read_pages_max; ++page) {
+      const std::int64_t from = a.version + 1;
+      std::string topic = options_.topic;
+      std::string key = id;
+      auto slice = co_await streams_.async_read(std::move(topic), std::move(key), from, 0);
+      if (!slice) co_return slice.error();
+      auto end = fold_page(a, slice.value());
+      if (!end) co_return end.error();
+      if (end.value()) co_return success();
+    }
+    co_return errc::stream_too_long;
+  }
+
+  awaitable<result<append_outcome>> async_append(std::string id, std::int64_t expected,
+                                                 std::vector<event_data> batch) {
+    std::string topic = options_.topic;
+    auto outcome =
+        co_await streams_.async_append(std::move(topic), std::move(id), expected, std::move(batch));
+    co_return outcome;
+  }
+
+  streams streams_;
+  const event_registry<event>& registry_;
+  repository_options options_;
+  lmdb::snapshot_store* snapshots_;
+};
+
+}  // namespace cairn::es

@@ -1,0 +1,115 @@
+// The projection's core: generations, batches applied with their checkpoints, reads. No I/O
+// besides LMDB; the consumer loop is in projection_live.cc, rebuild in projection_rebuild.cc.
+#include "cairn/es/projection.h"
+
+#include "eventstore/base/assert.h"
+#include "eventstore/lmdb/cursor.h"
+#include "sdk/es/projection_checkpoint.h"
+#include "sdk/es/projection_generation.h"
+
+namespace cairn::es {
+
+result<std::unique_ptr<projection>> projection::open(projection_options options,
+                                                     projection_apply apply) {
+  if (options.env.max_dbs < options.dbs.size() + 1) {
+    return std::make_error_code(std::errc::invalid_argument);  // no room for the checkpoint db
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(options.dir, ec);
+  if (ec) return ec;
+  CAIRN_TRY(auto name, projection_files::read_current(options.dir));
+  if (!name) {
+    name = "gen-000001";
+    CAIRN_TRY(projection_files::write_current(options.dir, *name));
+  }
+  // Leftovers of a rebuild that crashed before its switch, or of one switched away from.
+  projection_files::remove_others(options.dir, *name);
+  CAIRN_TRY(auto g, open_generation(options, *name));
+  return std::unique_ptr<projection>(
+      new projection(std::move(options), std::move(apply), std::move(g)));
+}
+
+projection::projection(projection_options options, projection_apply apply,
+                       std::shared_ptr<generation> current)
+    : options_(std::move(options)), apply_(std::move(apply)), current_(std::move(current)) {}
+
+projection::~projection() = default;
+
+std::shared_ptr<projection::generation> projection::current() const {
+  std::lock_guard lock(mu_);
+  return current_;
+}
+
+std::filesystem::path projection::current_dir() const {
+  return current()->env.path();
+}
+
+result<std::size_t> projection::apply_batch(const std::vector<consumer_record>& records) {
+  auto g = current();  // a switch during the batch leaves it in the old generation: harmless
+  return apply_to(*g, records);
+}
+
+result<std::size_t> projection::apply_to(generation& g,
+                                         const std::vector<consumer_record>& records) {
+  if (records.empty()) return std::size_t{0};
+  CAIRN_TRY(auto t, lmdb::txn::begin_write(g.env));
+  // Checkpoints are read inside the write txn: LMDB has one writer, so no other batch can move
+  // them between this read and the commit.
+  std::map<topic_partition, std::int64_t> next;
+  projection_txn view{t, g.dbs};
+  std::size_t applied = 0;
+  for (const auto& r : records) {
+    topic_partition tp{r.topic, r.partition};
+    auto it = next.find(tp);
+    if (it == next.end()) {
+      CAIRN_TRY(auto n, checkpoint::load(t, g.checkpoints, tp));
+      it = next.emplace(std::move(tp), n).first;
+    }
+    if (r.offset < it->second) continue;  // already in the model: re-delivered
+    CAIRN_TRY(apply_(view, r));
+    it->second = r.offset + 1;
+    ++applied;
+  }
+  for (const auto& [tp, n] : next) {
+    CAIRN_TRY(checkpoint::store(t, g.checkpoints, tp, n));
+  }
+  CAIRN_TRY(t.commit());
+  return applied;
+}
+
+result<std::map<topic_partition, std::int64_t>> projection::checkpoints() const {
+  auto g = current();
+  CAIRN_TRY(auto t, lmdb::txn::begin_read(g->env));
+  return checkpoint::load_all(t, g->checkpoints);
+}
+
+result<void> projection::read(const std::function<result<void>(projection_txn&)>& f) const {
+  auto g = current();  // keeps this generation open until the read ends
+  CAIRN_TRY(auto t, lmdb::txn::begin_read(g->env));
+  projection_txn view{t, g->dbs};
+  return f(view);
+}
+
+result<std::string> projection::dump() const {
+  std::string out;
+  auto done = read([&](projection_txn& v) -> result<void> {
+    for (std::size_t i = 0; i < v.dbs.size(); ++i) {
+      CAIRN_TRY(auto c, lmdb::cursor::open(v.txn, v.dbs[i]));
+      for (auto op = MDB_FIRST;; op = MDB_NEXT) {
+        CAIRN_TRY(auto e, c.seek(op));
+        if (!e) break;
+        // Length-prefixed, so no key or value can fake a boundary.
+        out += options_.dbs[i] + '\0' + std::to_string(e->key.size()) + ':';
+        out += e->key;
+        out += std::to_string(e->value.size()) + ':';
+        out += e->value;
+        out += '\n';
+      }
+    }
+    return success();
+  });
+  if (!done) return done.error();
+  return out;
+}
+
+}  // namespace cairn::es

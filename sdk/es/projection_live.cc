@@ -1,0 +1,36 @@
+// The live loop: seek to the checkpoints, then poll and apply batch after batch.
+#include <boost/asio/awaitable.hpp>
+
+#include "cairn/es/projection.h"
+#include "sdk/es/projection_checkpoint.h"
+
+namespace cairn::es {
+
+result<void> projection::start(consumer& c) {
+  CAIRN_TRY(auto next, checkpoints());
+  c.assign(options_.partitions);
+  for (const auto& tp : options_.partitions) {
+    auto it = next.find(tp);
+    if (it != next.end()) {
+      CAIRN_TRY(c.seek(tp, it->second));
+    } else {
+      std::vector<topic_partition> one{tp};
+      CAIRN_TRY(c.seek_to_beginning(one));
+    }
+  }
+  return success();
+}
+
+result<std::size_t> projection::run_once(consumer& c) {
+  CAIRN_TRY(auto records, c.poll(options_.poll_timeout_ms));
+  return apply_batch(records);
+}
+
+awaitable<result<std::size_t>> projection::async_run_once(consumer& c) {
+  // The poll suspends; the batch (one LMDB write txn) runs after it without suspending.
+  auto polled = co_await c.async_poll(options_.poll_timeout_ms);
+  if (!polled) co_return polled.error();
+  co_return apply_batch(polled.value());
+}
+
+}  // namespace cairn::es

@@ -1,0 +1,28 @@
+// The envelope built from a stored event: position, time and the es headers.
+#include <catch2/catch.hpp>
+
+#include "cairn/es/envelope.h"
+
+namespace es = cairn::es;
+
+TEST_CASE("es envelope carries position and the es headers", "[es][envelope]") {
+  cairn::recorded_event e{
+      .version = 4,
+      .offset = 17,
+      .timestamp_ms = 1'700'000'000'000,
+      .type = "bank.Deposited.v2",
+      .data = "{}",
+      .headers = {
+          {"command-id", "cmd-9"}, {"correlation-id", "corr-1"}, {"causation-id", std::nullopt}}};
+  auto env = es::make_envelope("accounts", "acc-1", 2, e);
+  CHECK(env.stream_id == "acc-1");
+  CHECK(env.topic == "accounts");
+  CHECK(env.partition == 2);
+  CHECK(env.version == 4);
+  CHECK(env.offset == 17);
+  CHECK(env.timestamp_ms == 1'700'000'000'000);
+  CHECK(env.type == "bank.Deposited.v2");
+  CHECK(env.command_id == "cmd-9");
+  CHECK(env.correlation_id == "corr-1");
+  CHECK(env.causation_id.empty());  // a null header reads as absent
+}

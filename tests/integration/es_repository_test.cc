@@ -245,3 +245,32 @@ TEST_CASE("es coroutine handle and load on the client executor", "[es][repositor
   REQUIRE(balance);
   CHECK(balance.value() == 25);
 }
+
+TEST_CASE("es handle gives up after attempts_max and writes the es headers", "[es][repository]") {
+  fixture f;
+  auto other_client = connect(f.broker);
+  es::repository_options once = options();
+  once.attempts_max = 1;
+  es::repository<racing_account> first(*f.client, f.registry, once);
+  es::repository<racing_account> second(*other_client, f.registry, options());
+  const bank::command open_gus = bank::open_account{"gus"};
+  REQUIRE(first.handle("acc-7", open_gus, {.command_id = "c-1", .correlation_id = "corr-1"}));
+
+  const bank::command deposit_5 = bank::deposit{5};
+  racing_account::before_decide = [&] { REQUIRE(second.handle("acc-7", deposit_5)); };
+  auto lost = first.handle("acc-7", deposit_5);
+  REQUIRE_FALSE(lost);
+  CHECK(lost.error() == es::errc::retries_exhausted);
+
+  cairn::streams s(*f.client);
+  auto slice = s.read("accounts", "acc-7");
+  REQUIRE(slice);
+  REQUIRE(slice.value().events.size() == 2);
+  auto env =
+      es::make_envelope("accounts", "acc-7", slice.value().partition, slice.value().events[0]);
+  CHECK(env.type == "bank.AccountOpened.v1");
+  CHECK(env.command_id == "c-1");
+  CHECK(env.correlation_id == "corr-1");
+  CHECK(env.causation_id.empty());
+  CHECK(env.version == 0);
+}

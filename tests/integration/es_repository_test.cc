@@ -274,3 +274,23 @@ TEST_CASE("es handle gives up after attempts_max and writes the es headers", "[e
   CHECK(env.causation_id.empty());
   CHECK(env.version == 0);
 }
+
+TEST_CASE("es a snapshot newer than its stream is ignored", "[es][repository]") {
+  fixture f;
+  temp_dir snapshot_dir;
+  auto store = cairn::lmdb::snapshot_store::open(snapshot_dir.path());
+  REQUIRE(store);
+  es::loaded_aggregate<bank::account> stale;
+  stale.state = {true, "old", 999, 9};
+  stale.version = 50;
+  auto bytes = es::encode_snapshot(stale);
+  REQUIRE(store.value().put("accounts/acc-8", cairn::stream_version{50}, 1, bytes));
+
+  es::repository<bank::account> repo(*f.client, f.registry, options(), &store.value());
+  const bank::command open_hal = bank::open_account{"hal"};
+  REQUIRE(repo.handle("acc-8", open_hal));  // decided on the stream, not on the stale snapshot
+  auto loaded = repo.load("acc-8");
+  REQUIRE(loaded);
+  CHECK(loaded.value().state == bank::account_state{true, "hal", 0, 0});
+  CHECK(loaded.value().version == 0);
+}

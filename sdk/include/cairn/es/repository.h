@@ -198,6 +198,12 @@ class repository {
 
   // Folds one page in; true when the stream's end was reached.
   result<bool> fold_page(loaded& a, const stream_slice& slice) const {
+    if (slice.last_version < a.version) {
+      // A snapshot newer than its stream (the topic was recreated, or the store belongs to
+      // another cluster): it is not a cache of this stream. Start over from the first event.
+      a = loaded{};
+      return false;
+    }
     for (const auto& e : slice.events) {
       CAIRN_TRY(a.apply(registry_, e, options_.command_ids_max));
     }

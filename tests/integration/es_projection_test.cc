@@ -1,0 +1,251 @@
+// Projections against a real cairn-broker: catch-up and live, a projection process killed with
+// SIGKILL mid-batch that resumes to the same model as an uninterrupted run, and a rebuild that
+// produces the same model while the old one keeps answering queries. Every wait is bounded.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "cairn/admin.h"
+#include "cairn/consumer.h"
+#include "cairn/es/projection.h"
+#include "cairn/producer.h"
+#include "tests/integration/projection_model.h"
+#include "tests/support/broker_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace {
+
+using cairn::testing::broker_process;
+using cairn::testing::temp_dir;
+
+constexpr int partitions = 2;
+constexpr std::int64_t events = 4'000;
+
+// projection_runner as a child process; its stdout is read line by line with a deadline.
+class runner_process {
+ public:
+  explicit runner_process(std::vector<std::string> args) {
+    int out[2];
+    REQUIRE(::pipe(out) == 0);
+    pid_ = ::fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the test
+      ::dup2(out[1], STDOUT_FILENO);
+      ::close(out[0]);
+      ::close(out[1]);
+      args.insert(args.begin(), CAIRN_PROJECTION_RUNNER_PATH);
+      std::vector<char*> argv;
+      for (auto& a : args)
+        argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    fd_ = out[0];
+  }
+  ~runner_process() {
+    if (pid_ > 0) kill();
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  // The next line of output, or "" at end of output or after timeout_ms.
+  std::string read_line(int timeout_ms) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (true) {
+      if (auto nl = buffer_.find('\n'); nl != std::string::npos) {
+        std::string line = buffer_.substr(0, nl);
+        buffer_.erase(0, nl + 1);
+        return line;
+      }
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return {};
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return {};
+      char buf[4096];
+      auto n = ::read(fd_, buf, sizeof buf);
+      if (n <= 0) return {};
+      buffer_.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+
+  int kill() { return signal_and_wait(SIGKILL); }
+
+  // The exit status, waiting up to timeout_ms (then SIGKILL: -1).
+  int wait(int timeout_ms) {
+    for (int waited = 0; waited < timeout_ms; waited += 10) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      ::usleep(10'000);
+    }
+    kill();
+    return -1;
+  }
+
+ private:
+  int signal_and_wait(int sig) {
+    ::kill(pid_, sig);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return status;
+  }
+  pid_t pid_ = -1;
+  int fd_ = -1;
+  std::string buffer_;
+};
+
+struct fixture {
+  temp_dir dir;
+  broker_process broker{CAIRN_BROKER_PATH, (dir.path() / "broker").string()};
+  std::string address = "127.0.0.1:" + std::to_string(broker.port());
+  std::unique_ptr<cairn::client> client = connect();
+
+  std::unique_ptr<cairn::client> connect() {
+    auto c = cairn::client::create({.bootstrap = {address}});
+    REQUIRE(c);
+    return std::move(c).value();
+  }
+
+  void produce(const std::string& topic, std::int64_t count) {
+    cairn::admin admin(*client);
+    if (auto created = admin.create_topic(topic, {.partitions = partitions}); !created) {
+      FAIL(created.error().message());
+    }
+    auto p = cairn::producer::create(*client);
+    REQUIRE(p);
+    for (std::int64_t i = 0; i < count; ++i) {
+      cairn::producer_record r;
+      r.topic = topic;
+      r.key = "k" + std::to_string(i % 37);
+      r.value = "event-" + std::to_string(i);
+      p.value()->send(std::move(r), [](const cairn::delivery_result&) {});
+    }
+    REQUIRE(p.value()->flush(60'000));
+  }
+
+  std::vector<std::string> runner_args(const std::string& model, long delay_us) const {
+    return {address,
+            model,
+            "events",
+            std::to_string(partitions),
+            std::to_string(events),
+            std::to_string(delay_us),
+            "200"};
+  }
+};
+
+cairn::es::projection_options model_options(const std::filesystem::path& dir) {
+  cairn::es::projection_options o;
+  o.dir = dir;
+  o.dbs = cairn::testing::projection_dbs;
+  for (int i = 0; i < partitions; ++i)
+    o.partitions.push_back({"events", i});
+  return o;
+}
+
+std::string dump_of(const std::filesystem::path& dir) {
+  auto p = cairn::es::projection::open(model_options(dir), cairn::testing::apply_test_event);
+  REQUIRE(p);
+  auto d = p.value()->dump();
+  REQUIRE(d);
+  return d.value();
+}
+
+}  // namespace
+
+TEST_CASE("a projection killed mid-batch resumes to the model of an uninterrupted run",
+          "[projection][integration]") {
+  fixture f;
+  f.produce("events", events);
+
+  {
+    runner_process whole(f.runner_args((f.dir.path() / "whole").string(), 0));
+    REQUIRE(whole.wait(90'000) == 0);
+  }
+  // 200 records a batch at 200 us each: ~40 ms per batch, so a kill right after a batch line
+  // lands inside the next batch's write txn.
+  for (int kill_round = 0; kill_round < 3; ++kill_round) {
+    runner_process victim(f.runner_args((f.dir.path() / "killed").string(), 200));
+    std::string line;
+    for (int i = 0; i < 2; ++i)
+      line = victim.read_line(30'000);
+    REQUIRE(line.rfind("batch ", 0) == 0);
+    victim.kill();
+  }
+  runner_process survivor(f.runner_args((f.dir.path() / "killed").string(), 0));
+  REQUIRE(survivor.wait(90'000) == 0);
+
+  auto whole = dump_of(f.dir.path() / "whole");
+  CHECK(whole.size() > static_cast<std::size_t>(events) * 10);
+  CHECK(dump_of(f.dir.path() / "killed") == whole);
+}
+
+TEST_CASE("a projection catches up, follows, and a rebuild yields the same model",
+          "[projection][integration]") {
+  fixture f;
+  f.produce("events", events);
+
+  auto p = cairn::es::projection::open(model_options(f.dir.path() / "model"),
+                                       cairn::testing::apply_test_event);
+  REQUIRE(p);
+  cairn::consumer c(*f.client);
+  REQUIRE(p.value()->start(c));
+  auto position = [&] {
+    auto cp = p.value()->checkpoints();
+    REQUIRE(cp);
+    std::int64_t sum = 0;
+    for (const auto& [tp, next] : cp.value())
+      sum += next;
+    return sum;
+  };
+  for (int i = 0; i < 200 && position() < events; ++i)
+    REQUIRE(p.value()->run_once(c));
+  REQUIRE(position() == events);
+  auto before = p.value()->dump();
+  REQUIRE(before);
+
+  auto rebuilt = p.value()->rebuild(*f.client, {.terminal_progress = false});
+  REQUIRE(rebuilt);
+  CHECK(rebuilt.value().records_applied == events);
+  CHECK(p.value()->current_dir().filename() == "gen-000002");
+  CHECK_FALSE(std::filesystem::exists(f.dir.path() / "model" / "gen-000001"));
+  auto after = p.value()->dump();
+  REQUIRE(after);
+  CHECK(after.value() == before.value());
+
+  // Live again on the new generation.
+  {
+    auto prod = cairn::producer::create(*f.client);
+    REQUIRE(prod);
+    cairn::producer_record r;
+    r.topic = "events";
+    r.key = "late";
+    r.value = "late";
+    REQUIRE(prod.value()->send(std::move(r)).get());
+  }
+  REQUIRE(p.value()->start(c));
+  for (int i = 0; i < 50 && position() < events + 1; ++i)
+    REQUIRE(p.value()->run_once(c));
+  CHECK(position() == events + 1);
+  auto late =
+      p.value()->query<std::string>([](cairn::es::projection_txn& v) -> cairn::result<std::string> {
+        CAIRN_TRY(auto n, v.txn.get(v.dbs[0], "late"));
+        return std::string(n.value_or(""));
+      });
+  REQUIRE(late);
+  CHECK(late.value() == "1");
+}

@@ -58,12 +58,16 @@ result<std::size_t> projection::apply_to(generation& g,
   std::map<topic_partition, std::int64_t> next;
   projection_txn view{t, g.dbs};
   std::size_t applied = 0;
+  auto it = next.end();
   for (const auto& r : records) {
-    topic_partition tp{r.topic, r.partition};
-    auto it = next.find(tp);
-    if (it == next.end()) {
-      CAIRN_TRY(auto n, checkpoint::load(t, g.checkpoints, tp));
-      it = next.emplace(std::move(tp), n).first;
+    // Polls return runs of one partition: skip the lookup (and the key's string copy) then.
+    if (it == next.end() || it->first.partition != r.partition || it->first.topic != r.topic) {
+      topic_partition tp{r.topic, r.partition};
+      it = next.find(tp);
+      if (it == next.end()) {
+        CAIRN_TRY(auto n, checkpoint::load(t, g.checkpoints, tp));
+        it = next.emplace(std::move(tp), n).first;
+      }
     }
     if (r.offset < it->second) continue;  // already in the model: re-delivered
     CAIRN_TRY(apply_(view, r));

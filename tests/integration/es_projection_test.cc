@@ -8,8 +8,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_future.hpp>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <future>
 #include <string>
 #include <vector>
 
@@ -248,4 +251,34 @@ TEST_CASE("a projection catches up, follows, and a rebuild yields the same model
       });
   REQUIRE(late);
   CHECK(late.value() == "1");
+}
+
+TEST_CASE("async_run_once feeds the model from the client's executor",
+          "[projection][integration]") {
+  fixture f;
+  f.produce("events", events);
+  auto p = cairn::es::projection::open(model_options(f.dir.path() / "model"),
+                                       cairn::testing::apply_test_event);
+  REQUIRE(p);
+  auto& model = *p.value();
+  cairn::consumer c(*f.client);
+  REQUIRE(model.start(c));  // blocking: the consumer has no coroutine seek
+  auto loop = [&]() -> cairn::awaitable<std::int64_t> {
+    std::int64_t applied = 0;
+    for (int i = 0; i < 200 && applied < events; ++i) {
+      auto n = co_await model.async_run_once(c);
+      if (!n) co_return -1;
+      applied += static_cast<std::int64_t>(n.value());
+    }
+    co_return applied;
+  };
+  auto done = boost::asio::co_spawn(f.client->executor(), loop, boost::asio::use_future);
+  REQUIRE(done.wait_for(std::chrono::seconds(60)) == std::future_status::ready);
+  CHECK(done.get() == events);
+  auto cp = model.checkpoints();
+  REQUIRE(cp);
+  std::int64_t position = 0;
+  for (const auto& [tp, next] : cp.value())
+    position += next;
+  CHECK(position == events);
 }

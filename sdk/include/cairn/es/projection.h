@@ -87,10 +87,13 @@ class projection {
   // Blocking; call it before run_once/async_run_once, and again after any of them failed
   // (a failed batch leaves the consumer ahead of the model).
   result<void> start(consumer& c);
-  // One poll (up to poll_timeout_ms) and one batch. Blocking.
+  // One poll (up to poll_timeout_ms) and one batch. Blocking. After a rebuild switched the
+  // generation, it first calls start(c) again: the new generation's checkpoints are behind
+  // the live consumer, and the records between them would otherwise never be polled.
   result<std::size_t> run_once(consumer& c);
   // The same on the client's executor; the LMDB txn runs there between suspensions, never
-  // across one. REQUIRES: start(c) succeeded (seeking has no coroutine form in the SDK yet).
+  // across one. REQUIRES: start(c) succeeded (seeking has no coroutine form in the SDK yet);
+  // after a rebuild's switch it fails with sdk::errc::no_position until start(c) is called.
   awaitable<result<std::size_t>> async_run_once(consumer& c);
 
   // --- rebuild: replay from offset 0 into a fresh generation, then switch ---
@@ -131,6 +134,9 @@ class projection {
   projection_apply apply_;
   mutable std::mutex mu_;                // guards current_
   std::shared_ptr<generation> current_;  // readers hold a copy for the length of a read
+  // The generation whose checkpoints the live consumer was last seeked to (start()). One live
+  // consumer per projection: run_once/async_run_once are not called concurrently.
+  std::weak_ptr<generation> started_on_;
 };
 
 }  // namespace cairn::es

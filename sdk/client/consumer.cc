@@ -55,28 +55,22 @@ consumer::consumer(client& c, consumer_options options)
     : client_(c), options_(options), state_(std::make_unique<state>()) {}
 
 result<void> consumer::try_assign(std::vector<topic_partition> partitions) {
-  result<void> out = success();
-  client_.impl().run_blocking([&]() -> asio::awaitable<void> {
-    if (state_->closed) {
-      out = sdk::errc::consumer_closed;
-      co_return;
-    }
-    if (state_->group) {
-      out = sdk::errc::subscription_conflict;
-      co_return;
-    }
-    std::map<topic_partition, std::optional<std::int64_t>> next;
-    for (auto& tp : partitions) {
-      auto it = state_->positions.find(tp);
-      next[tp] = it == state_->positions.end() ? std::nullopt : it->second;
-    }
-    state_->positions = std::move(next);
-    std::erase_if(state_->paused, [&](const auto& tp) { return !state_->positions.contains(tp); });
-    state_->manual = !state_->positions.empty();
-    state_->invalidate();
-    co_return;
-  });
-  return out;
+  return client_.impl().block_on<result<void>>([&] { return async_assign(std::move(partitions)); });
+}
+
+asio::awaitable<result<void>> consumer::async_assign(std::vector<topic_partition> partitions) {
+  if (state_->closed) co_return sdk::errc::consumer_closed;
+  if (state_->group) co_return sdk::errc::subscription_conflict;
+  std::map<topic_partition, std::optional<std::int64_t>> next;
+  for (auto& tp : partitions) {
+    auto it = state_->positions.find(tp);
+    next[tp] = it == state_->positions.end() ? std::nullopt : it->second;
+  }
+  state_->positions = std::move(next);
+  std::erase_if(state_->paused, [&](const auto& tp) { return !state_->positions.contains(tp); });
+  state_->manual = !state_->positions.empty();
+  state_->invalidate();
+  co_return success();
 }
 
 void consumer::assign(std::vector<topic_partition> partitions) {
@@ -107,21 +101,17 @@ std::optional<std::int64_t> consumer::position(const topic_partition& tp) const 
 }
 
 result<void> consumer::seek(const topic_partition& tp, std::int64_t offset) {
-  result<void> out = success();
-  client_.impl().run_blocking([&]() -> asio::awaitable<void> {
-    auto it = state_->positions.find(tp);
-    if (it == state_->positions.end()) {
-      out = sdk::errc::not_assigned;
-    } else if (offset < 0) {
-      out = protocol::errc::offset_out_of_range;
-    } else {
-      it->second = offset;
-      state_->needs_committed.erase(tp);
-      state_->invalidate();
-    }
-    co_return;
-  });
-  return out;
+  return client_.impl().block_on<result<void>>([&] { return async_seek(tp, offset); });
+}
+
+asio::awaitable<result<void>> consumer::async_seek(topic_partition tp, std::int64_t offset) {
+  auto it = state_->positions.find(tp);
+  if (it == state_->positions.end()) co_return sdk::errc::not_assigned;
+  if (offset < 0) co_return protocol::errc::offset_out_of_range;
+  it->second = offset;
+  state_->needs_committed.erase(tp);
+  state_->invalidate();
+  co_return success();
 }
 
 asio::awaitable<result<void>> consumer::async_seek_to_beginning(std::vector<topic_partition> tps) {

@@ -109,6 +109,9 @@ class consumer {
   // assign() treats that as a bug and aborts with the message. consumer_closed after close().
   result<void> try_assign(std::vector<topic_partition> partitions);
   void assign(std::vector<topic_partition> partitions);
+  // The same on the client's executor (for coroutines that switch partitions, e.g. reading a
+  // side topic): try_assign's errors.
+  awaitable<result<void>> async_assign(std::vector<topic_partition> partitions);
   // The partitions this consumer reads: assigned, or owned in its group.
   std::vector<topic_partition> assignment() const;
 
@@ -151,6 +154,7 @@ class consumer {
 
   // errc::not_assigned for a partition that is not assigned.
   result<void> seek(const topic_partition& tp, std::int64_t offset);
+  awaitable<result<void>> async_seek(topic_partition tp, std::int64_t offset);
   // ListOffsets: the log start / the high watermark / the first offset whose timestamp is >=
   // timestamp_ms (the end when there is none).
   result<void> seek_to_beginning(const std::vector<topic_partition>& tps);

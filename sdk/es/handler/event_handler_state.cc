@@ -1,0 +1,88 @@
+// Bookkeeping shared by the blocking and the coroutine handler shells.
+#include "sdk/es/handler/event_handler_state.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace cairn::es {
+
+handler_stats& handler_stats::operator+=(const handler_stats& o) {
+  handled += o.handled;
+  retried += o.retried;
+  parked += o.parked;
+  resolved += o.resolved;
+  skipped += o.skipped;
+  commit_failures += o.commit_failures;
+  return *this;
+}
+
+result<void> validate(const event_handler_options& o) {
+  if (o.topics.empty() || o.group.empty()) return sdk::errc::invalid_config;
+  if (o.attempts_max < 1 || o.backoff_initial_ms < 0 || o.backoff_max_ms < o.backoff_initial_ms) {
+    return sdk::errc::invalid_config;
+  }
+  if (o.poll_timeout_ms < 0 || o.rebuild_polls_max < 1) return sdk::errc::invalid_config;
+  for (const auto& t : o.topics) {
+    // A DLQ of a DLQ would park its own failures into itself.
+    if (t.empty() || t.ends_with(kDeadLetterSuffix)) return sdk::errc::invalid_config;
+  }
+  return success();
+}
+
+bool worth_retrying(std::error_code ec) {
+  return sdk::is_retriable(ec) || ec == handler_errc::rebuild_incomplete ||
+         ec == sdk::errc::delivery_timeout;
+}
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::int64_t event_handler::state::backoff_ms(std::int32_t failed_attempts) const {
+  std::int64_t wait = options.backoff_initial_ms;
+  for (std::int32_t i = 1; i < failed_attempts && wait < options.backoff_max_ms; ++i)
+    wait *= 2;
+  return std::min(wait, options.backoff_max_ms);
+}
+
+rebalance_listener event_handler::state::listener() {
+  rebalance_listener l;
+  // Runs inside poll (on the polling thread, or the client's for async_poll): only bookkeeping.
+  l.on_assigned = [this](const std::vector<topic_partition>& tps) {
+    for (const auto& tp : tps) {
+      indexes.erase(tp);  // whatever we knew may be stale: another member may have parked since
+      to_rebuild.insert(tp);
+    }
+  };
+  // Offsets are committed after every batch, before the next poll: nothing is left to commit
+  // here. The parked keys go with the partition (its next owner rebuilds them).
+  auto drop = [this](const std::vector<topic_partition>& tps) {
+    for (const auto& tp : tps) {
+      indexes.erase(tp);
+      to_rebuild.erase(tp);
+    }
+  };
+  l.on_revoked = drop;
+  l.on_lost = drop;
+  return l;
+}
+
+std::set<topic_partition> event_handler::state::needing_rebuild(
+    const std::vector<consumer_record>& batch) const {
+  std::set<topic_partition> out = to_rebuild;
+  for (const auto& r : batch) {
+    topic_partition tp{r.topic, r.partition};
+    if (!indexes.contains(tp)) out.insert(tp);
+  }
+  return out;
+}
+
+dead_letter_entry event_handler::state::entry_for(const consumer_record& r, park_reason why,
+                                                  const attempt_outcome& outcome,
+                                                  std::optional<std::int64_t> replaces) const {
+  return parked_entry(r, options.group, why, outcome.ec, outcome.error, outcome.attempts, now_ms(),
+                      replaces);
+}
+
+}  // namespace cairn::es

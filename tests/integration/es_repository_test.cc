@@ -1,6 +1,7 @@
 // cairn::es repository against a real cairn-broker: two writers racing on one aggregate, loads
 // from a snapshot against loads from full history, a changed state schema, an upcaster applied
-// on read, idempotent command ids, and the coroutine form. (Commands are named before handle():
+// on read, idempotent command ids, the coroutine form, and Cap'n Proto events (a mixed JSON +
+// capnp variant, a stored capnp v1 upcast on read, snapshots). (Commands are named before handle():
 // g++ 12 reports a false -Wmaybe-uninitialized on a temporary variant holding a string at -O2.)
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_future.hpp>
@@ -14,6 +15,7 @@
 #include "tests/support/broker_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/sdk/es_account.h"
+#include "tests/unit/sdk/es_capnp_account.h"
 
 namespace {
 
@@ -293,4 +295,65 @@ TEST_CASE("es a snapshot newer than its stream is ignored", "[es][repository]") 
   REQUIRE(loaded);
   CHECK(loaded.value().state == bank::account_state{true, "hal", 0, 0});
   CHECK(loaded.value().version == 0);
+}
+
+TEST_CASE("es a repository of capnp events against a real broker", "[es][repository][capnp]") {
+  fixture f;
+  const auto registry = capnp_bank::registry();
+  temp_dir snapshot_dir;
+  auto store = cairn::lmdb::snapshot_store::open(snapshot_dir.path());
+  REQUIRE(store);
+  es::repository_options o = options();
+  o.snapshots.every_events = 3;
+  es::repository<capnp_bank::account> snapshotted(*f.client, registry, o, &store.value());
+  es::repository<capnp_bank::account> plain(*f.client, registry, options());
+
+  // The first release wrote a capnp v1 deposit (whole units) after a JSON opening.
+  cairn::streams s(*f.client);
+  auto written = s.append("accounts", "acc-c", cairn::expected_version::no_stream,
+                          {{.type = "bank.AccountOpened.v1", .data = R"({"owner":"ivy"})"},
+                           {.type = std::string(capnp_bank::kDepositedV1),
+                            .data = capnp_bank::deposited_v1_bytes(4),
+                            .headers = {{"content-type", "application/x-capnp"}}}});
+  REQUIRE(written);
+  REQUIRE(std::holds_alternative<cairn::appended>(written.value()));
+
+  for (int i = 1; i <= 4; ++i) {
+    const bank::command deposit_i = bank::deposit{i};
+    REQUIRE(snapshotted.handle("acc-c", deposit_i, {.command_id = "dep-" + std::to_string(i)}));
+  }
+  const bank::command withdraw_30 = bank::withdraw{30};
+  REQUIRE(snapshotted.handle("acc-c", withdraw_30));
+  const bank::command overdraw = bank::withdraw{1'000};
+  CHECK(snapshotted.handle("acc-c", overdraw).error() == bank::refusal::insufficient_funds);
+
+  auto from_history = plain.load("acc-c");
+  auto from_snapshot = snapshotted.load("acc-c");
+  REQUIRE(from_history);
+  REQUIRE(from_snapshot);
+  CHECK(from_history.value().state == bank::account_state{true, "ivy", 400 + 10 - 30, 5});
+  CHECK(from_history.value().version == 6);
+  CHECK(from_snapshot.value().state == from_history.value().state);
+  CHECK(from_snapshot.value().snapshot_version == 5);  // every 3 events: at versions 2 and 5
+  CHECK(from_history.value().applied("dep-4") == std::optional<std::int64_t>{5});
+
+  // What the broker stored: capnp bytes with their content type beside the es headers; JSON
+  // without one.
+  auto slice = s.read("accounts", "acc-c");
+  REQUIRE(slice);
+  REQUIRE(slice.value().events.size() == 7);
+  const auto& opened = slice.value().events[0];
+  CHECK(es::header_value(opened.headers, "content-type").empty());
+  const auto& deposit = slice.value().events[2];
+  CHECK(deposit.type == "bank.capnp.Deposited.v2");
+  CHECK(es::header_value(deposit.headers, "content-type") == "application/x-capnp");
+  CHECK(es::header_value(deposit.headers, "command-id") == "dep-1");
+  for (const auto& e : slice.value().events)
+    CHECK(registry.decode(e));
+
+  // A damaged capnp record in the stream stops the load with malformed_event.
+  auto damaged = s.append("accounts", "acc-c", cairn::expected_version::any,
+                          {{.type = "bank.capnp.Withdrawn.v1", .data = "not capnp"}});
+  REQUIRE(damaged);
+  CHECK(plain.load("acc-c").error() == es::errc::malformed_event);
 }

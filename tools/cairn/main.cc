@@ -5,6 +5,7 @@
 //   cairn [-b HOST:PORT] consume TOPIC ...       [-g GROUP: as a member of a consumer group]
 //   cairn [-b HOST:PORT] group list|describe|delete|reset-offsets ...
 //   cairn [-b HOST:PORT] stream append|read TOPIC KEY ...
+//   cairn [-b HOST:PORT] dlq list|replay TOPIC ...  parked records of event handlers
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -35,6 +36,10 @@ constexpr const char* kUsage = R"(usage: cairn [-b HOST:PORT] COMMAND ...
         only while the group has no members
   stream append TOPIC KEY --expected-version any|no-stream|exists|N [-t TYPE]
   stream read TOPIC KEY [--from-version N] [--format value|json]
+  dlq list TOPIC [--group G] [--json]
+        the unresolved parked records of event handlers in TOPIC.dlq
+  dlq replay TOPIC --group G [--key K]
+        copies the group's parked records (of key K) back onto TOPIC, oldest first
 
 The broker defaults to 127.0.0.1:7070. Exit codes: 0 ok, 1 failed, 2 usage, 3 wrong
 expected version.
@@ -62,6 +67,7 @@ int main(int argc, char** argv) {
   if (command == "consume") return cairn::cli::consume_command(*c, words);
   if (command == "group") return cairn::cli::group_command(*c, words);
   if (command == "stream") return cairn::cli::stream_command(*c, words);
+  if (command == "dlq") return cairn::cli::dlq_command(*c, words);
   std::fprintf(stderr, "cairn: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return cairn::cli::kExitUsage;
 }

@@ -32,6 +32,8 @@ result<std::unique_ptr<process_engine>> process_engine::open(process_options opt
                                                              process_hooks hooks,
                                                              process_dispatch dispatch) {
   CAIRN_ASSERT(hooks.route && hooks.on_timeout, "process {}: hooks missing", options.name);
+  // The name is part of every message id: without it two processes would emit the same ids.
+  if (options.name.empty()) return std::make_error_code(std::errc::invalid_argument);
   if (!options.clock) options.clock = system_now_ms;
   options.env.max_dbs = std::max(options.env.max_dbs, process_store::dbs_needed);
   CAIRN_TRY(auto env, lmdb::env::open(options.dir, options.env));

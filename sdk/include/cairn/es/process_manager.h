@@ -226,8 +226,11 @@ class process_manager {
   static result<std::optional<routed_input>> route(const event_registry<event>& registry,
                                                    const consumer_record& r) {
     auto m = envelope_of(r);
-    if (m.type.empty() || !registry.knows(m.type)) return std::optional<routed_input>{};
-    CAIRN_TRY(auto e, registry.decode(m.type, r.value.value_or(std::string{})));
+    // No type the registry knows, or no value (a tombstone): not an event for this process.
+    if (!r.value || m.type.empty() || !registry.knows(m.type)) {
+      return std::optional<routed_input>{};
+    }
+    CAIRN_TRY(auto e, registry.decode(m.type, *r.value));
     auto id = P::correlate(e, m);
     if (!id) return std::optional<routed_input>{};
     routed_input in;

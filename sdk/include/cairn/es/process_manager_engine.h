@@ -44,7 +44,8 @@ struct process_hooks {
 class process_engine {
  public:
   // Opens (creating if missing) the environment in options.dir. Every message already in the
-  // outbox is marked maybe_sent: the runner may have died after sending it.
+  // outbox is marked maybe_sent: the runner may have died after sending it. invalid_argument
+  // without options.name; LMDB's errors as lmdb::condition.
   static result<std::unique_ptr<process_engine>> open(process_options options, process_hooks hooks,
                                                       process_dispatch dispatch);
   ~process_engine();

@@ -135,7 +135,8 @@ TEST_CASE("a re-delivered record is not applied again", "[process]") {
   CHECK(h.outbox().size() == 2);
 }
 
-TEST_CASE("records of unknown types and an ignoring reaction leave no instance", "[process]") {
+TEST_CASE("records of unknown types or without a value and an ignoring reaction leave no instance",
+          "[process]") {
   harness h;
   consumer_record other;
   other.topic = "bookings";
@@ -143,12 +144,15 @@ TEST_CASE("records of unknown types and an ignoring reaction leave no instance",
   other.key = "b1";
   other.value = "{}";
   other.headers.push_back({"type", "crm.CustomerMoved.v1"});
-  auto n = h.pm->engine().apply_batch({other, h.record(booking::payment_authorized{"b1"}, 1)});
+  auto tombstone = h.record(request("b1"), 2);
+  tombstone.value.reset();
+  auto n = h.pm->engine().apply_batch(
+      {other, h.record(booking::payment_authorized{"b1"}, 1), tombstone});
   REQUIRE(n);
   CHECK(n.value() == 1);  // the payment reached the process; it ignored it
   CHECK(h.status("b1") == instance_status::none);
   CHECK(h.outbox().empty());
-  CHECK(h.pm->engine().checkpoints().value().at({"bookings", 0}) == 2);
+  CHECK(h.pm->engine().checkpoints().value().at({"bookings", 0}) == 3);
 }
 
 TEST_CASE("a batch with a malformed event keeps nothing of it", "[process]") {

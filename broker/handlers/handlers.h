@@ -65,10 +65,37 @@ protocol::frame answer_produce(handler_context& ctx, std::uint64_t correlation_i
                                wire::ProduceRequest::Reader request, const produce_plan& plan);
 protocol::frame handle_list_offsets(handler_context& ctx, std::uint64_t correlation_id,
                                     wire::ListOffsetsRequest::Reader request);
+
+// AppendToStream in the same steps as produce: append_stream() checks the expected version and
+// appends (no disk wait), the event loop commits `target` to `appended.end_offset()` (possibly on
+// the commit flusher), then answer_append_to_stream(). handle_append_to_stream() is the three in
+// a row, blocking.
+struct stream_append_plan {
+  std::shared_ptr<partition> target;  // set once appended: the commit is still to do
+  std::int32_t partition_id = -1;
+  std::error_code error;
+  std::string error_message;  // overrides the error's own message when set
+  stream_append_result appended;
+};
+stream_append_plan append_stream(handler_context& ctx, wire::AppendToStreamRequest::Reader request);
+protocol::frame answer_append_to_stream(handler_context& ctx, std::uint64_t correlation_id,
+                                        const stream_append_plan& plan);
 protocol::frame handle_append_to_stream(handler_context& ctx, std::uint64_t correlation_id,
                                         wire::AppendToStreamRequest::Reader request);
-protocol::frame handle_read_stream(handler_context& ctx, std::uint64_t correlation_id,
-                                   wire::ReadStreamRequest::Reader request);
+
+// ReadStream answers with committed events only. When the index holds events of the asked range
+// that are appended but not yet committed, `pending_end` says up to where the partition must
+// commit for them to be readable; the event loop waits for that and reads once more. A reader
+// that lost an expected-version race thus sees the winner's events as soon as they are durable,
+// instead of a stream that looks unmoved.
+struct stream_read_outcome {
+  protocol::frame response;
+  std::int64_t pending_end = -1;
+  std::string topic;
+  std::int32_t partition_id = -1;
+};
+stream_read_outcome read_stream(handler_context& ctx, std::uint64_t correlation_id,
+                                wire::ReadStreamRequest::Reader request);
 
 // Fetch answers at once; the dispatcher decides whether to wait for more data (long poll) by
 // looking at bytes, and calls again when a partition's high watermark moves.

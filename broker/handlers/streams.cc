@@ -35,38 +35,50 @@ std::string_view bytes_of(capnp::Data::Reader data) {
 
 }  // namespace
 
-protocol::frame handle_append_to_stream(handler_context& ctx, std::uint64_t correlation_id,
-                                        wire::AppendToStreamRequest::Reader request) {
+stream_append_plan append_stream(handler_context& ctx,
+                                 wire::AppendToStreamRequest::Reader request) {
+  stream_append_plan plan;
+  std::string_view key = bytes_of(request.getKey());
+  auto expected = eventstore::expected_version::from_int64(request.getExpectedVersion());
+  if (!expected || key.empty()) {
+    plan.error = protocol::errc::invalid_request;
+    plan.error_message = key.empty() ? "the stream key is empty"
+                                     : "expectedVersion must be -2 (any), -1 (no stream), -4 "
+                                       "(exists) or a version >= 0";
+    return plan;
+  }
+  auto target = find_stream(ctx, request.getTopic(), key);
+  if (!target) {
+    plan.error = target.error();
+    return plan;
+  }
+  plan.partition_id = target.value().id;
+  auto appended = target.value().p->stream_append(key, *expected, bytes_of(request.getRecords()));
+  if (!appended) {
+    plan.error = appended.error();
+    return plan;
+  }
+  plan.appended = std::move(appended).value();
+  if (!plan.appended.conflict) plan.target = std::move(target.value().p);
+  return plan;
+}
+
+protocol::frame answer_append_to_stream(handler_context& ctx, std::uint64_t correlation_id,
+                                        const stream_append_plan& plan) {
   protocol::frame_writer w;
   auto r = w.init_response(correlation_id);
   auto out = r.initAppendToStream();
+  out.setPartition(plan.partition_id);
   out.setFirstVersion(-1);
   out.setLastVersion(-1);
   out.setBaseOffset(-1);
   out.setActualVersion(-1);
-  std::string_view key = bytes_of(request.getKey());
-  auto expected = eventstore::expected_version::from_int64(request.getExpectedVersion());
-  if (!expected || key.empty()) {
-    r.setErrorCode(wire::ErrorCode::INVALID_REQUEST);
-    r.setErrorMessage(key.empty() ? "the stream key is empty"
-                                  : "expectedVersion must be -2 (any), -1 (no stream), -4 "
-                                    "(exists) or a version >= 0");
+  if (plan.error) {
+    set_wire_error(r, plan.error);
+    if (!plan.error_message.empty()) r.setErrorMessage(plan.error_message);
     return finish_response(w, correlation_id, ctx.frame_bytes_max);
   }
-  auto target = find_stream(ctx, request.getTopic(), key);
-  if (!target) {
-    set_wire_error(r, target.error());
-    return finish_response(w, correlation_id, ctx.frame_bytes_max);
-  }
-  out.setPartition(target.value().id);
-  acks a = request.getAcks() == wire::Acks::NONE ? acks::none : acks::all;
-  auto appended =
-      target.value().p->append_to_stream(key, *expected, bytes_of(request.getRecords()), a);
-  if (!appended) {
-    set_wire_error(r, appended.error());
-    return finish_response(w, correlation_id, ctx.frame_bytes_max);
-  }
-  const stream_append_result& result = appended.value();
+  const stream_append_result& result = plan.appended;
   if (result.conflict) {
     r.setErrorCode(wire::ErrorCode::WRONG_EXPECTED_VERSION);
     std::int64_t actual = result.conflict->actual ? result.conflict->actual->value() : -1;
@@ -82,22 +94,37 @@ protocol::frame handle_append_to_stream(handler_context& ctx, std::uint64_t corr
   return finish_response(w, correlation_id, ctx.frame_bytes_max);
 }
 
-protocol::frame handle_read_stream(handler_context& ctx, std::uint64_t correlation_id,
-                                   wire::ReadStreamRequest::Reader request) {
+protocol::frame handle_append_to_stream(handler_context& ctx, std::uint64_t correlation_id,
+                                        wire::AppendToStreamRequest::Reader request) {
+  stream_append_plan plan = append_stream(ctx, request);
+  if (plan.target) {
+    auto committed = plan.target->commit(plan.appended.end_offset());
+    if (!committed) plan.error = committed.error();
+  }
+  return answer_append_to_stream(ctx, correlation_id, plan);
+}
+
+stream_read_outcome read_stream(handler_context& ctx, std::uint64_t correlation_id,
+                                wire::ReadStreamRequest::Reader request) {
+  stream_read_outcome outcome;
   protocol::frame_writer w;
   auto r = w.init_response(correlation_id);
   auto out = r.initReadStream();
   out.setLastVersion(-1);
+  auto finish = [&] {
+    outcome.response = finish_response(w, correlation_id, ctx.frame_bytes_max);
+    return std::move(outcome);
+  };
   std::string_view key = bytes_of(request.getKey());
   if (key.empty() || request.getFromVersion() < 0) {
     r.setErrorCode(wire::ErrorCode::INVALID_REQUEST);
     r.setErrorMessage("a stream key and a fromVersion >= 0 are required");
-    return finish_response(w, correlation_id, ctx.frame_bytes_max);
+    return finish();
   }
   auto target = find_stream(ctx, request.getTopic(), key);
   if (!target) {
     set_wire_error(r, target.error());
-    return finish_response(w, correlation_id, ctx.frame_bytes_max);
+    return finish();
   }
   out.setPartition(target.value().id);
   std::int32_t count = request.getMaxCount() <= 0
@@ -109,9 +136,12 @@ protocol::frame handle_read_stream(handler_context& ctx, std::uint64_t correlati
                                             static_cast<std::size_t>(count), max_bytes);
   if (!read) {
     set_wire_error(r, read.error());
-    return finish_response(w, correlation_id, ctx.frame_bytes_max);
+    return finish();
   }
   const stream_read_result& result = read.value();
+  outcome.pending_end = result.pending_end;
+  outcome.topic.assign(request.getTopic().cStr(), request.getTopic().size());
+  outcome.partition_id = target.value().id;
   out.setLastVersion(result.last_version ? result.last_version->value() : -1);
   auto records = out.initRecords(static_cast<unsigned>(result.records.size()));
   std::copy(result.records.begin(), result.records.end(), reinterpret_cast<char*>(records.begin()));
@@ -120,7 +150,7 @@ protocol::frame handle_read_stream(handler_context& ctx, std::uint64_t correlati
     events[i].setVersion(result.entries[i].version.value());
     events[i].setOffset(result.entries[i].offset.value());
   }
-  return finish_response(w, correlation_id, ctx.frame_bytes_max);
+  return finish();
 }
 
 }  // namespace cairn::broker

@@ -191,12 +191,10 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
             [&] { return handle_list_offsets(server_.ctx, id, root.getListOffsets()); });
         break;
       case W::APPEND_TO_STREAM:
-        response = co_await on_worker(
-            [&] { return handle_append_to_stream(server_.ctx, id, root.getAppendToStream()); });
+        response = co_await append_to_stream(request);
         break;
       case W::READ_STREAM:
-        response = co_await on_worker(
-            [&] { return handle_read_stream(server_.ctx, id, root.getReadStream()); });
+        response = co_await read_stream(request);
         break;
       case W::FIND_COORDINATOR:
       case W::JOIN_GROUP:
@@ -338,56 +336,130 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
     co_return answer_delete_groups(request.correlation_id(), ids, outcomes);
   }
 
-  // Commits each appended entry: at once when that needs no fdatasync, else on the flusher,
-  // resuming when all are done or `timeout_ms` has passed (Kafka's produce timeout: entries
-  // still waiting then answer request_timed_out; their batches stay appended and commit later,
-  // so an idempotent retry is answered as a duplicate). The wait holds no thread.
-  asio::awaitable<void> commit(produce_plan& plan, std::int32_t timeout_ms) {
+  // One appended batch (or run of batches) waiting for its partition's commit.
+  struct pending_commit {
+    std::shared_ptr<partition> target;
+    std::int64_t end = 0;
+    std::error_code error;  // set when the commit failed or did not finish in time
+  };
+
+  // Commits each entry: at once when that needs no fdatasync, else on the flusher, resuming when
+  // all are done or `timeout_ms` has passed (Kafka's produce timeout: entries still waiting then
+  // get request_timed_out; their batches stay appended and commit later, so an idempotent retry
+  // is answered as a duplicate). The wait holds no thread.
+  asio::awaitable<void> await_commits(std::vector<pending_commit>& entries,
+                                      std::int32_t timeout_ms) {
     struct waiting {
       explicit waiting(asio::io_context& io) : done(io) {}
       asio::steady_timer done;
       std::size_t remaining = 0;
       // Per entry, set once its commit finished; shared because a late one may land after the
-      // answer went out and `plan` is gone.
+      // answer went out and `entries` is gone.
       std::vector<std::optional<std::error_code>> outcome;
     };
     auto wait = std::make_shared<waiting>(server_.io);
-    wait->outcome.resize(plan.entries.size());
-    std::vector<bool> submitted(plan.entries.size());
-    for (std::size_t i = 0; i < plan.entries.size(); ++i) {
-      produce_entry& entry = plan.entries[i];
-      if (!entry.target) continue;
-      if (!entry.target->commit_syncs(entry.produced.end_offset())) {
-        commit_produce_entry(entry);  // no disk wait (an interval flush due just now may sync)
+    wait->outcome.resize(entries.size());
+    std::vector<bool> submitted(entries.size());
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      pending_commit& entry = entries[i];
+      if (!entry.target->commit_syncs(entry.end)) {
+        // No disk wait (an interval flush due just now may sync).
+        if (auto committed = entry.target->commit(entry.end); !committed) {
+          entry.error = committed.error();
+        }
         continue;
       }
       ++wait->remaining;
       submitted[i] = true;
-      server_.commits.submit(entry.target, entry.produced.end_offset(),
-                             [wait, i, &io = server_.io](result<void> committed) mutable {
-                               // Moved, so the timer is released on this (the io) thread.
-                               asio::post(io, [wait = std::move(wait), i, committed] {
-                                 wait->outcome[i] =
-                                     committed ? std::error_code() : committed.error();
-                                 if (--wait->remaining == 0) wait->done.cancel();
-                               });
-                             });
+      server_.commits.submit(
+          entry.target, entry.end, [wait, i, &io = server_.io](result<void> committed) mutable {
+            // Moved, so the timer is released on this (the io) thread.
+            asio::post(io, [wait = std::move(wait), i, committed] {
+              wait->outcome[i] = committed ? std::error_code() : committed.error();
+              if (--wait->remaining == 0) wait->done.cancel();
+            });
+          });
     }
     if (wait->remaining == 0) co_return;
     auto limit = timeout_ms > 0 ? std::chrono::milliseconds(timeout_ms) : kProduceTimeoutDefault;
     wait->done.expires_after(limit);
     // The completions are posted to this thread, so none can run before this wait begins.
     co_await wait->done.async_wait(use_tuple);
-    for (std::size_t i = 0; i < plan.entries.size(); ++i) {
+    for (std::size_t i = 0; i < entries.size(); ++i) {
       if (!submitted[i]) continue;
-      produce_entry& entry = plan.entries[i];
+      pending_commit& entry = entries[i];
       const std::optional<std::error_code>& outcome = wait->outcome[i];
       if (outcome) {
         if (*outcome) entry.error = *outcome;
-      } else if (entry.target->high_watermark() < entry.produced.end_offset()) {
+      } else if (entry.target->high_watermark() < entry.end) {
         entry.error = protocol::errc::request_timed_out;
       }
     }
+  }
+
+  asio::awaitable<void> commit(produce_plan& plan, std::int32_t timeout_ms) {
+    std::vector<pending_commit> pending;
+    std::vector<produce_entry*> owners;
+    for (produce_entry& entry : plan.entries) {
+      if (!entry.target) continue;
+      pending.push_back({entry.target, entry.produced.end_offset(), {}});
+      owners.push_back(&entry);
+    }
+    if (pending.empty()) co_return;
+    co_await await_commits(pending, timeout_ms);
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+      if (pending[i].error) owners[i]->error = pending[i].error;
+    }
+  }
+
+  // AppendToStream: appended on this thread (the expected-version check and the index are
+  // microseconds under the partition's lock), committed like produce, so concurrent stream
+  // appends share one fdatasync instead of paying one each.
+  asio::awaitable<protocol::frame> append_to_stream(const protocol::parsed_request& request) {
+    auto append = request.root().getAppendToStream();
+    stream_append_plan plan = append_stream(server_.ctx, append);
+    if (plan.target) {
+      std::vector<pending_commit> pending{{plan.target, plan.appended.end_offset(), {}}};
+      co_await await_commits(pending, append.getTimeoutMs());
+      if (pending.front().error) plan.error = pending.front().error;
+    }
+    co_return answer_append_to_stream(server_.ctx, request.correlation_id(), plan);
+  }
+
+  // ReadStream serves committed events only. When the first read stopped before events that
+  // were appended but not committed, it waits (without a thread) until the partition committed
+  // past them, then reads once more and answers: at most one wait, bounded by the produce
+  // timeout, and events appended after the request arrived never hold it up.
+  asio::awaitable<protocol::frame> read_stream(const protocol::parsed_request& request) {
+    auto read = [&]() -> asio::awaitable<stream_read_outcome> {
+      co_await asio::post(server_.workers, asio::use_awaitable);
+      std::optional<stream_read_outcome> outcome;
+      outcome = broker::read_stream(server_.ctx, request.correlation_id(),
+                                    request.root().getReadStream());
+      co_await asio::post(server_.io, asio::use_awaitable);
+      co_return std::move(*outcome);
+    };
+    stream_read_outcome first = co_await read();
+    if (first.pending_end < 0) co_return std::move(first.response);
+    auto target = server_.ctx.topics.get(first.topic, first.partition_id);
+    if (!target) co_return std::move(first.response);
+    const std::shared_ptr<partition>& p = target.value();
+    auto waiter = std::make_shared<fetch_waiter>(server_.io);
+    waiter->timer.expires_after(kProduceTimeoutDefault);
+    std::string key = key_of(first.topic, first.partition_id);
+    // Registered before checking the high watermark, so a commit in between still wakes us.
+    server_.waiters[key].insert(waiter);
+    while (p->high_watermark() < first.pending_end && socket_.is_open()) {
+      waiter->notified = false;
+      co_await waiter->timer.async_wait(use_tuple);  // woken by a commit, or the deadline
+      if (!waiter->notified) break;                  // the deadline (or the server stopping)
+    }
+    if (auto it = server_.waiters.find(key); it != server_.waiters.end()) {
+      it->second.erase(waiter);
+      if (it->second.empty()) server_.waiters.erase(it);
+    }
+    stream_read_outcome second = co_await read();
+    co_return std::move(second.response);
   }
 
   // Runs `work` on a worker thread and resumes on the io thread with its result.

@@ -78,18 +78,6 @@ result<es::append_result> partition::append_locked(const std::unique_lock<std::m
   return appended;
 }
 
-result<es::append_result> partition::replicate(std::unique_lock<std::mutex>& writer,
-                                               std::span<char> batch,
-                                               const es::record_batch_view& view, acks a) {
-  CAIRN_TRY(auto appended, append_locked(writer, batch, view));
-  writer.unlock();
-  // Single node: acks leader and all both mean committed here, and acks none still commits (the
-  // caller just does not wait to answer). Replication will give `a` its meaning.
-  (void)a;
-  CAIRN_TRY(commit(appended.last_offset + 1));
-  return appended;
-}
-
 result<void> partition::commit(std::int64_t end) {
   CAIRN_TRY(log_->flush_per_policy(end));
   std::int64_t current = high_watermark_.load();
@@ -127,6 +115,17 @@ result<produce_result> partition::produce(std::span<char> batch, acks a) {
 result<stream_append_result> partition::append_to_stream(std::string_view key,
                                                          es::expected_version expected,
                                                          std::string_view events, acks a) {
+  // Single node: every acks level commits; replication will give `a` its meaning.
+  (void)a;
+  CAIRN_TRY(auto appended, stream_append(key, expected, events));
+  if (appended.conflict) return appended;
+  CAIRN_TRY(commit(appended.end_offset()));
+  return appended;
+}
+
+result<stream_append_result> partition::stream_append(std::string_view key,
+                                                      es::expected_version expected,
+                                                      std::string_view events) {
   CAIRN_TRY(auto view, es::record_batch_view::parse(events, options_.log.segment.batch_bytes_max));
   if (key.empty() || view.records_count() == 0 || view.size_bytes() != events.size()) {
     return errc::invalid_stream_batch;
@@ -168,7 +167,7 @@ result<stream_append_result> partition::append_to_stream(std::string_view key,
   CAIRN_TRY(auto stamped,
             es::record_batch_view::parse(bytes, options_.log.segment.batch_bytes_max));
   // Stored with its versions: even if the index apply fails now, catch_up() indexes it later.
-  CAIRN_TRY(auto appended, replicate(writer, bytes, stamped, a));
+  CAIRN_TRY(auto appended, append_locked(writer, bytes, stamped));
   return stream_append_result{
       .first_version = first, .last_version = next - 1, .base_offset = appended.base_offset};
 }
@@ -178,6 +177,7 @@ result<stream_read_result> partition::read_stream(std::string_view key, stream_v
   stream_read_result out;
   if (from_version.value() < 0) return es::errc::invalid_argument;
   std::vector<es::stream_entry> entries;
+  std::int64_t log_end = 0;  // at the index lookup: every indexed event lies below it
   {
     std::lock_guard writer(writer_mu_);
     std::error_code ec;
@@ -191,6 +191,7 @@ result<stream_read_result> partition::read_stream(std::string_view key, stream_v
     std::int64_t count = static_cast<std::int64_t>(std::min<std::size_t>(max_count, 1 << 20));
     CAIRN_TRY(entries, streams_->offsets(key, from_version, from_version + std::min(count, room),
                                          max_count));
+    log_end = log_->end_offset();
   }
 
   // Events past the high watermark are not committed yet: not served, as Kafka's fetch.
@@ -202,7 +203,10 @@ result<stream_read_result> partition::read_stream(std::string_view key, stream_v
   std::int64_t log_start = log_->start_offset();
   for (const es::stream_entry& e : entries) {
     std::int64_t offset = e.offset.value();
-    if (offset >= hw) break;
+    if (offset >= hw) {
+      out.pending_end = log_end;
+      break;
+    }
     // Retention may have deleted a stream's oldest events: they are simply no longer served.
     if (offset < log_start) continue;
     if (!batch || offset < batch->base_offset() || offset > batch->last_offset()) {

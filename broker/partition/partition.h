@@ -4,13 +4,13 @@
 // Every change to the log is a local append followed by commit(end), the seam that replication
 // will fill: on a single node, a batch is committed once it is flushed as the flush policy asks,
 // and the high watermark (what consumers may read) moves to it then. Produce exposes the two
-// steps (append, commit) so the broker's event loop appends without waiting for the disk; stream
-// appends take both at once through replicate().
+// and stream appends expose the two steps (append / stream_append, then commit) so the broker's
+// event loop appends without waiting for the disk and hands only the wait to the commit flusher.
 //
 // Threads: any thread may call any method. Appends are serialised by writer_mu_ (which also
 // guards the producer table and the stream index); fdatasync runs outside it so that concurrent
-// commits share one (group commit). Only commit() with commit_syncs() and the stream methods
-// block for long on disk I/O; the broker runs those off its Asio I/O thread.
+// commits share one (group commit). Only commit() with commit_syncs() blocks for long on disk
+// I/O (and a stream read of cold pages); the broker runs those off its Asio I/O thread.
 #pragma once
 
 #include <atomic>
@@ -49,12 +49,16 @@ struct stream_append_result {
   stream_version first_version{-1};
   stream_version last_version{-1};
   std::int64_t base_offset = -1;
+  std::int64_t end_offset() const { return base_offset + (last_version - first_version) + 1; }
 };
 
 struct stream_read_result {
   std::string records;  // RecordBatch v2 bytes: the events, with their original offsets
   std::vector<eventstore::stream_entry> entries;  // (version, offset) of each event returned
   std::optional<stream_version> last_version;     // the stream's current version, if it exists
+  // >= 0 when the read stopped before events of this range that are appended but not committed
+  // yet: all of them are readable once the high watermark reaches pending_end.
+  std::int64_t pending_end = -1;
 };
 
 struct fetch_result {
@@ -92,9 +96,15 @@ class partition {
   // AppendToStream: checks `expected` against the stream `key` and appends `events` (a batch whose
   // records have the stream's key or none) with consecutive versions, atomically: two writers
   // racing with the same expected version cannot both succeed.
+  // append_to_stream() is stream_append() then commit(end_offset()) (blocking).
   result<stream_append_result> append_to_stream(std::string_view key,
                                                 eventstore::expected_version expected,
                                                 std::string_view events, acks a);
+  // The append without the commit: the events are in the log and the index (so the next
+  // expected-version check sees them) and become readable at commit(result.end_offset()).
+  result<stream_append_result> stream_append(std::string_view key,
+                                             eventstore::expected_version expected,
+                                             std::string_view events);
 
   // ReadStream: up to max_count events of `key` from `from_version`, through the index, and
   // about max_bytes of records at most (the first event is always returned).
@@ -127,12 +137,7 @@ class partition {
 
  private:
   partition(std::string dir, options opts, std::unique_ptr<eventstore::partition_log> log);
-  // The replication seam: append `batch` (already validated and checked), then commit it.
-  // REQUIRES: writer_mu_ held by `writer`, which it releases before waiting for the commit.
-  result<eventstore::append_result> replicate(std::unique_lock<std::mutex>& writer,
-                                              std::span<char> batch,
-                                              const eventstore::record_batch_view& view, acks a);
-  // replicate() without the commit: the local append (and the stream index), under `writer`.
+  // The local append (and the stream index), under `writer`; commit(end) follows.
   result<eventstore::append_result> append_locked(const std::unique_lock<std::mutex>& writer,
                                                   std::span<char> batch,
                                                   const eventstore::record_batch_view& view);

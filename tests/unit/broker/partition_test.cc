@@ -274,3 +274,32 @@ TEST_CASE("read_stream stops at its byte budget but always returns one event",
   REQUIRE(one.value().entries.size() == 1);
   CHECK(one.value().entries[0].version == stream_version{1});
 }
+
+TEST_CASE("a stream append is readable only once committed, and the read says how far to wait",
+          "[partition]") {
+  temp_dir dir;
+  auto p = open_partition(dir.path().string());
+  REQUIRE(p->append_to_stream("s", es::expected_version::no_stream, events({"first"}), acks::all));
+
+  // Appended, not committed: the next expected-version check sees it, a reader does not yet.
+  auto second =
+      p->stream_append("s", es::expected_version::exact(stream_version{0}), events({"second"}));
+  REQUIRE(second);
+  REQUIRE_FALSE(second.value().conflict);
+  CHECK(second.value().end_offset() == 2);
+  auto stale =
+      p->stream_append("s", es::expected_version::exact(stream_version{0}), events({"late"}));
+  REQUIRE(stale.value().conflict);
+  CHECK(stale.value().conflict->actual == stream_version{1});
+
+  auto before = p->read_stream("s", stream_version{0}, 10);
+  REQUIRE(before);
+  CHECK(values_of(before.value().records) == std::vector<std::string>{"first"});
+  CHECK(before.value().pending_end == 2);
+
+  REQUIRE(p->commit(second.value().end_offset()));
+  auto after = p->read_stream("s", stream_version{0}, 10);
+  REQUIRE(after);
+  CHECK(values_of(after.value().records) == std::vector<std::string>{"first", "second"});
+  CHECK(after.value().pending_end == -1);
+}

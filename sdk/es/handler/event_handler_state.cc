@@ -22,6 +22,8 @@ result<void> validate(const event_handler_options& o) {
     return sdk::errc::invalid_config;
   }
   if (o.poll_timeout_ms < 0 || o.rebuild_polls_max < 1) return sdk::errc::invalid_config;
+  // The handler commits after handling; a timer committing positions would break at-least-once.
+  if (o.consumer.auto_commit) return sdk::errc::invalid_config;
   for (const auto& t : o.topics) {
     // A DLQ of a DLQ would park its own failures into itself.
     if (t.empty() || t.ends_with(kDeadLetterSuffix)) return sdk::errc::invalid_config;

@@ -464,5 +464,17 @@ TEST_CASE("the coroutine form parks a poison event and handles the rest", "[es][
   CHECK(dlq[1].value == "a2");
   CHECK(header(dlq[1], "dlq-reason") == "parked-behind");
   CHECK(seen == std::vector<std::string>{"b1", "b2"});
+  auto parked = h.value()->parked();  // the run is over: read from this thread
+  REQUIRE(parked.size() == 2);
+  CHECK(parked[0].value == "poison-a1");
+  CHECK(parked[0].reason == es::park_reason::failed);
+  CHECK(parked[1].reason == es::park_reason::parked_behind);
+
+  auto bad = handler_options("orders", "billing");
+  bad.consumer.auto_commit = true;
+  CHECK(
+      es::event_handler::create(*c, bad, [](const cairn::consumer_record&) -> cairn::result<void> {
+        return cairn::success();
+      }).error() == cairn::sdk::errc::invalid_config);
   h.value()->close();
 }

@@ -106,7 +106,8 @@ async_record_handler async_typed_handler(
 class event_handler {
  public:
   // Subscribes (the group is joined at the first run_once). errc::invalid_config for no topics,
-  // no group, attempts_max < 1 or a negative backoff; the consumer's and producer's errors.
+  // a topic ending in ".dlq", no group, attempts_max < 1, a negative backoff, auto_commit on;
+  // the consumer's and producer's errors.
   static result<std::unique_ptr<event_handler>> create(client& c, event_handler_options options,
                                                        record_handler fn);
   static result<std::unique_ptr<event_handler>> create(client& c, event_handler_options options,

@@ -110,8 +110,14 @@ inline std::string deposited_v1_bytes(std::int64_t amount) {
 inline cairn::es::event_registry<event> registry() {
   cairn::es::event_registry<event> r;
   cairn::es::add_capnp_upcaster<schema::DepositedV1>(
-      r, std::string(kDepositedV1), [](schema::DepositedV1::Reader v1) {
-        return cairn::es::to_raw_event(deposited{v1.getAmount() * 100, "upcast from v1"});
+      r, std::string(kDepositedV1),
+      [](schema::DepositedV1::Reader v1) -> cairn::result<cairn::es::raw_event> {
+        // Stored values are untrusted too: an amount whose cents overflow is refused.
+        std::int64_t cents = 0;
+        if (__builtin_mul_overflow(v1.getAmount(), std::int64_t{100}, &cents)) {
+          return cairn::es::errc::malformed_event;
+        }
+        return cairn::es::to_raw_event(deposited{cents, "upcast from v1"});
       });
   return r;
 }

@@ -109,6 +109,9 @@ TEST_CASE("es a capnp v1 event is upcast to v2 on read", "[es][capnp]") {
   // Garbage under the old name reaches the upcaster's reader: malformed, not a crash.
   CHECK(r.decode(capnp_bank::kDepositedV1, "garbage!").error() == es::errc::malformed_event);
   CHECK(r.decode(capnp_bank::kDepositedV1, "").error() == es::errc::malformed_event);
+  CHECK(
+      r.decode(capnp_bank::kDepositedV1, capnp_bank::deposited_v1_bytes(INT64_MAX / 10)).error() ==
+      es::errc::malformed_event);  // cents would overflow
 
   // A JSON upcaster handed capnp bytes (or the reverse) is refused, not misread.
   es::raw_event wrong{.type = std::string(capnp_bank::kDepositedV1),

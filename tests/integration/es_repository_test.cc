@@ -129,6 +129,36 @@ TEST_CASE("es concurrent writers lose no update", "[es][repository]") {
   CHECK(loaded.value().version == kWriters * kDeposits);
 }
 
+TEST_CASE("es a cached aggregate catches up with writers the cache did not see",
+          "[es][repository][cache]") {
+  fixture f;
+  auto other_client = connect(f.broker);
+  es::repository_options cached_options = options();
+  cached_options.cache_max = 2;
+  es::repository<bank::account> cached(*f.client, f.registry, cached_options);
+  es::repository<bank::account> other(*other_client, f.registry, options());
+  const bank::command open_cy = bank::open_account{"cy"};
+  const bank::command deposit_5 = bank::deposit{5};
+  REQUIRE(cached.handle("acc-c", open_cy));
+  REQUIRE(cached.handle("acc-c", deposit_5));  // decided on the cached state
+
+  // Another writer moves the stream behind the cache's back: the cached repository reads on
+  // from its cached version, and its append's expected version still guards the race.
+  REQUIRE(other.handle("acc-c", deposit_5));
+  auto loaded = cached.load("acc-c");
+  REQUIRE(loaded);
+  CHECK(loaded.value().version == 2);
+  CHECK(loaded.value().state.balance_cents == 10);
+  REQUIRE(other.handle("acc-c", deposit_5));
+  auto handled = cached.handle("acc-c", deposit_5);
+  REQUIRE(handled);
+  CHECK(handled.value().version == 4);
+  auto full = other.load("acc-c");
+  REQUIRE(full);
+  CHECK(full.value().state.balance_cents == 20);
+  CHECK(cached.load("acc-c").value().state == full.value().state);
+}
+
 TEST_CASE("es load from a snapshot equals load from full history", "[es][repository]") {
   fixture f;
   temp_dir snapshot_dir;  // apart from the broker's data directory

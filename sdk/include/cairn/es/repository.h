@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "cairn/client.h"
+#include "cairn/es/aggregate_cache.h"
 #include "cairn/es/decider.h"
 #include "cairn/es/errc.h"
 #include "cairn/es/event_registry.h"
@@ -34,6 +35,9 @@ struct repository_options {
   std::size_t command_ids_max = 256;  // command ids remembered per aggregate (idempotency window)
   int read_pages_max = 100'000;       // ReadStream pages per load: a bound on a runaway loop
   snapshot_policy snapshots;          // used only with a snapshot store
+  // Loaded aggregates kept in memory (least recently used dropped first): a cached aggregate is
+  // caught up from its version instead of read from its first event (or its snapshot). 0: off.
+  std::size_t cache_max = 0;
 };
 
 struct command_meta {
@@ -61,18 +65,24 @@ class repository {
   // `registry` and `snapshots` (may be null: no snapshots) must outlive the repository.
   repository(client& c, const event_registry<event>& registry, repository_options options,
              lmdb::snapshot_store* snapshots = nullptr)
-      : streams_(c), registry_(registry), options_(std::move(options)), snapshots_(snapshots) {}
+      : streams_(c),
+        registry_(registry),
+        options_(std::move(options)),
+        snapshots_(snapshots),
+        cache_(options_.cache_max) {}
 
   result<loaded> load(const std::string& id) {
-    loaded a = from_snapshot(id);
+    loaded a = starting_point(id);
     CAIRN_TRY(catch_up(id, a));
+    cache_.put(id, a);
     return a;
   }
 
   awaitable<result<loaded>> async_load(std::string id) {
-    loaded a = from_snapshot(id);
+    loaded a = starting_point(id);
     auto caught_up = co_await async_catch_up(id, a);
     if (!caught_up) co_return caught_up.error();
+    cache_.put(id, a);
     co_return a;
   }
 
@@ -159,7 +169,14 @@ class repository {
     a.apply_appended(outcome.events, ok.last_version, meta.command_id, options_.command_ids_max);
     outcome.version = ok.last_version;
     maybe_snapshot(id, a);
+    cache_.put(id, a);
     return outcome;
+  }
+
+  // The cached aggregate, else the latest usable snapshot, else the initial state.
+  loaded starting_point(const std::string& id) {
+    if (auto cached = cache_.get(id)) return std::move(*cached);
+    return from_snapshot(id);
   }
 
   std::string snapshot_key(const std::string& id) const { return options_.topic + "/" + id; }
@@ -245,6 +262,7 @@ class repository {
   const event_registry<event>& registry_;
   repository_options options_;
   lmdb::snapshot_store* snapshots_;
+  aggregate_cache<loaded> cache_;
 };
 
 }  // namespace cairn::es

@@ -5,7 +5,8 @@
 // commit does); a new member rebuilds the parked keys from the DLQ; `cairn dlq list|replay`
 // get the parked records handled in order once the handler is fixed; the coroutine form.
 // Every wait is bounded and waits for an event (a handled record, a DLQ record, an output
-// line); handlers are stopped and brokers killed at the end of each test.
+// line); handlers are stopped and brokers killed at the end of each test. A DLQ that is not
+// co-partitioned with its topic is refused.
 #include "cairn/es/event_handler.h"
 
 #include <boost/asio/co_spawn.hpp>
@@ -477,4 +478,16 @@ TEST_CASE("the coroutine form parks a poison event and handles the rest", "[es][
         return cairn::success();
       }).error() == cairn::sdk::errc::invalid_config);
   h.value()->close();
+}
+
+TEST_CASE("a DLQ with another partition count than its topic is refused", "[es][handler][dlq]") {
+  fixture f("orders");
+  cairn::admin a(*f.client);
+  REQUIRE(a.create_topic("orders.dlq", {.partitions = 1}));
+  auto h = es::event_handler::create(
+      *f.client, handler_options("orders", "billing"),
+      [](const cairn::consumer_record&) -> cairn::result<void> { return cairn::success(); });
+  REQUIRE(h);
+  // A key's entries would land in another partition number than its records: nothing runs.
+  CHECK(h.value()->run_once().error() == es::handler_errc::dlq_partitions);
 }

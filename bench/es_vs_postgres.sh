@@ -58,15 +58,25 @@ broker_port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$work/broker.out")
 
 common=(--handlers "$handlers" --aggregates "$aggregates" --seconds "$seconds" --json)
 echo "machine: $(nproc) cores, $(uname -r); $handlers handlers, $aggregates aggregates, ${seconds}s each"
-pg_json=$("$bench" --target postgres --pg "$pg_conninfo" "${common[@]}")
-cairn_json=$("$bench" --target cairn -b "127.0.0.1:$broker_port" "${common[@]}")
-echo "$pg_json"
-echo "$cairn_json"
-python3 - "$pg_json" "$cairn_json" <<'PY'
+# Two rounds: each command loads the whole stream; then with the aggregate cache on both sides
+# (only events after the cached version are read). Each round on fresh tables/topics.
+for mode in full cache; do
+  extra=()
+  topic="bench-full"
+  if [[ "$mode" == cache ]]; then extra=(--cache); topic="bench-cache"; fi
+  pg_json=$("$bench" --target postgres --pg "$pg_conninfo" "${common[@]}" "${extra[@]}")
+  cairn_json=$("$bench" --target cairn -b "127.0.0.1:$broker_port" --topic "$topic" \
+    "${common[@]}" "${extra[@]}")
+  echo "$pg_json"
+  echo "$cairn_json"
+  python3 - "$mode" "$pg_json" "$cairn_json" <<'PY'
 import json, sys
-pg, ca = (json.loads(a) for a in sys.argv[1:])
+mode = sys.argv[1]
+pg, ca = (json.loads(a) for a in sys.argv[2:])
+print(f"-- loads: {'whole stream' if mode == 'full' else 'aggregate cache, newer events only'}")
 for name, r in (("PostgreSQL", pg), ("Cairn", ca)):
     print(f"{name:<11} {r['events_s']:>10,.0f} events/s   p50 {r['p50_us']/1000:6.2f} ms   "
           f"p99 {r['p99_us']/1000:6.2f} ms   lost races {r['conflicts']}   errors {r['errors']}")
 print(f"ratio Cairn/PostgreSQL: {ca['events_s']/pg['events_s']:.2f}")
 PY
+done

@@ -30,6 +30,8 @@ int main(int argc, char** argv) {
   desc.add_options()("help,h", "this help")("target", po::value(&target)->required(),
                                             "cairn | postgres")(
       "broker,b", po::value(&cairn_target.bootstrap), "cairn-broker host:port")(
+      "topic", po::value(&cairn_target.topic)->default_value(cairn_target.topic),
+      "the Cairn topic (created when missing)")(
       "partitions", po::value(&cairn_target.partitions)->default_value(8),
       "partitions of the Cairn topic")("pg", po::value(&pg_target.conninfo),
                                        "libpq connection string")(

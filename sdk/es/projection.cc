@@ -51,7 +51,21 @@ result<std::size_t> projection::apply_batch(const std::vector<consumer_record>& 
 
 result<std::size_t> projection::apply_to(generation& g,
                                          const std::vector<consumer_record>& records) {
+  while (true) {
+    auto applied = apply_once(g, records);
+    if (applied || applied.error() != lmdb::condition::map_full) return applied;
+    // The batch was rolled back whole: grow the map and apply it again.
+    std::unique_lock no_txns(g.txns);
+    std::size_t size = g.env.map_size_bytes();
+    if (size >= options_.map_size_max_bytes) return applied;
+    CAIRN_TRY(g.env.set_map_size(std::min(size * 2, options_.map_size_max_bytes)));
+  }
+}
+
+result<std::size_t> projection::apply_once(generation& g,
+                                           const std::vector<consumer_record>& records) {
   if (records.empty()) return std::size_t{0};
+  std::shared_lock txn_open(g.txns);
   CAIRN_TRY(auto t, lmdb::txn::begin_write(g.env));
   // Checkpoints are read inside the write txn: LMDB has one writer, so no other batch can move
   // them between this read and the commit.
@@ -83,12 +97,14 @@ result<std::size_t> projection::apply_to(generation& g,
 
 result<std::map<topic_partition, std::int64_t>> projection::checkpoints() const {
   auto g = current();
+  std::shared_lock txn_open(g->txns);
   CAIRN_TRY(auto t, lmdb::txn::begin_read(g->env));
   return checkpoint::load_all(t, g->checkpoints);
 }
 
 result<void> projection::read(const std::function<result<void>(projection_txn&)>& f) const {
   auto g = current();  // keeps this generation open until the read ends
+  std::shared_lock txn_open(g->txns);
   CAIRN_TRY(auto t, lmdb::txn::begin_read(g->env));
   projection_txn view{t, g->dbs};
   return f(view);

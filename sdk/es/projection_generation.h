@@ -8,6 +8,7 @@
 #pragma once
 
 #include <filesystem>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,9 @@ struct projection::generation {
   // Set when a rebuild switched away from this generation: its directory is removed once the
   // last reader lets go of it.
   bool remove_on_close = false;
+  // Every transaction holds it shared; growing the map holds it exclusively, because LMDB may
+  // resize only while this process has no transaction open on the environment.
+  std::shared_mutex txns;
 };
 
 namespace projection_files {

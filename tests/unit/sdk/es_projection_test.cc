@@ -130,3 +130,35 @@ TEST_CASE("open refuses an environment without room for the checkpoint db", "[pr
   REQUIRE_FALSE(p);
   CHECK(p.error() == std::errc::invalid_argument);
 }
+
+TEST_CASE("a batch that fills the map grows it and is applied whole", "[projection]") {
+  temp_dir dir;
+  auto open_small = [&](std::size_t max) {
+    cairn::es::projection_options o;
+    o.dir = dir.path() / ("model-" + std::to_string(max));
+    o.dbs = {"counts"};
+    o.partitions = {{"orders", 0}};
+    o.env.map_size_bytes = 64 << 10;  // 16 pages: a few hundred keys fill it
+    o.map_size_max_bytes = max;
+    auto p = projection::open(o, count_by_key);
+    REQUIRE(p);
+    return std::move(p).value();
+  };
+  std::vector<consumer_record> batch;
+  for (int i = 0; i < 5000; ++i)
+    batch.push_back(record(0, i, "key-" + std::to_string(i)));
+
+  auto growing = open_small(std::size_t{1} << 30);
+  auto applied = growing->apply_batch(batch);
+  REQUIRE(applied);
+  CHECK(applied.value() == 5000);
+  CHECK(count_of(*growing, "key-4999") == "1");
+  CHECK(growing->checkpoints().value().at({"orders", 0}) == 5000);
+
+  // With growth capped below what the batch needs, map_full comes back and nothing is kept.
+  auto capped = open_small(128 << 10);
+  auto refused = capped->apply_batch(batch);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error() == cairn::lmdb::condition::map_full);
+  CHECK(count_of(*capped, "key-0") == "0");
+}

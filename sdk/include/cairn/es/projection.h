@@ -45,6 +45,10 @@ struct projection_options {
   std::vector<topic_partition> partitions;  // what the model is built from (assign mode)
   // env.max_dbs must be at least dbs.size() + 1 (the checkpoint database).
   lmdb::env_options env;
+  // A batch that finds the map full doubles env.map_size_bytes (up to this bound) and runs
+  // again, instead of failing every time from then on. The map is address space; the file
+  // grows only as pages are written. 0: never grow (map_full is returned).
+  std::size_t map_size_max_bytes = std::size_t{1} << 40;
   std::int64_t poll_timeout_ms = 500;
 };
 
@@ -128,7 +132,9 @@ class projection {
   projection(projection_options options, projection_apply apply,
              std::shared_ptr<generation> current);
   std::shared_ptr<generation> current() const;
+  // apply_once, growing the map when it is full (see map_size_max_bytes).
   result<std::size_t> apply_to(generation& g, const std::vector<consumer_record>& records);
+  result<std::size_t> apply_once(generation& g, const std::vector<consumer_record>& records);
 
   projection_options options_;
   projection_apply apply_;

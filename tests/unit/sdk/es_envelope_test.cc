@@ -26,3 +26,33 @@ TEST_CASE("es envelope carries position and the es headers", "[es][envelope]") {
   CHECK(env.correlation_id == "corr-1");
   CHECK(env.causation_id.empty());  // a null header reads as absent
 }
+
+TEST_CASE("envelope_of reads a consumed record's key, position and es headers", "[es][envelope]") {
+  cairn::consumer_record r;
+  r.topic = "accounts";
+  r.partition = 2;
+  r.offset = 41;
+  r.timestamp_ms = 1700;
+  r.key = "acc-1";
+  r.headers = {{"type", "bank.Deposited.v2"},
+               {"cairn-stream-version", "7"},
+               {"command-id", "cmd-1"},
+               {"correlation-id", "corr"},
+               {"causation-id", "cause"}};
+  auto e = cairn::es::envelope_of(r);
+  CHECK(e.stream_id == "acc-1");
+  CHECK(e.topic == "accounts");
+  CHECK(e.partition == 2);
+  CHECK(e.offset == 41);
+  CHECK(e.timestamp_ms == 1700);
+  CHECK(e.version == 7);
+  CHECK(e.type == "bank.Deposited.v2");
+  CHECK(e.command_id == "cmd-1");
+  CHECK(e.correlation_id == "corr");
+  CHECK(e.causation_id == "cause");
+
+  r.headers = {{"cairn-stream-version", "7x"}};  // not a number: no version, not an error
+  CHECK(cairn::es::envelope_of(r).version == -1);
+  r.headers.clear();
+  CHECK(cairn::es::envelope_of(r).version == -1);
+}

@@ -74,10 +74,6 @@ struct handler_stats {
 using record_handler = std::function<result<void>(const consumer_record&)>;
 using async_record_handler = std::function<awaitable<result<void>>(const consumer_record&)>;
 
-// The envelope of a consumer record: key as stream id, partition, offset, timestamp, `type`
-// and the es headers; the version from `cairn-stream-version` when the broker numbered it.
-envelope envelope_of(const consumer_record& r);
-
 // A record handler that decodes the value with `registry` (by the `type` header) and calls
 // `fn`. A record that does not decode is a failure like any other: it is parked. REQUIRES: the
 // registry outlives the handler (it is held by reference).

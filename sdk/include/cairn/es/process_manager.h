@@ -20,7 +20,6 @@
 #pragma once
 
 #include <boost/json.hpp>
-#include <charconv>
 #include <concepts>
 #include <memory>
 #include <optional>
@@ -34,34 +33,6 @@
 #include "eventstore/base/assert.h"
 
 namespace cairn::es {
-
-// The envelope of a consumed record: the record key is the stream id, the broker's
-// `cairn-stream-version` header the version (-1 without one).
-inline envelope envelope_of(const consumer_record& r) {
-  auto header = [&](std::string_view key) -> std::string {
-    for (const auto& h : r.headers) {
-      if (h.key == key) return h.value.value_or(std::string{});
-    }
-    return {};
-  };
-  std::int64_t version = -1;
-  auto v = header("cairn-stream-version");
-  if (!v.empty()) {
-    std::int64_t parsed = -1;
-    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), parsed);
-    if (ec == std::errc{} && end == v.data() + v.size()) version = parsed;
-  }
-  return {.stream_id = r.key.value_or(std::string{}),
-          .version = version,
-          .topic = r.topic,
-          .partition = r.partition,
-          .offset = r.offset,
-          .timestamp_ms = r.timestamp_ms,
-          .type = header(kTypeHeader),
-          .correlation_id = header(kCorrelationIdHeader),
-          .causation_id = header(kCausationIdHeader),
-          .command_id = header(kCommandIdHeader)};
-}
 
 // What an instance does about one input: its next state (or finish, or ignore), the messages it
 // emits and the timeouts it schedules or cancels. Built fluently:

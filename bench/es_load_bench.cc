@@ -3,9 +3,11 @@
 // length, within 2x from 10 to 100k events).
 //
 //   es_load_bench [--broker HOST:PORT | --broker-bin PATH] [--sizes 10,1000,100000]
-//                 [--loads 30] [--loads-long 10] [--behind 100] [--append-batch 1000] [--json]
+//                 [--loads 30] [--loads-long 10] [--behind 100] [--append-batch 1000]
+//                 [--codec json|capnp] [--json]
 //
-// For each size N one aggregate gets N deposit events (JSON, ~40 bytes each), appended in
+// For each size N one aggregate gets N deposit events (JSON ~40 bytes each, or Cap'n Proto
+// ~48 bytes and a content-type header: --codec), appended in
 // batches of --append-batch events with expected_version::any (each append is one record batch
 // in the log: 1 is what a repository writes for one-event commands, 1,000 writes quickly). Then
 // repository::load is timed, after one untimed warm-up load, in three modes:
@@ -33,6 +35,7 @@
 #include <variant>
 #include <vector>
 
+#include "bench/es_load_bench.capnp.h"
 #include "cairn/admin.h"
 #include "cairn/es/repository.h"
 #include "tests/support/broker_process.h"
@@ -50,7 +53,22 @@ struct deposited {
   std::string memo;
 };
 BOOST_DESCRIBE_STRUCT(deposited, (), (amount_cents, memo))
-using event = std::variant<deposited>;
+
+// The same event in Cap'n Proto (--codec capnp).
+struct deposited_capnp {
+  static constexpr std::string_view type = "bench.capnp.Deposited.v1";
+  using capnp_schema = es_load_bench::Deposited;
+  std::int64_t amount_cents = 0;
+  std::string memo;
+  void to_capnp(es_load_bench::Deposited::Builder b) const {
+    b.setAmountCents(amount_cents);
+    b.setMemo(memo);
+  }
+  static deposited_capnp from_capnp(es_load_bench::Deposited::Reader r) {
+    return {r.getAmountCents(), std::string(r.getMemo().cStr(), r.getMemo().size())};
+  }
+};
+using event = std::variant<deposited, deposited_capnp>;
 
 struct deposit {
   std::int64_t amount_cents = 0;
@@ -72,8 +90,7 @@ struct ledger {
     return std::vector<event>{deposited{c.amount_cents, "bench"}};
   }
   static state evolve(state s, const event& e) {
-    const auto& d = std::get<deposited>(e);
-    s.cents += d.amount_cents;
+    s.cents += std::visit([](const auto& d) { return d.amount_cents; }, e);
     ++s.deposits;
     return s;
   }
@@ -151,6 +168,7 @@ int main(int argc, char** argv) {
   int loads_long = 10;
   std::int64_t behind = 100;
   std::int64_t append_batch = 1'000;
+  std::string codec = "json";
   po::options_description desc("es_load_bench");
   desc.add_options()("help,h", "show this help")(
       "broker", po::value(&broker), "HOST:PORT of a running broker (default: start one)")(
@@ -163,7 +181,9 @@ int main(int argc, char** argv) {
       "behind", po::value(&behind)->default_value(behind),
       "events between the `behind` snapshot and the stream's end")(
       "append-batch", po::value(&append_batch)->default_value(append_batch),
-      "events per append (one record batch each)")("json", "one JSON line instead of the table");
+      "events per append (one record batch each)")("codec", po::value(&codec)->default_value(codec),
+                                                   "json or capnp (the events' codec)")(
+      "json", "one JSON line instead of the table");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -177,6 +197,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   const auto sizes = parse_sizes(sizes_text);
+  if (codec != "json" && codec != "capnp") {
+    std::cerr << "es_load_bench: --codec is json or capnp\n";
+    return 2;
+  }
   if (append_batch < 1) {
     std::cerr << "es_load_bench: --append-batch must be at least 1\n";
     return 2;
@@ -226,7 +250,10 @@ int main(int argc, char** argv) {
     for (std::int64_t written = 0; written < n;) {
       std::vector<cairn::event_data> batch;
       for (; written < n && static_cast<std::int64_t>(batch.size()) < append_batch; ++written) {
-        const ledger::event e = ledger_model::deposited{1 + written % 100, "bench"};
+        const std::int64_t cents = 1 + written % 100;
+        const ledger::event e = codec == "capnp"
+                                    ? ledger::event{ledger_model::deposited_capnp{cents, "bench"}}
+                                    : ledger::event{ledger_model::deposited{cents, "bench"}};
         batch.push_back(es::event_registry<ledger::event>::encode(e));
         s = ledger::evolve(std::move(s), e);
         if (written + 1 == n - behind) at_behind = s;
@@ -304,13 +331,14 @@ int main(int argc, char** argv) {
                       {"min_us", t.min_us}});
     }
     boost::json::object o{{"bench", "es_load"},           {"behind", behind},
-                          {"append_batch", append_batch}, {"write_s", write_s},
-                          {"results", std::move(rows)},   {"end_flat_ratio", flat_ratio}};
+                          {"append_batch", append_batch}, {"codec", codec},
+                          {"write_s", write_s},           {"results", std::move(rows)},
+                          {"end_flat_ratio", flat_ratio}};
     std::printf("%s\n", boost::json::serialize(o).c_str());
   } else {
     std::printf(
-        "cairn::es aggregate load (repository::load), broker %s, JSON events, %lld per append\n",
-        broker.c_str(), static_cast<long long>(append_batch));
+        "cairn::es aggregate load (repository::load), broker %s, %s events, %lld per append\n",
+        broker.c_str(), codec.c_str(), static_cast<long long>(append_batch));
     std::printf("%10s  %-8s %6s %14s %14s %14s\n", "events", "snapshot", "loads", "median", "p99",
                 "min");
     for (const auto& t : timings) {

@@ -6,8 +6,8 @@
 //                 [--loads 30] [--loads-long 10] [--behind 100] [--append-batch 1000]
 //                 [--codec json|capnp] [--json]
 //
-// For each size N one aggregate gets N deposit events (JSON ~40 bytes each, or Cap'n Proto
-// ~48 bytes and a content-type header: --codec), appended in
+// For each size N one aggregate gets N deposit events (33 bytes of JSON each, or a 40-byte
+// Cap'n Proto message and a content-type header: --codec), appended in
 // batches of --append-batch events with expected_version::any (each append is one record batch
 // in the log: 1 is what a repository writes for one-event commands, 1,000 writes quickly). Then
 // repository::load is timed, after one untimed warm-up load, in three modes:

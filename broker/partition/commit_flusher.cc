@@ -1,5 +1,6 @@
 #include "broker/partition/commit_flusher.h"
 
+#include <cstdint>
 #include <map>
 
 #include "eventstore/base/assert.h"
@@ -28,12 +29,19 @@ commit_flusher::~commit_flusher() {
 }
 
 void commit_flusher::submit(std::shared_ptr<partition> p, std::int64_t end, done_callback done) {
-  lane& l = *lanes_[std::hash<const partition*>{}(p.get()) % lanes_.size()];
+  lane& l = *lanes_[lane_of(p.get(), lanes_.size())];
   {
     std::lock_guard lock(l.mu);
     l.queue.push_back({std::move(p), end, std::move(done)});
   }
   l.wake.notify_one();
+}
+
+std::size_t commit_flusher::lane_of(const partition* p, std::size_t lanes) {
+  // Fibonacci hashing: the multiplication spreads every address bit into the top bits.
+  auto mixed =
+      static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(p)) * 0x9E3779B97F4A7C15ULL;
+  return static_cast<std::size_t>((mixed >> 56) % lanes);
 }
 
 void commit_flusher::run(lane& l) {

@@ -36,6 +36,10 @@ class commit_flusher {
   // Commits `p` up to `end` on its lane's thread, then calls `done` there.
   void submit(std::shared_ptr<partition> p, std::int64_t end, done_callback done);
 
+  // The lane of a partition. Its address is mixed first: heap addresses are multiples of 16 (or
+  // more), and `address % lanes` put every partition on lane 0, one thread syncing all files.
+  static std::size_t lane_of(const partition* p, std::size_t lanes);
+
  private:
   struct pending {
     std::shared_ptr<partition> p;

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <future>
+#include <set>
 #include <vector>
 
 #include "tests/support/batches.h"
@@ -102,4 +103,21 @@ TEST_CASE("a duplicate is answered only after its original commits", "[partition
   CHECK(again.value().duplicate);
   CHECK(again.value().end_offset() == appended.value().end_offset());
   CHECK(p->commit_syncs(again.value().end_offset()));  // the caller must still wait
+}
+
+TEST_CASE("commit_flusher spreads partitions at aligned addresses over its lanes",
+          "[partition][commit]") {
+  // Heap objects sit at multiples of 16 or more: a lane choice that ignored that put every
+  // partition on one lane. Whatever the stride, eight partitions use most of four lanes.
+  for (std::uintptr_t stride : {16U, 64U, 256U, 4096U}) {
+    std::set<std::size_t> used;
+    for (std::uintptr_t i = 0; i < 8; ++i) {
+      auto* p = reinterpret_cast<const partition*>(0x7f0000000000 + i * stride);
+      std::size_t lane = commit_flusher::lane_of(p, 4);
+      CHECK(lane < 4);
+      used.insert(lane);
+    }
+    INFO("stride " << stride);
+    CHECK(used.size() >= 3);
+  }
 }

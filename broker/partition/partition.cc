@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <limits>
 
@@ -198,6 +199,9 @@ result<stream_read_result> partition::read_stream(std::string_view key, stream_v
   std::int64_t hw = high_watermark();
   std::string cached;  // the last batch read, which often holds the next event too
   std::optional<es::record_batch_view> batch;
+  // The cached batch's records, decoded once: a stream appended in large batches has many
+  // events per batch, and walking the batch from its first record for each event was quadratic.
+  std::vector<es::record_view> batch_records;
   std::optional<es::record_batch_builder> builder;
   std::int64_t out_base = 0;
   std::int64_t log_start = log_->start_offset();
@@ -214,15 +218,15 @@ result<stream_read_result> partition::read_stream(std::string_view key, stream_v
       CAIRN_TRY(cached, chunk.range.read());
       CAIRN_TRY(auto parsed, es::record_batch_view::parse(cached));
       batch = parsed;
+      batch_records.assign(batch->begin(), batch->end());
     }
+    // Offset deltas grow within a batch (compaction may leave gaps): a binary search.
+    auto at = std::lower_bound(
+        batch_records.begin(), batch_records.end(), offset - batch->base_offset(),
+        [](const es::record_view& r, std::int64_t delta) { return r.offset_delta < delta; });
     const es::record_view* found = nullptr;
-    es::record_view record;
-    for (const es::record_view& r : *batch) {
-      if (batch->base_offset() + r.offset_delta == offset) {
-        record = r;
-        found = &record;
-        break;
-      }
+    if (at != batch_records.end() && batch->base_offset() + at->offset_delta == offset) {
+      found = &*at;
     }
     // Compaction may have removed the record (a stream on a compacted topic keeps only its
     // latest events): skip it, as a reader of the log would.

@@ -60,7 +60,7 @@ struct loaded_aggregate {
   result<void> apply(const event_registry<typename D::event>& registry, const recorded_event& e,
                      std::size_t command_ids_max) {
     if (e.version <= version) return success();  // already folded (a re-read page)
-    CAIRN_TRY(auto decoded, registry.decode(e.type, e.data));
+    CAIRN_TRY(auto decoded, registry.decode(e));
     state = D::evolve(std::move(state), decoded);
     version = e.version;
     remember(header_value(e.headers, kCommandIdHeader), e.version, command_ids_max);

@@ -71,4 +71,18 @@ result<void> store(lmdb::txn& t, lmdb::dbi db, const topic_partition& tp, std::i
   return t.put(db, encode_key(tp), encode_offset(next));
 }
 
+result<void> resume(consumer& c, const std::vector<topic_partition>& partitions,
+                    const std::map<topic_partition, std::int64_t>& next) {
+  c.assign(partitions);
+  for (const auto& tp : partitions) {
+    if (auto it = next.find(tp); it != next.end()) {
+      CAIRN_TRY(c.seek(tp, it->second));
+    } else {
+      std::vector<topic_partition> one{tp};
+      CAIRN_TRY(c.seek_to_beginning(one));
+    }
+  }
+  return success();
+}
+
 }  // namespace cairn::es::checkpoint

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cairn/consumer.h"
 #include "eventstore/lmdb/txn.h"
@@ -23,5 +24,11 @@ std::optional<std::int64_t> decode_offset(std::string_view value);
 result<std::int64_t> load(const lmdb::txn& t, lmdb::dbi db, const topic_partition& tp);
 result<std::map<topic_partition, std::int64_t>> load_all(lmdb::txn& t, lmdb::dbi db);
 result<void> store(lmdb::txn& t, lmdb::dbi db, const topic_partition& tp, std::int64_t next);
+
+// Assigns `partitions` to `c` and seeks each to its checkpoint, or to the log start without one:
+// how a projection or a process manager resumes. Blocking (the SDK has no coroutine seek to a
+// log start).
+result<void> resume(consumer& c, const std::vector<topic_partition>& partitions,
+                    const std::map<topic_partition, std::int64_t>& next);
 
 }  // namespace cairn::es::checkpoint

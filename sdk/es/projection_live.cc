@@ -9,16 +9,7 @@ namespace cairn::es {
 result<void> projection::start(consumer& c) {
   auto g = current();
   CAIRN_TRY(auto next, checkpoints());
-  c.assign(options_.partitions);
-  for (const auto& tp : options_.partitions) {
-    auto it = next.find(tp);
-    if (it != next.end()) {
-      CAIRN_TRY(c.seek(tp, it->second));
-    } else {
-      std::vector<topic_partition> one{tp};
-      CAIRN_TRY(c.seek_to_beginning(one));
-    }
-  }
+  CAIRN_TRY(checkpoint::resume(c, options_.partitions, next));
   started_on_ = g;
   return success();
 }

@@ -272,11 +272,7 @@ result<handler_stats> event_handler::run_once() {
   if (!next.empty()) {
     auto committed = s.cons->commit(next);
     if (committed) {
-      for (const auto& [tp, offset] : next) {
-        if (auto it = s.indexes.find(tp); it != s.indexes.end()) {
-          it->second.forget_sources_below(offset);
-        }
-      }
+      s.committed(next);
     } else {
       ++stats.commit_failures;
     }

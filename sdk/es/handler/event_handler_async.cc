@@ -230,11 +230,7 @@ awaitable<void> commit_and_rewind(state& s, const offsets_by_partition& next,
     std::string no_metadata;
     auto committed = co_await s.cons->async_commit(next, no_metadata);
     if (committed) {
-      for (const auto& [tp, offset] : next) {
-        if (auto it = s.indexes.find(tp); it != s.indexes.end()) {
-          it->second.forget_sources_below(offset);
-        }
-      }
+      s.committed(next);
     } else {
       ++stats.commit_failures;
     }

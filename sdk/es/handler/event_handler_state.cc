@@ -70,6 +70,12 @@ rebalance_listener event_handler::state::listener() {
   return l;
 }
 
+void event_handler::state::committed(const std::map<topic_partition, std::int64_t>& next) {
+  for (const auto& [tp, offset] : next) {
+    if (auto it = indexes.find(tp); it != indexes.end()) it->second.forget_sources_below(offset);
+  }
+}
+
 std::set<topic_partition> event_handler::state::needing_rebuild(
     const std::vector<consumer_record>& batch) const {
   std::set<topic_partition> out = to_rebuild;

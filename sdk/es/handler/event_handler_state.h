@@ -48,6 +48,9 @@ struct event_handler::state {
   dead_letter_entry entry_for(const consumer_record& r, park_reason why,
                               const attempt_outcome& outcome,
                               std::optional<std::int64_t> replaces) const;
+  // After `next` was committed: the indexes no longer need the source offsets below it (a
+  // re-delivery cannot reach them), unless their entries are still parked.
+  void committed(const std::map<topic_partition, std::int64_t>& next);
 };
 
 // Checks the options (invalid_config) before anything is created.

@@ -6,21 +6,13 @@
 #include "cairn/es/process_manager_engine.h"
 #include "eventstore/base/assert.h"
 #include "sdk/es/process/engine_impl.h"
+#include "sdk/es/projection_checkpoint.h"
 
 namespace cairn::es {
 
 result<void> process_engine::start(consumer& c) {
   CAIRN_TRY(auto next, checkpoints());
-  c.assign(options_.partitions);
-  for (const auto& tp : options_.partitions) {
-    auto it = next.find(tp);
-    if (it != next.end()) {
-      CAIRN_TRY(c.seek(tp, it->second));
-    } else {
-      std::vector<topic_partition> one{tp};
-      CAIRN_TRY(c.seek_to_beginning(one));
-    }
-  }
+  CAIRN_TRY(checkpoint::resume(c, options_.partitions, next));
   started_ = true;
   return success();
 }

@@ -1,14 +1,9 @@
 #include "samples/quickstart/account.h"
 
+#include "samples/quickstart/overloaded.h"
+
 namespace quickstart {
 namespace {
-
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
 
 using decided = cairn::result<std::vector<account_event>>;
 

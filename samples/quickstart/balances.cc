@@ -3,16 +3,10 @@
 #include <boost/json.hpp>
 
 #include "cairn/es/envelope.h"
+#include "samples/quickstart/overloaded.h"
 
 namespace quickstart {
 namespace {
-
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
 
 constexpr std::size_t kBalancesDb = 0;  // the projection's first (and only) database
 

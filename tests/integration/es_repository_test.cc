@@ -157,6 +157,18 @@ TEST_CASE("es a cached aggregate catches up with writers the cache did not see",
   REQUIRE(full);
   CHECK(full.value().state.balance_cents == 20);
   CHECK(cached.load("acc-c").value().state == full.value().state);
+
+  // A refusal decided on a stale cached state is checked against the stream before it is
+  // returned: the other writer's deposit makes this withdrawal possible.
+  const bank::command deposit_100 = bank::deposit{100};
+  const bank::command withdraw_50 = bank::withdraw{50};
+  REQUIRE(other.handle("acc-c", deposit_100));
+  auto withdrawn = cached.handle("acc-c", withdraw_50);
+  REQUIRE(withdrawn);
+  CHECK(withdrawn.value().version == 6);
+  CHECK(withdrawn.value().attempts == 1);
+  const bank::command withdraw_500 = bank::withdraw{500};
+  CHECK(cached.handle("acc-c", withdraw_500).error() == bank::refusal::insufficient_funds);
 }
 
 TEST_CASE("es load from a snapshot equals load from full history", "[es][repository]") {

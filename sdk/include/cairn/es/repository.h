@@ -35,8 +35,9 @@ struct repository_options {
   std::size_t command_ids_max = 256;  // command ids remembered per aggregate (idempotency window)
   int read_pages_max = 100'000;       // ReadStream pages per load: a bound on a runaway loop
   snapshot_policy snapshots;          // used only with a snapshot store
-  // Loaded aggregates kept in memory (least recently used dropped first): a cached aggregate is
-  // caught up from its version instead of read from its first event (or its snapshot). 0: off.
+  // Loaded aggregates kept in memory (least recently used dropped first). load() catches a cached
+  // aggregate up from its version instead of reading from its first event (or its snapshot);
+  // handle() decides on it directly and lets the expected version catch a stale one. 0: off.
   std::size_t cache_max = 0;
 };
 
@@ -87,9 +88,25 @@ class repository {
   }
 
   result<handled<D>> handle(const std::string& id, const command& cmd, command_meta meta = {}) {
-    CAIRN_TRY(auto a, load(id));
+    // A cached aggregate is decided on as it is, without reading its stream first: when another
+    // writer moved the stream, the append says so (wrong expected version) and the loop catches
+    // up. A refusal or a no-op decided on it is only returned after catching up (it may be
+    // stale), so the cache saves the read of the common case and never changes an answer.
+    loaded a;
+    bool current = true;
+    if (auto cached = cache_.get(id)) {
+      a = std::move(*cached);
+      current = false;
+    } else {
+      CAIRN_TRY(a, load(id));
+    }
     for (int attempt = 1; attempt <= options_.attempts_max; ++attempt) {
       auto step = decide(a, cmd, meta, attempt);
+      if (!current && settled_without_append(step)) {
+        CAIRN_TRY(catch_up(id, a));
+        current = true;
+        step = decide(a, cmd, meta, attempt);
+      }
       if (!step) return step.error();
       if (step.value().done) return std::move(step.value().outcome);
       auto outcome = streams_.append(options_.topic, id, a.version, step.value().batch);
@@ -103,12 +120,26 @@ class repository {
   }
 
   // Takes its arguments by value: they live in the coroutine frame (see client.h on g++ 12).
+  // The cache is used as in handle().
   awaitable<result<handled<D>>> async_handle(std::string id, command cmd, command_meta meta) {
-    auto first = co_await async_load(id);
-    if (!first) co_return first.error();
-    loaded a = std::move(first).value();
+    loaded a;
+    bool current = true;
+    if (auto cached = cache_.get(id)) {
+      a = std::move(*cached);
+      current = false;
+    } else {
+      auto first = co_await async_load(id);
+      if (!first) co_return first.error();
+      a = std::move(first).value();
+    }
     for (int attempt = 1; attempt <= options_.attempts_max; ++attempt) {
       auto step = decide(a, cmd, meta, attempt);
+      if (!current && settled_without_append(step)) {
+        auto caught_up = co_await async_catch_up(id, a);
+        if (!caught_up) co_return caught_up.error();
+        current = true;
+        step = decide(a, cmd, meta, attempt);
+      }
       if (!step) co_return step.error();
       if (step.value().done) co_return std::move(step.value().outcome);
       auto outcome = co_await async_append(id, a.version, std::move(step.value().batch));
@@ -130,6 +161,12 @@ class repository {
     handled<D> outcome;
     std::vector<event_data> batch;
   };
+
+  // A refusal or a no-op: answers that append nothing, so no expected version checks them. A
+  // duplicate command id is not among them: an id in the aggregate was in the stream.
+  static bool settled_without_append(const result<decision>& step) {
+    return !step || (step.value().done && !step.value().outcome.duplicate);
+  }
 
   result<decision> decide(const loaded& a, const command& cmd, const command_meta& meta,
                           int attempt) const {

@@ -4,10 +4,10 @@
 //          unique (stream_id, version))
 //
 // with `handlers` threads, each on its own connection (libpq is blocking: a connection per
-// concurrent handler is how PostgreSQL clients get concurrency). A round reads the stream (all of
-// it, or with the cache the rows after the cached version, as the repository does), decodes each
-// event's JSON and folds it, and inserts the next version; a unique violation is the lost race:
-// read again and decide again.
+// concurrent handler is how PostgreSQL clients get concurrency). A round reads the stream,
+// decodes each event's JSON and folds it, and inserts the next version; a unique violation is the
+// lost race: read again and decide again. With the cache, as the repository: a cached aggregate
+// is decided on without a read, and after a lost race only the rows past its version are read.
 #pragma once
 
 #include <string>

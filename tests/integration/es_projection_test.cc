@@ -22,6 +22,7 @@
 #include "cairn/producer.h"
 #include "tests/integration/projection_model.h"
 #include "tests/support/broker_process.h"
+#include "tests/support/child_process.h"
 #include "tests/support/temp_dir.h"
 
 namespace {
@@ -32,84 +33,11 @@ using cairn::testing::temp_dir;
 constexpr int partitions = 2;
 constexpr std::int64_t events = 4'000;
 
-// projection_runner as a child process; its stdout is read line by line with a deadline.
-class runner_process {
- public:
-  explicit runner_process(std::vector<std::string> args) {
-    int out[2];
-    REQUIRE(::pipe(out) == 0);
-    pid_ = ::fork();
-    REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the test
-      ::dup2(out[1], STDOUT_FILENO);
-      ::close(out[0]);
-      ::close(out[1]);
-      args.insert(args.begin(), CAIRN_PROJECTION_RUNNER_PATH);
-      std::vector<char*> argv;
-      for (auto& a : args)
-        argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-    ::close(out[1]);
-    fd_ = out[0];
-  }
-  ~runner_process() {
-    if (pid_ > 0) kill();
-    if (fd_ >= 0) ::close(fd_);
-  }
-
-  // The next line of output, or "" at end of output or after timeout_ms.
-  std::string read_line(int timeout_ms) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-    while (true) {
-      if (auto nl = buffer_.find('\n'); nl != std::string::npos) {
-        std::string line = buffer_.substr(0, nl);
-        buffer_.erase(0, nl + 1);
-        return line;
-      }
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return {};
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return {};
-      char buf[4096];
-      auto n = ::read(fd_, buf, sizeof buf);
-      if (n <= 0) return {};
-      buffer_.append(buf, static_cast<std::size_t>(n));
-    }
-  }
-
-  int kill() { return signal_and_wait(SIGKILL); }
-
-  // The exit status, waiting up to timeout_ms (then SIGKILL: -1).
-  int wait(int timeout_ms) {
-    for (int waited = 0; waited < timeout_ms; waited += 10) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
-      ::usleep(10'000);
-    }
-    kill();
-    return -1;
-  }
-
- private:
-  int signal_and_wait(int sig) {
-    ::kill(pid_, sig);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return status;
-  }
-  pid_t pid_ = -1;
-  int fd_ = -1;
-  std::string buffer_;
-};
+// The projection runner as a child process (projection_runner.cc): killed with SIGKILL mid-batch.
+cairn::testing::child_process runner_process(std::vector<std::string> args) {
+  args.insert(args.begin(), CAIRN_PROJECTION_RUNNER_PATH);
+  return cairn::testing::child_process(std::move(args));
+}
 
 struct fixture {
   temp_dir dir;
@@ -176,21 +104,21 @@ TEST_CASE("a projection killed mid-batch resumes to the model of an uninterrupte
   f.produce("events", events);
 
   {
-    runner_process whole(f.runner_args((f.dir.path() / "whole").string(), 0));
-    REQUIRE(whole.wait(90'000) == 0);
+    auto whole = runner_process(f.runner_args((f.dir.path() / "whole").string(), 0));
+    REQUIRE(cairn::testing::exited_ok(whole.wait(90'000)));
   }
   // 200 records a batch at 200 us each: ~40 ms per batch, so a kill right after a batch line
   // lands inside the next batch's write txn.
   for (int kill_round = 0; kill_round < 3; ++kill_round) {
-    runner_process victim(f.runner_args((f.dir.path() / "killed").string(), 200));
+    auto victim = runner_process(f.runner_args((f.dir.path() / "killed").string(), 200));
     std::string line;
     for (int i = 0; i < 2; ++i)
       line = victim.read_line(30'000);
     REQUIRE(line.rfind("batch ", 0) == 0);
     victim.kill();
   }
-  runner_process survivor(f.runner_args((f.dir.path() / "killed").string(), 0));
-  REQUIRE(survivor.wait(90'000) == 0);
+  auto survivor = runner_process(f.runner_args((f.dir.path() / "killed").string(), 0));
+  REQUIRE(cairn::testing::exited_ok(survivor.wait(90'000)));
 
   auto whole = dump_of(f.dir.path() / "whole");
   CHECK(whole.size() > static_cast<std::size_t>(events) * 10);

@@ -18,7 +18,7 @@
 #include "cairn/consumer.h"
 #include "cairn/es/process_manager.h"
 #include "cairn/es/process_manager_dispatch.h"
-#include "tests/integration/es_process/child_process.h"
+#include "tests/support/child_process.h"
 #include "tests/support/broker_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/sdk/es_process/booking_process.h"

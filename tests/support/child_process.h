@@ -1,4 +1,4 @@
-// child_process: a test's child (process_runner) with its stdout read line by line under a
+// child_process: a test's child (a runner program) with its stdout read line by line under a
 // deadline. It dies with the test (PR_SET_PDEATHSIG) and is killed by PID in the destructor.
 #pragma once
 

@@ -29,9 +29,13 @@ constexpr const char* kTopic = "quickstart.accounts";
 constexpr int kPartitions = 3;
 constexpr std::int64_t kLargeDepositCents = 1'000'00;
 
-bool failed(const char* step, const std::error_code& ec) {
-  std::fprintf(stderr, "quickstart: %s: %s\n", step, ec.message().c_str());
-  return true;
+// Reports a failed step; returns false, so a step can `return fail(...)`.
+bool fail(const char* step, const std::string& why) {
+  std::fprintf(stderr, "quickstart: %s: %s\n", step, why.c_str());
+  return false;
+}
+bool fail(const char* step, const std::error_code& ec) {
+  return fail(step, ec.message());
 }
 
 // Step 1: commands through the repository.
@@ -55,7 +59,7 @@ bool run_commands(es::repository<account>& accounts, int& events_appended) {
   // A client retrying after a timeout sends the same command id again: applied once.
   for (int attempt = 1; attempt <= 2; ++attempt) {
     auto deposited = handle("acc-bob", small_deposit, {.command_id = "deposit-bob-0001"});
-    if (!deposited) return !failed("deposit", deposited.error());
+    if (!deposited) return fail("deposit", deposited.error());
     std::printf("Bob deposits 40.00 with command id deposit-bob-0001 (attempt %d): %s\n", attempt,
                 deposited.value().duplicate ? "already applied, nothing appended" : "applied");
   }
@@ -80,20 +84,21 @@ bool build_read_model(cairn::client& client, const std::filesystem::path& dir,
   auto model = es::projection::open(options, [&](es::projection_txn& t, const auto& record) {
     return quickstart::apply_to_balances(registry, t, record);
   });
-  if (!model) return !failed("open the read model", model.error());
+  if (!model) return fail("open the read model", model.error());
   cairn::consumer feed(client);
   if (auto started = model.value()->start(feed); !started) {
-    return !failed("start the read model", started.error());
+    return fail("start the read model", started.error());
   }
   std::int64_t applied = 0;
   for (int poll = 0; poll < 100 && applied < events_appended; ++poll) {
     auto batch = model.value()->run_once(feed);
-    if (!batch) return !failed("read model batch", batch.error());
+    if (!batch) return fail("read model batch", batch.error());
     applied += static_cast<std::int64_t>(batch.value());
   }
   for (const char* id : {"acc-ann", "acc-bob"}) {
     auto b = quickstart::find_balance(*model.value(), id);
-    if (!b || !b.value()) return !failed("query", b ? std::error_code{} : b.error());
+    if (!b) return fail("query", b.error());
+    if (!b.value()) return fail("query", std::string(id) + " is not in the read model");
     std::printf("read model: %s (%s) has %lld.%02lld\n", id, b.value()->owner.c_str(),
                 static_cast<long long>(b.value()->cents / 100),
                 static_cast<long long>(b.value()->cents % 100));
@@ -127,10 +132,10 @@ bool notify_large_deposits(cairn::client& client,
           registry,
           std::function<cairn::result<void>(const quickstart::account_event&, const es::envelope&)>(
               on_event)));
-  if (!handler) return !failed("create the handler", handler.error());
+  if (!handler) return fail("create the handler", handler.error());
   for (int poll = 0; poll < 100 && seen < events_appended; ++poll) {
     auto ran = handler.value()->run_once();
-    if (!ran) return !failed("handler", ran.error());
+    if (!ran) return fail("handler", ran.error());
   }
   handler.value()->close();
   return seen == events_appended && notified == 1;
@@ -159,16 +164,23 @@ int main(int argc, char** argv) {
   }
 
   auto client = cairn::client::create({.bootstrap = {broker}, .client_id = "quickstart"});
-  if (!client) return failed("connect", client.error()) ? 1 : 0;
+  if (!client) {
+    fail("connect", client.error());
+    return 1;
+  }
   cairn::admin admin(*client.value());
   auto created = admin.create_topic(kTopic, {.partitions = kPartitions});
   if (!created && created.error() != cairn::protocol::errc::topic_already_exists) {
-    return failed("create the topic", created.error()) ? 1 : 0;
+    fail("create the topic", created.error());
+    return 1;
   }
 
   std::filesystem::path dir(data_dir);
   auto snapshots = cairn::lmdb::snapshot_store::open(dir / "snapshots");
-  if (!snapshots) return failed("open the snapshot store", snapshots.error()) ? 1 : 0;
+  if (!snapshots) {
+    fail("open the snapshot store", snapshots.error());
+    return 1;
+  }
   es::event_registry<quickstart::account_event> registry;
   es::repository<account> accounts(*client.value(), registry,
                                    {.topic = kTopic, .snapshots = {.every_events = 2}},

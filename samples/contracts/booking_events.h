@@ -63,8 +63,7 @@ struct payment_requested {
     b.setAmountCents(amount_cents);
   }
   static cairn::result<payment_requested> from_capnp(capnp_schema::Reader r) {
-    payment_requested e{text_of(r.getPaymentId()), text_of(r.getAccountId()),
-                        r.getAmountCents()};
+    payment_requested e{text_of(r.getPaymentId()), text_of(r.getAccountId()), r.getAmountCents()};
     if (e.payment_id.empty() || e.account_id.empty() || e.amount_cents <= 0) {
       return cairn::es::errc::malformed_event;
     }

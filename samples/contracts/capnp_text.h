@@ -7,6 +7,8 @@
 
 namespace samples::contracts {
 
-inline std::string text_of(capnp::Text::Reader r) { return std::string(r.cStr(), r.size()); }
+inline std::string text_of(capnp::Text::Reader r) {
+  return std::string(r.cStr(), r.size());
+}
 
 }  // namespace samples::contracts

@@ -45,22 +45,39 @@ void cluster::start_broker() {
                   broker_address_);
 }
 
-std::vector<std::string> cluster::service_args(const std::string& name) const {
-  return {(options_.build_dir / "samples" / name / (name + "-service")).string(), "--broker",
-          broker_address_, "--data-dir", (options_.data_dir / name).string()};
+std::vector<std::string> cluster::service_args(const std::string& name,
+                                               const std::string& http) const {
+  return {(options_.build_dir / "samples" / name / (name + "-service")).string(),
+          "--broker",
+          broker_address_,
+          "--data-dir",
+          (options_.data_dir / name).string(),
+          "--http",
+          http};
 }
 
 void cluster::start_payment() {
-  auto args = service_args("payment");
-  args.insert(args.end(), {"--http", "127.0.0.1:0"});
-  payment_ = start("payment-service", std::move(args), payment_address_);
+  payment_ = start("payment-service", service_args("payment", "127.0.0.1:0"), payment_address_);
+}
+
+std::vector<std::string> cluster::booking_args(const std::string& http) const {
+  auto args = service_args("booking", http);
+  args.insert(args.end(), {"--payment-timeout-ms", std::to_string(options_.payment_timeout_ms)});
+  return args;
 }
 
 void cluster::start_booking() {
-  auto args = service_args("booking");
-  args.insert(args.end(), {"--http", "127.0.0.1:0", "--payment-timeout-ms",
-                           std::to_string(options_.payment_timeout_ms)});
-  booking_ = start("booking-service", std::move(args), booking_address_);
+  booking_ = start("booking-service", booking_args("127.0.0.1:0"), booking_address_);
+}
+
+void cluster::crash_and_restart_payment() {
+  if (payment_) payment_->kill();
+  payment_ = start("payment-service", service_args("payment", payment_address_), payment_address_);
+}
+
+void cluster::crash_and_restart_booking() {
+  if (booking_) booking_->kill();
+  booking_ = start("booking-service", booking_args(booking_address_), booking_address_);
 }
 
 void cluster::stop_payment() {
@@ -88,7 +105,7 @@ std::filesystem::path cluster::booking_read_model() const {
 rebuild_report cluster::rebuild_booking() {
   if (booking_) throw std::logic_error("rebuild_booking: booking-service is still running");
   std::filesystem::remove_all(booking_read_model());
-  auto args = service_args("booking");
+  auto args = service_args("booking", "127.0.0.1:0");
   args.push_back("--rebuild");
   auto done = run_to_end(std::move(args));
   rebuild_report r;

@@ -38,6 +38,9 @@ class cluster {
   void stop_payment();
   void stop_booking();
   void stop_all();
+  // kill -9 and start again on the same HTTP address (the soak's chaos: clients keep their URL).
+  void crash_and_restart_payment();
+  void crash_and_restart_booking();
 
   // booking-service must be stopped. Deletes its read model, then runs `booking-service
   // --rebuild` (its progress bar on our stderr) and parses what it reports.
@@ -52,7 +55,8 @@ class cluster {
  private:
   std::unique_ptr<child> start(const std::string& name, std::vector<std::string> argv,
                                std::string& address);
-  std::vector<std::string> service_args(const std::string& name) const;
+  std::vector<std::string> service_args(const std::string& name, const std::string& http) const;
+  std::vector<std::string> booking_args(const std::string& http) const;
 
   cluster_options options_;
   std::unique_ptr<child> broker_, payment_, booking_;

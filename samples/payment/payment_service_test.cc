@@ -237,51 +237,83 @@ TEST_CASE("payment-service moves money over HTTP and answers booking requests", 
   cairn::streams streams(*client.value());
   cairn::es::event_registry<samples::contracts::booking_event> bookings;
   cairn::es::event_registry<samples::contracts::payment_event> payments;
-  auto request_payment = [&](const std::string& booking, const std::string& account,
-                             std::int64_t amount) {
-    samples::contracts::booking_event e =
-        samples::contracts::payment_requested{booking, account, amount};
+  auto append_booking_event = [&](const std::string& booking,
+                                  const samples::contracts::booking_event& e) {
     auto appended = streams.append(std::string(samples::contracts::kBookingsTopic), booking,
                                    cairn::expected_version::any, {bookings.encode(e)});
     REQUIRE(appended);
   };
-  request_payment("bk-1", "acc-ann", 10'00);
-  request_payment("bk-2", "acc-ann", 1'000'00);
-  auto answer_to = [&](const std::string& payment_id) {
-    std::optional<samples::contracts::payment_event> answer;
+  using samples::contracts::booking_cancelled;
+  using samples::contracts::booking_confirmed;
+  using samples::contracts::payment_requested;
+  // booking-service names the payment after the booking.
+  append_booking_event("bk-1", payment_requested{"bk-1", "acc-ann", 10'00});
+  append_booking_event("bk-2", payment_requested{"bk-2", "acc-ann", 1'000'00});
+  append_booking_event("bk-3", payment_requested{"bk-3", "acc-ann", 5'00});
+  // The events of a payment stream once it has at least `count` of them.
+  auto events_of = [&](const std::string& payment_id, std::size_t count) {
+    std::vector<samples::contracts::payment_event> events;
     bool answered = eventually(
         [&] {
           auto slice = streams.read(std::string(samples::contracts::kPaymentsTopic), payment_id);
-          if (!slice || slice.value().events.empty()) return false;
-          auto decoded = payments.decode(slice.value().events.front());
-          if (decoded) answer = decoded.value();
+          if (!slice || slice.value().events.size() < count) return false;
+          events.clear();
+          for (const auto& recorded : slice.value().events) {
+            auto decoded = payments.decode(recorded);
+            if (decoded) events.push_back(decoded.value());
+          }
           return true;
         },
         kConvergeTimeout);
+    INFO("payment " << payment_id);
     REQUIRE(answered);
-    REQUIRE(answer);
-    return *answer;
+    REQUIRE(events.size() >= count);
+    return events;
   };
-  auto first = answer_to("bk-1");
-  REQUIRE(std::holds_alternative<samples::contracts::payment_authorized>(first));
-  CHECK(std::get<samples::contracts::payment_authorized>(first).reference == "bk-1");
-  auto second = answer_to("bk-2");
-  REQUIRE(std::holds_alternative<samples::contracts::payment_declined>(second));
-  CHECK(std::get<samples::contracts::payment_declined>(second).reference == "bk-2");
-  CHECK(std::get<samples::contracts::payment_declined>(second).reason == "insufficient_funds");
+  using samples::contracts::payment_authorized;
+  using samples::contracts::payment_declined;
+  auto first = events_of("bk-1", 1);
+  REQUIRE(std::holds_alternative<payment_authorized>(first[0]));
+  CHECK(std::get<payment_authorized>(first[0]).reference == "bk-1");
+  CHECK(std::get<payment_authorized>(first[0]).amount_cents == 10'00);
+  auto second = events_of("bk-2", 1);
+  REQUIRE(std::holds_alternative<payment_declined>(second[0]));
+  CHECK(std::get<payment_declined>(second[0]).reference == "bk-2");
+  CHECK(std::get<payment_declined>(second[0]).reason == "insufficient_funds");
+  CHECK(std::holds_alternative<payment_authorized>(events_of("bk-3", 1)[0]));
+
+  // A request delivered twice changes nothing; confirmed captures, cancelled voids, and a
+  // cancelled booking whose payment was declined is nothing to do.
+  append_booking_event("bk-1", payment_requested{"bk-1", "acc-ann", 10'00});
+  append_booking_event("bk-1", booking_confirmed{"bk-1"});
+  append_booking_event("bk-3", booking_cancelled{"timeout", "bk-3"});
+  append_booking_event("bk-2", booking_cancelled{"payment declined", "bk-2"});
+  auto settled = events_of("bk-1", 2);
+  CHECK(settled.size() == 2);
+  CHECK(std::holds_alternative<samples::contracts::payment_captured>(settled[1]));
+  auto cancelled = events_of("bk-3", 2);
+  CHECK(std::holds_alternative<samples::contracts::payment_voided>(cancelled[1]));
+  CHECK(svc.process->wait_out(
+      [](const auto& lines) { return has(lines, "void bk-2: nothing to do (not_authorized)"); },
+      kConvergeTimeout));
 
   // --- the read model catches up; the balance adds up -----------------------------------------
   const std::string checksum = caught_up_checksum(base);
   auto ann = get(base, "/accounts/acc-ann");
   REQUIRE(ann.status == 200);
-  // 100 - 30 + 5 (once) - 50 captured + 20 refunded; pay-3 voided; bk-1's 10 held.
-  CHECK(cents(ann, "balanceCents") == 45'00);
-  CHECK(cents(ann, "heldCents") == 10'00);
+  // 100 - 30 + 5 (once) - 50 captured + 20 refunded - 10 captured for bk-1; pay-3 and bk-3
+  // voided.
+  CHECK(cents(ann, "balanceCents") == 35'00);
+  CHECK(cents(ann, "heldCents") == 0);
   CHECK(cents(ann, "availableCents") == 35'00);
   auto pay1 = get(base, "/payments/pay-1");
   CHECK(text(pay1, "status") == "refunded");
   CHECK(text(pay1, "reference") == "order-1");
-  CHECK(text(get(base, "/payments/bk-1"), "status") == "authorized");
+  auto bk1 = get(base, "/payments/bk-1");
+  CHECK(text(bk1, "status") == "captured");
+  CHECK(text(bk1, "reference") == "bk-1");
+  CHECK(text(get(base, "/payments/bk-2"), "status") == "declined");
+  CHECK(text(get(base, "/payments/bk-3"), "status") == "voided");
 
   // --- stop, rebuild from the log: the same model ----------------------------------------------
   CHECK(svc.process->signal_and_wait(SIGTERM) == 0);

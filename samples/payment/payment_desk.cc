@@ -74,6 +74,12 @@ cairn::result<payment_outcome> payment_desk::authorize(const std::string& paymen
                                                        const std::string& reference) {
   CAIRN_TRY(auto current, payments_.load(payment_id));
   if (current.state.status != payment_status::none) {
+    // The same request again gets the decision it got; another request under a used id is
+    // refused, not answered with someone else's payment.
+    const auto& p = current.state;
+    if (p.account_id != account_id || p.amount_cents != cents) {
+      return payment_refusal::already_decided;
+    }
     return payment_outcome{std::move(current.state), true};
   }
   const std::string step_id = "authorize/" + payment_id;

@@ -60,7 +60,8 @@ class payment_desk {
 
   // --- payments --------------------------------------------------------------------------------
   // Authorized, or declined when the account refused the hold (a decline is an outcome, not an
-  // error). A payment already decided is answered as it is (duplicate).
+  // error). A payment already decided is answered as it is (duplicate) when the request is the
+  // same (account and amount), refused with already_decided otherwise.
   cairn::result<payment_outcome> authorize(const std::string& payment_id,
                                            const std::string& account_id, std::int64_t cents,
                                            const std::string& reference);

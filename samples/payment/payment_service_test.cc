@@ -196,6 +196,17 @@ TEST_CASE("payment-service moves money over HTTP and answers booking requests", 
                   json::object{{"id", "pay-9"}, {"accountId", "acc-nobody"}, {"amountCents", 1}}),
              "reason") == "account_not_found");
 
+  // The same request again is answered with its decision; another one under that id is refused.
+  auto again =
+      post(base, "/payments",
+           json::object{{"id", "pay-1"}, {"accountId", "acc-ann"}, {"amountCents", 50'00}});
+  CHECK(again.status == 201);
+  CHECK(text(again, "status") == "authorized");
+  auto reused = post(base, "/payments",
+                     json::object{{"id", "pay-1"}, {"accountId", "acc-ann"}, {"amountCents", 1}});
+  CHECK(reused.status == 409);
+  CHECK(text(reused, "error") == "already_decided");
+
   auto captured = post(base, "/payments/pay-1/capture", json::object{});
   CHECK(captured.status == 200);
   CHECK(text(captured, "status") == "captured");

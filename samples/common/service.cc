@@ -2,11 +2,13 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "cairn/consumer.h"
@@ -47,6 +49,15 @@ std::optional<service_options> parse_service_options(std::string_view service, i
     return std::nullopt;
   }
   return o;
+}
+
+std::string instance_id(std::string_view service, const std::string& data_dir) {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  std::error_code ec;
+  auto dir = std::filesystem::absolute(data_dir, ec);
+  return std::string(service) + "@" + host + ":" +
+         (ec ? data_dir : dir.lexically_normal().string());
 }
 
 namespace {

@@ -39,6 +39,12 @@ std::optional<service_options> parse_service_options(std::string_view service, i
                                                      std::vector<integer_option>& extra,
                                                      int& exit_code);
 
+// A name for this instance that stays the same across its restarts and differs between instances:
+// "<service>@<host>:<absolute data dir>". Used as the consumer groups' static member id
+// (group_instance_id), so a service that crashes and restarts gets its partitions back at once
+// instead of waiting out its old session.
+std::string instance_id(std::string_view service, const std::string& data_dir);
+
 // Blocks SIGINT and SIGTERM in the calling thread (call first in main, so threads started later
 // inherit the mask), then wait_for_stop_signal() returns the one that arrived.
 void block_stop_signals();

@@ -53,9 +53,10 @@ cairn::result<void> handle_booking_event(payment_desk& desk, const contracts::bo
 
 cairn::result<std::unique_ptr<cairn::es::event_handler>> create_booking_requests_handler(
     cairn::client& client, const cairn::es::event_registry<contracts::booking_event>& registry,
-    payment_desk& desk) {
+    payment_desk& desk, std::string instance_id) {
   cairn::es::event_handler_options options{.topics = {std::string(contracts::kBookingsTopic)},
                                            .group = std::string(kHandlerGroup)};
+  options.consumer.group_instance_id = std::move(instance_id);
   std::function<cairn::result<void>(const contracts::booking_event&, const cairn::es::envelope&)>
       fn = [&desk](const contracts::booking_event& e, const cairn::es::envelope& where) {
         return handle_booking_event(desk, e, where);

@@ -25,9 +25,10 @@ inline constexpr std::string_view kHandlerGroup = "payment-service";
 cairn::result<void> handle_booking_event(payment_desk& desk, const contracts::booking_event& event,
                                          const cairn::es::envelope& where);
 
-// The handler on bookings.bookings. `registry` and `desk` must outlive it.
+// The handler on bookings.bookings, a static member `instance_id` of the group (a restarted
+// instance gets its partitions back without a rebalance). `registry` and `desk` must outlive it.
 cairn::result<std::unique_ptr<cairn::es::event_handler>> create_booking_requests_handler(
     cairn::client& client, const cairn::es::event_registry<contracts::booking_event>& registry,
-    payment_desk& desk);
+    payment_desk& desk, std::string instance_id);
 
 }  // namespace samples::payment

@@ -110,7 +110,8 @@ int main(int argc, char** argv) {
   });
 
   es::event_registry<samples::contracts::booking_event> booking_registry;
-  auto handler = create_booking_requests_handler(*client.value(), booking_registry, desk);
+  auto handler = create_booking_requests_handler(*client.value(), booking_registry, desk,
+                                                 samples::instance_id(kService, options->data_dir));
   if (!handler) return fail("create the booking event handler", handler.error());
   samples::background_loop handler_loop("booking events", [&]() -> cairn::result<void> {
     CAIRN_TRY(handler.value()->run_once());

@@ -42,7 +42,7 @@ void hold_released::to_capnp(capnp_schema::Builder b) const {
 }
 cairn::result<hold_released> hold_released::from_capnp(capnp_schema::Reader r) {
   hold_released e{text_of(r.getBookingId()), r.getUnits()};
-  if (e.booking_id.empty() || e.units == 0) return cairn::es::errc::malformed_event;
+  if (e.booking_id.empty()) return cairn::es::errc::malformed_event;  // units 0: see the schema
   return e;
 }
 
@@ -127,10 +127,16 @@ decided inventory::decide(const command& c, const state& s) {
                        h.booking_id, static_cast<std::uint32_t>(h.units), h.units * s.price_cents}};
                  },
                  [&](const release_hold& r) -> decided {
+                   if (r.booking_id.empty()) return inventory_refusal::not_positive;
+                   if (s.settled.contains(r.booking_id))
+                     return std::vector<event>{};  // released before
                    auto it = s.holds.find(r.booking_id);
-                   if (it == s.holds.end()) return std::vector<event>{};
+                   // Never held: a release of 0 units settles the booking, so that a hold still on
+                   // its way (a request the saga gave up on, or one whose process died before it
+                   // could release) takes nothing when it lands.
+                   const std::int64_t units = it == s.holds.end() ? 0 : it->second.units;
                    return std::vector<event>{
-                       hold_released{r.booking_id, static_cast<std::uint32_t>(it->second.units)}};
+                       hold_released{r.booking_id, static_cast<std::uint32_t>(units)}};
                  },
                  [&](const confirm_hold& f) -> decided {
                    auto it = s.holds.find(f.booking_id);

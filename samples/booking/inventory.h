@@ -9,8 +9,11 @@
 // decides again, and is refused with sold_out.
 //
 // The saga's steps are idempotent by state as well as by command id: holding a booking that
-// already holds (or held) units, and releasing or confirming a hold that is not there, decide no
-// events. A message re-sent after a crash, or a late step after the other outcome, is harmless.
+// already holds (or held) units, confirming a hold that is not there, and releasing a booking
+// already released or sold decide no events. A message re-sent after a crash, or a late step
+// after the other outcome, is harmless. Releasing a booking that never held units is the one
+// step that is not a no-op: it records a release of 0 units, so that the booking is settled and
+// a hold that arrives after the saga gave up on it takes nothing (nobody would release it).
 #pragma once
 
 #include <boost/describe.hpp>

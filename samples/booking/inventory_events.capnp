@@ -28,7 +28,8 @@ struct UnitsHeld {
 }
 
 # inventory.HoldReleased.v1: the booking's held `units` are available again (payment declined,
-# timed out, or the booking was cancelled).
+# timed out, or the booking was cancelled). `units` is 0 when the booking was released before it
+# held anything: the booking is settled, and a hold for it arriving later takes nothing.
 struct HoldReleased {
   bookingId @0 :Text;
   units @1 :UInt32;

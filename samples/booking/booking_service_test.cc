@@ -177,6 +177,9 @@ class booking_world {
     });
   }
 
+  // The broker goes away (SIGKILL): the service keeps answering, from what it has.
+  void kill_broker() { broker_.kill(); }
+
   // Stops the service (SIGTERM) and returns its exit code.
   int stop_service() { return service_->signal_and_wait(SIGTERM); }
 
@@ -413,4 +416,18 @@ TEST_CASE("booking service: a rebuild reports the checksum the live model had",
   REQUIRE(done);
   CHECK(reported == live);
   CHECK(rebuild.signal_and_wait(0) == 0);
+}
+
+TEST_CASE("booking service: answers 503 while the broker is unreachable",
+          "[booking][integration]") {
+  booking_world w;
+  w.add_stock("room", 1, 100);
+  REQUIRE(w.wait_for_units("room", 0, 0));
+  w.kill_broker();
+  auto r = w.post("/bookings", json::object{{"item", "room"}, {"accountId", "acc"}});
+  INFO(r.raw);
+  CHECK(r.status == 503);
+  CHECK(r.body.at("error") == "unavailable");
+  // The read model still answers what it has.
+  CHECK(w.get("/availability?item=room").status == 200);
 }

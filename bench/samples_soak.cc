@@ -13,6 +13,7 @@
 #include <boost/json.hpp>
 #include <boost/program_options.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -173,7 +174,9 @@ int main(int argc, char** argv) {
     // Clients and chaos.
     const auto started = std::chrono::steady_clock::now();
     std::atomic<std::size_t> next{0};
-    std::atomic<bool> done{false};
+    std::mutex clients_mu;
+    std::condition_variable clients_done;
+    int finished = 0;
     std::vector<std::thread> clients;
     for (int t = 0; t < cfg.clients; ++t) {
       clients.emplace_back([&] {
@@ -184,33 +187,32 @@ int main(int argc, char** argv) {
             ++unanswered;
           }
         }
+        std::lock_guard done(clients_mu);
+        ++finished;
+        clients_done.notify_all();
       });
     }
-    std::mutex chaos_mu;
-    std::condition_variable chaos_cv;
-    std::thread chaos([&] {
-      if (cfg.chaos_every_ms <= 0) return;
-      std::mt19937 chaos_rng(cfg.seed + 1);
-      std::unique_lock lock(chaos_mu);
-      while (!chaos_cv.wait_for(lock, std::chrono::milliseconds(cfg.chaos_every_ms),
-                                [&] { return done.load(); })) {
-        if (chaos_rng() % 2 == 0) {
-          c.crash_and_restart_payment();
-        } else {
-          c.crash_and_restart_booking();
-        }
-        ++crashes;
+    // The chaos runs on this thread, not a thread of its own: a child dies with the thread that
+    // started it (PR_SET_PDEATHSIG follows the thread), and restarted services must outlive it.
+    std::mt19937 chaos_rng(cfg.seed + 1);
+    std::unique_lock lock(clients_mu);
+    while (true) {
+      const auto pause = cfg.chaos_every_ms > 0 ? std::chrono::milliseconds(cfg.chaos_every_ms)
+                                                : std::chrono::hours(24);
+      if (clients_done.wait_for(lock, pause, [&] { return finished == cfg.clients; })) break;
+      lock.unlock();
+      if (chaos_rng() % 2 == 0) {
+        c.crash_and_restart_payment();
+      } else {
+        c.crash_and_restart_booking();
       }
-    });
+      ++crashes;
+      lock.lock();
+    }
+    lock.unlock();
     for (auto& t : clients)
       t.join();
     submit_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    {
-      std::lock_guard lock(chaos_mu);
-      done = true;
-    }
-    chaos_cv.notify_all();
-    chaos.join();
 
     // Settle: every booking reaches a final state (the saga's timeout bounds the wait).
     const auto settling = std::chrono::steady_clock::now();

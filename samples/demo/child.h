@@ -1,7 +1,9 @@
 // child: a program the demo starts (the broker, a service), stopped by its PID. Its stdout is read
 // by a thread that copies it to a log file and wakes whoever waits for a line (the "listening on"
 // line that tells where it serves); its stderr goes to the same log. It dies with the demo
-// (PR_SET_PDEATHSIG), so a demo that crashes leaves nothing running.
+// (PR_SET_PDEATHSIG), so a demo that crashes leaves nothing running. Linux sends that signal when
+// the THREAD that started the child ends: start children from a thread that lives as long as they
+// should (the main thread).
 #pragma once
 
 #include <sys/types.h>

@@ -79,7 +79,8 @@ cairn::result<placed_booking> booking_desk::place(booking_request r) {
   const booking_command pay = request_payment{id, amount_cents};
   auto paid = bookings_.handle(id, pay, {.command_id = "pay/" + id, .correlation_id = id});
   if (!paid && paid.error() == booking_refusal::invalid_transition) {
-    // The saga cancelled the booking before this step: give back the units held in step 2.
+    // The saga cancelled the booking before this step: give back the units held in step 2
+    // now rather than when the saga's release is dispatched (then a no-op).
     const inventory_command release = release_hold{id};
     CAIRN_TRY(
         inventory_.handle(r.item, release, {.command_id = "release/" + id, .correlation_id = id}));

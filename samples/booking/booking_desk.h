@@ -10,8 +10,9 @@
 //   3. RequestPayment with the amount of the hold: the booking awaits payment-service's answer,
 //      which the saga (booking_saga.h) acts on.
 // If the saga cancelled the booking between 2 and 3 (its payment timeout ran out while this
-// request was slow), the desk releases the hold it just took: the saga's release came first and
-// found nothing to release.
+// request was slow), step 3 is refused and the desk releases the hold itself, without waiting
+// for the saga's release (still in its outbox, and a no-op when it lands). A hold that lands
+// after the saga's release takes nothing: that release settled the booking (inventory.h).
 #pragma once
 
 #include <cstdint>

@@ -291,11 +291,14 @@ TEST_CASE("booking service: twenty concurrent requests for the last unit - exact
   std::atomic<bool> racing{true};
   std::atomic<std::int64_t> available_min{1};
   std::atomic<int> watch_errors{0};
+  std::string watch_error;  // the last one, written by the watcher only, read after join
   // A watcher reads the availability while the race runs: it must never go below zero.
   std::thread watcher([&] {
     while (racing.load()) {
       auto r = http::get(w.base(), "/availability?item=" + item);
       if (!r || r.value().status != 200) {
+        watch_error =
+            r ? std::to_string(r.value().status) + " " + r.value().raw : r.error().message();
         ++watch_errors;
         continue;
       }
@@ -333,6 +336,7 @@ TEST_CASE("booking service: twenty concurrent requests for the last unit - exact
   CHECK(won == 1);
   CHECK(sold_out == kRacers - 1);
   CHECK(available_min.load() >= 0);
+  INFO("the watcher's last error: " << watch_error);
   CHECK(watch_errors.load() == 0);
   CHECK(w.availability(item).at("available").as_int64() == 0);
   // The losers are rejected in the read model too.

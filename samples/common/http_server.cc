@@ -3,6 +3,7 @@
 // accepting and serving, so `threads` requests are handled at once.
 #include "samples/common/http_server.h"
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -32,6 +33,8 @@ constexpr std::uint32_t kHeaderLimit = 8 * 1024;
 constexpr std::uint64_t kBodyLimit = 64 * 1024;
 // A client that sends nothing for this long is dropped, so idle connections cannot pile up.
 constexpr auto kIdleTimeout = std::chrono::seconds(30);
+constexpr auto kLingerTimeout = std::chrono::seconds(2);
+constexpr std::size_t kLingerBytesMax = 1024 * 1024;
 
 bhttp::response<bhttp::string_body> to_http(const response& r, unsigned version, bool keep_alive) {
   bhttp::response<bhttp::string_body> out{r.code, version};
@@ -110,7 +113,8 @@ struct server::impl {
                   too_big ? "too_large" : "bad_request", "unreadable request: " + ec.message()),
             11, false);
         co_await bhttp::async_write(stream, answer, use_tuple);
-        break;
+        co_await linger(stream);
+        co_return;
       }
       const auto& in = parser.get();
       auto parsed = to_request(in);
@@ -124,6 +128,22 @@ struct server::impl {
     }
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  }
+
+  // A lingering close (as web servers do): stop sending, then read and drop what the client is
+  // still sending, for a bounded time and amount. Closing with unread input makes the kernel
+  // send a reset, which can destroy the error answer before the client has read it.
+  static asio::awaitable<void> linger(beast::tcp_stream& stream) {
+    beast::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    std::array<char, 16 * 1024> sink;
+    std::size_t drained = 0;
+    stream.expires_after(kLingerTimeout);
+    while (!ec && drained < kLingerBytesMax) {
+      auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), use_tuple);
+      ec = rec;
+      drained += n;
+    }
   }
 
   router routes;

@@ -37,37 +37,6 @@ int fail(const char* step, const std::error_code& ec) {
   return 1;
 }
 
-// payments.payments is payment-service's topic, but the saga reads it from its first start: a
-// service started first creates it (the same settings either way; "already exists" is fine).
-cairn::result<void> create_topics(cairn::client& client) {
-  cairn::admin admin(client);
-  for (auto topic : {kInventoryTopic, kBookingsTopic, samples::contracts::kPaymentsTopic}) {
-    auto created = admin.create_topic(std::string(topic), {.partitions = kTopicPartitions});
-    if (!created && created.error() != cairn::protocol::errc::topic_already_exists) {
-      return created.error();
-    }
-  }
-  return cairn::success();
-}
-
-// A consumer-driven loop step that (re)starts its consumer after a failure: start() seeks the
-// partitions to the checkpoints, which a failed batch left the consumer ahead of.
-template <class Runner>
-std::function<cairn::result<void>()> run_step(Runner& runner, cairn::consumer& feed) {
-  return [&runner, &feed, started = false]() mutable -> cairn::result<void> {
-    if (!started) {
-      CAIRN_TRY(runner.start(feed));
-      started = true;
-    }
-    auto ran = runner.run_once(feed);
-    if (!ran) {
-      started = false;
-      return ran.error();
-    }
-    return cairn::success();
-  };
-}
-
 // A saga command its target refused (a confirm after a cancel, say) is logged and acknowledged:
 // retrying cannot change the answer, and it must not block the messages behind it.
 cairn::result<void> log_rejected(const es::process_message& m, std::error_code ec) {
@@ -96,7 +65,11 @@ int main(int argc, char** argv) {
 
   auto client = cairn::client::create({.bootstrap = {options->broker}, .client_id = kService});
   if (!client) return fail("connect to the broker", client.error());
-  if (auto created = create_topics(*client.value()); !created) {
+  // payments.payments is payment-service's topic, but the saga reads it from its first start.
+  if (auto created = samples::ensure_topics(
+          *client.value(), {kInventoryTopic, kBookingsTopic, samples::contracts::kPaymentsTopic},
+          kTopicPartitions);
+      !created) {
     return fail("create the topics", created.error());
   }
 
@@ -143,8 +116,9 @@ int main(int argc, char** argv) {
   cairn::consumer model_feed(*client.value());
   cairn::consumer saga_feed(*client.value());
   samples::background_loop model_loop("booking-service read model",
-                                      run_step(*model.value(), model_feed));
-  samples::background_loop saga_loop("booking-service saga", run_step(*saga.value(), saga_feed));
+                                      samples::follow(*model.value(), model_feed));
+  samples::background_loop saga_loop("booking-service saga",
+                                     samples::follow(*saga.value(), saga_feed));
 
   booking_desk desk(bookings, items);
   api_context context{desk, *model.value(), *client.value()};

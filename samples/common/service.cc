@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "cairn/admin.h"
 #include "cairn/consumer.h"
 
 namespace samples {
@@ -121,6 +122,18 @@ background_loop::~background_loop() {
 void background_loop::stop() {
   stopping_.store(true);
   if (thread_.joinable()) thread_.join();
+}
+
+cairn::result<void> ensure_topics(cairn::client& client,
+                                  std::initializer_list<std::string_view> topics, int partitions) {
+  cairn::admin admin(client);
+  for (auto topic : topics) {
+    auto created = admin.create_topic(std::string(topic), {.partitions = partitions});
+    if (!created && created.error() != cairn::protocol::errc::topic_already_exists) {
+      return created.error();
+    }
+  }
+  return cairn::success();
 }
 
 cairn::result<std::string> model_checksum(const cairn::es::projection& model) {

@@ -7,6 +7,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "cairn/client.h"
+#include "cairn/consumer.h"
 #include "cairn/es/projection.h"
 #include "eventstore/base/result.h"
 
@@ -70,6 +72,30 @@ class background_loop {
   std::atomic<bool> stopping_{false};
   std::thread thread_;
 };
+
+// Creates each topic with `partitions` partitions unless it exists. Every service creates all the
+// topics it reads or writes, so any of them may start first.
+cairn::result<void> ensure_topics(cairn::client& client,
+                                  std::initializer_list<std::string_view> topics, int partitions);
+
+// A background_loop step that feeds a runner (a projection or a process manager: start(c),
+// run_once(c)) from its consumer, and starts it again after a failed round: start() seeks the
+// partitions back to the runner's checkpoints, which a failed batch left the consumer ahead of.
+template <class Runner>
+std::function<cairn::result<void>()> follow(Runner& runner, cairn::consumer& feed) {
+  return [&runner, &feed, started = false]() mutable -> cairn::result<void> {
+    if (!started) {
+      CAIRN_TRY(runner.start(feed));
+      started = true;
+    }
+    auto ran = runner.run_once(feed);
+    if (!ran) {
+      started = false;
+      return ran.error();
+    }
+    return cairn::success();
+  };
+}
 
 // FNV-1a (64 bit) over projection::dump(), as 16 hex digits: two models with the same content
 // have the same checksum, whatever order their records were applied in.

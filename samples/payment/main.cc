@@ -38,20 +38,6 @@ int fail(const char* step, const std::error_code& ec) {
   return 1;
 }
 
-// Whoever starts first creates the topics; both services create all three, so either may start
-// first (booking-service's events may be appended before payment-service ever ran).
-cairn::result<void> create_topics(cairn::client& client) {
-  cairn::admin admin(client);
-  for (std::string_view topic :
-       {kAccountsTopic, samples::contracts::kPaymentsTopic, samples::contracts::kBookingsTopic}) {
-    auto created = admin.create_topic(std::string(topic), {.partitions = kPartitions});
-    if (!created && created.error() != cairn::protocol::errc::topic_already_exists) {
-      return created.error();
-    }
-  }
-  return cairn::success();
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -65,7 +51,11 @@ int main(int argc, char** argv) {
                                        .client_id = kService,
                                        .request_timeout_ms = kRequestTimeoutMs});
   if (!client) return fail("connect", client.error());
-  if (auto created = create_topics(*client.value()); !created) {
+  if (auto created = samples::ensure_topics(
+          *client.value(),
+          {kAccountsTopic, samples::contracts::kPaymentsTopic, samples::contracts::kBookingsTopic},
+          kPartitions);
+      !created) {
     return fail("create the topics", created.error());
   }
 
@@ -95,19 +85,7 @@ int main(int argc, char** argv) {
   // The read model follows the log on its own consumer; after a failed batch the consumer is
   // ahead of the model, so it is sought back to the checkpoints (start) before the next one.
   cairn::consumer feed(*client.value());
-  bool feeding = false;
-  samples::background_loop model_loop("read model", [&]() -> cairn::result<void> {
-    if (!feeding) {
-      CAIRN_TRY(model.value()->start(feed));
-      feeding = true;
-    }
-    auto applied = model.value()->run_once(feed);
-    if (!applied) {
-      feeding = false;
-      return applied.error();
-    }
-    return cairn::success();
-  });
+  samples::background_loop model_loop("read model", samples::follow(*model.value(), feed));
 
   es::event_registry<samples::contracts::booking_event> booking_registry;
   auto handler = create_booking_requests_handler(*client.value(), booking_registry, desk,

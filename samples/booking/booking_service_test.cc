@@ -284,6 +284,8 @@ TEST_CASE("booking service: twenty concurrent requests for the last unit - exact
   const std::string item = "hotel-astoria/2027-01-01";
   w.add_stock(item, 2, 100'00);
   book(w, item, "bk-first");  // one of two held: one unit left
+  // The watcher below reads the read model: it must know the item (and its first hold) first.
+  REQUIRE(w.wait_for_units(item, 1, 0));
 
   constexpr int kRacers = 20;
   std::latch start(kRacers);

@@ -70,14 +70,19 @@ void cluster::start_booking() {
   booking_ = start("booking-service", booking_args("127.0.0.1:0"), booking_address_);
 }
 
+// The address is not written again (it is the same one): client threads read it meanwhile.
 void cluster::crash_and_restart_payment() {
   if (payment_) payment_->kill();
-  payment_ = start("payment-service", service_args("payment", payment_address_), payment_address_);
+  std::string address;
+  payment_ = start("payment-service", service_args("payment", payment_address_), address);
+  if (address != payment_address_) throw std::runtime_error("payment-service moved to " + address);
 }
 
 void cluster::crash_and_restart_booking() {
   if (booking_) booking_->kill();
-  booking_ = start("booking-service", booking_args(booking_address_), booking_address_);
+  std::string address;
+  booking_ = start("booking-service", booking_args(booking_address_), address);
+  if (address != booking_address_) throw std::runtime_error("booking-service moved to " + address);
 }
 
 void cluster::stop_payment() {

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <cinttypes>
@@ -165,10 +166,52 @@ cairn::result<std::int64_t> model_lag(cairn::client& client, const cairn::es::pr
   return lag;
 }
 
+namespace {
+
+// A progress bar on stderr, redrawn in place at most every 50 ms, then once more when done; drawn
+// only on a terminal (a log file gets the summary line alone).
+class progress_bar {
+ public:
+  progress_bar() : terminal_(::isatty(STDERR_FILENO) == 1) {}
+  ~progress_bar() {
+    if (drawn_) std::fputc('\n', stderr);
+  }
+
+  void update(std::int64_t done, std::int64_t total, bool last) {
+    const auto now = std::chrono::steady_clock::now();
+    if (!terminal_ || (!last && now - drawn_at_ < std::chrono::milliseconds(50))) return;
+    drawn_at_ = now;
+    drawn_ = true;
+    constexpr int kWidth = 40;
+    const double part = total > 0 ? std::min(1.0, static_cast<double>(done) / total) : 1.0;
+    const int filled = static_cast<int>(part * kWidth);
+    std::string bar(static_cast<std::size_t>(filled), '#');
+    bar.append(static_cast<std::size_t>(kWidth - filled), '.');
+    std::fprintf(stderr, "\r  replaying [%s] %3.0f%%  %" PRId64 "/%" PRId64 " events", bar.c_str(),
+                 part * 100, done, total);
+    std::fflush(stderr);
+  }
+
+ private:
+  bool terminal_;
+  bool drawn_ = false;
+  std::chrono::steady_clock::time_point drawn_at_{};
+};
+
+}  // namespace
+
 int rebuild_and_report(std::string_view service, cairn::client& client,
                        cairn::es::projection& model) {
   const auto started = std::chrono::steady_clock::now();
-  auto progress = model.rebuild(client);
+  std::optional<progress_bar> bar(std::in_place);
+  cairn::es::rebuild_options options;
+  options.terminal_progress = false;  // the bar below instead of the SDK's line
+  options.on_progress = [&bar](const cairn::es::rebuild_progress& p) {
+    bar->update(p.records_applied, p.records_total, false);
+  };
+  auto progress = model.rebuild(client, options);
+  if (progress) bar->update(progress.value().records_applied, progress.value().records_total, true);
+  bar.reset();  // ends the bar's line before anything else is printed
   if (!progress) {
     std::fprintf(stderr, "%.*s: the rebuild failed: %s\n", static_cast<int>(service.size()),
                  service.data(), progress.error().message().c_str());

@@ -115,7 +115,7 @@ class node {
     std::deque<log_offset> inflight;  // ends of the appends sent and not acknowledged
     bool probe_sent = false;
     bool recent_active = false;  // answered since the last quorum check
-    bool progressed = false;     // acknowledged something new since the last heartbeat
+    int stalled_ticks = 0;       // ticks since it last acknowledged something new
   };
 
   // election.cc

@@ -48,17 +48,22 @@ void node::tick_leader() {
       }
     }
   }
+  for (auto& [id, p] : progress_) {
+    ++p.stalled_ticks;
+    if (p.state == progress::mode::replicate && !p.inflight.empty() &&
+        p.stalled_ticks >= options_.election_timeout_ticks_min) {
+      // Appends in flight and nothing acknowledged for an election timeout (far above a round
+      // trip): some were lost. Resend from what the follower has acknowledged.
+      p.state = progress::mode::probe;
+      p.next = p.appended_end;
+      p.inflight.clear();
+      p.probe_sent = false;
+      p.stalled_ticks = 0;
+    }
+  }
   if (heartbeat_elapsed_ >= options_.heartbeat_interval_ticks) {
     heartbeat_elapsed_ = 0;
     for (auto& [id, p] : progress_) {
-      if (p.state == progress::mode::replicate && !p.progressed && !p.inflight.empty()) {
-        // Nothing acknowledged for a whole heartbeat with appends in flight: some were lost.
-        // Resend from what the follower has acknowledged.
-        p.state = progress::mode::probe;
-        p.next = p.appended_end;
-        p.inflight.clear();
-      }
-      p.progressed = false;
       p.probe_sent = false;
       send_append(id, p, true);
     }
@@ -223,7 +228,7 @@ void node::on_append_response(node_id from, const append_response& resp) {
   progress& p = it->second;
   p.recent_active = true;
   if (resp.success) {
-    if (resp.durable_end > p.match_end || resp.appended_end > p.appended_end) p.progressed = true;
+    if (resp.durable_end > p.match_end || resp.appended_end > p.appended_end) p.stalled_ticks = 0;
     p.match_end = std::max(p.match_end, resp.durable_end);
     p.appended_end = std::max({p.appended_end, resp.appended_end, p.match_end});
     while (!p.inflight.empty() && p.inflight.front() <= p.appended_end)
@@ -247,7 +252,7 @@ void node::on_append_response(node_id from, const append_response& resp) {
   if (resp.rejected_prev < p.match_end) return;
   if (p.state == progress::mode::probe && resp.rejected_prev != p.next - 1) return;
   if (p.state == progress::mode::install) return;
-  p.progressed = true;
+  p.stalled_ticks = 0;
   p.inflight.clear();
   p.appended_end = p.match_end;
   p.probe_sent = false;

@@ -68,7 +68,8 @@ cluster::cluster(sim_options opts) : opts_(std::move(opts)), rng_(opts_.seed) {
   for (int i = 1; i <= opts_.voters + opts_.spares; ++i) {
     replica r;
     r.id = node_id{i};
-    r.log = std::make_unique<sim_log>(r.id, ledger_, i <= opts_.voters ? initial : configuration{});
+    r.log =
+        std::make_unique<sim_log>(r.id, *ledger_, i <= opts_.voters ? initial : configuration{});
     replicas_.push_back(std::move(r));
   }
   for (replica& r : replicas_)
@@ -254,6 +255,45 @@ result<offset_range> cluster::propose(node_id id, std::string records, std::int6
                      res.value().last_offset));
   after(r);
   return res;
+}
+
+result<void> cluster::transfer_leadership(node_id id, node_id to) {
+  replica& r = at(id);
+  if (!r.up) return errc::not_leader;
+  auto res = r.raft->transfer_leadership(to);
+  note(fmt::format("n{} transfer leadership to n{}: {}", id, to,
+                   res ? "started" : res.error().message()));
+  after(r);
+  return res;
+}
+
+result<offset_range> cluster::change_config(node_id id, config_op op, node_id voter) {
+  replica& r = at(id);
+  if (!r.up) return errc::not_leader;
+  auto res = r.raft->change_config(op, voter);
+  note(fmt::format("n{} config change: {} n{}: {}", id,
+                   op == config_op::add_voter ? "add" : "remove", voter,
+                   res ? "appended" : res.error().message()));
+  after(r);
+  return res;
+}
+
+log_offset cluster::retain(node_id id, log_offset start) {
+  replica& r = at(id);
+  if (!r.up) return r.log->start_offset();
+  const log_offset limit =
+      std::min({start, r.raft->commit_end(), r.log->durable_end(), r.applied_end});
+  log_offset boundary = r.log->start_offset();
+  for (const entry& e : r.log->entries()) {
+    if (e.end_offset() > limit) break;
+    boundary = e.end_offset();
+  }
+  if (boundary > r.log->start_offset()) {
+    note(fmt::format("n{} retention: log start {} -> {}", id, r.log->start_offset(), boundary));
+    r.log->truncate_prefix(boundary);
+    ++stats_.retentions;
+  }
+  return r.log->start_offset();
 }
 
 void cluster::send(const message& m) {

@@ -87,6 +87,11 @@ class cluster {
   void isolate(node_id id);  // a partition of its own
   void heal();
   result<offset_range> propose(node_id at, std::string records, std::int64_t count = 1);
+  result<void> transfer_leadership(node_id at, node_id to);
+  result<offset_range> change_config(node_id at, config_op op, node_id voter);
+  // Retention on one node: drops the batches wholly below `start` that are committed, applied
+  // and flushed there. Returns the new log start.
+  log_offset retain(node_id id, log_offset start);
 
   // The up node in the leader role with the highest term, if any.
   std::optional<node_id> leader() const;
@@ -138,7 +143,7 @@ class cluster {
 
   sim_options opts_;
   std::mt19937_64 rng_;
-  ledger ledger_;
+  std::unique_ptr<ledger> ledger_ = std::make_unique<ledger>();  // stable when moved
   std::vector<replica> replicas_;
   std::vector<in_flight> network_;
   std::uint64_t seq_ = 0;

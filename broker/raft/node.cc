@@ -160,6 +160,9 @@ ready node::take_ready() {
   ready r;
   r.messages = std::exchange(outbox_, {});
   r.commit_end = commit_;
+  r.current_role = role_;
+  r.term = hs_.term;
+  r.leader = leader_;
   return r;
 }
 

@@ -59,6 +59,11 @@ struct offset_range {
 struct ready {
   std::vector<message> messages;  // to send, in any order, each at most once (loss is fine)
   log_offset commit_end{0};       // the high watermark: [start, commit_end) is committed
+  // The soft state, so that the driver sees a change of role, term or leader (to answer
+  // not_leader with the leader, fence a deposed leader's pending produce requests...).
+  role current_role = role::follower;
+  term_id term{0};
+  node_id leader{0};
 };
 
 enum class config_op : std::uint8_t { add_voter, remove_voter };
@@ -142,7 +147,7 @@ class node {
   void send_ack();
   log_offset append_local(entry_kind kind, std::string records, std::int64_t record_count,
                           configuration config = {});
-  // The largest offset <= at_most whose term is <= t, or start - 1 (see append_response).
+  // The largest batch end <= at_most whose term is <= t, or start - 1 (see append_response).
   log_offset term_floor(log_offset at_most, term_id t) const;
 
   // membership.cc

@@ -133,6 +133,9 @@ void node::send_append(node_id to, progress& p, bool heartbeat) {
 log_offset node::term_floor(log_offset at_most, term_id t) const {
   const log_offset start = log_.start_offset();
   log_offset o = std::min(at_most, log_.end_offset() - 1);
+  // A batch's last offset: the other replica's batches need not end where ours do at `at_most`
+  // when the logs diverge there.
+  if (o >= start && log_.batch_at(o).last_offset != o) o = log_.batch_at(o).base_offset - 1;
   while (o >= start && log_.term_at(o) > t)
     o = log_.batch_at(o).base_offset - 1;
   return std::max(o, start - 1);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <utility>
 
 #include "eventstore/base/assert.h"
@@ -101,7 +102,9 @@ void cluster::start_node(replica& r) {
 }
 
 void cluster::note(const std::string& line) {
-  if (opts_.trace) trace_.push_back(fmt::format("t={} {}", now_, line));
+  if (!opts_.trace) return;
+  trace_.push_back(fmt::format("t={} {}", now_, line));
+  if (opts_.trace_live) std::fprintf(stderr, "%s\n", trace_.back().c_str());
 }
 
 void cluster::tick() {

@@ -53,6 +53,7 @@ struct sim_options {
 
   raft::options node;  // id and seed set per node
   mutant bug = mutant::none;
+  bool trace_live = false;  // print each trace line as it happens (to see up to an abort)
   bool trace = false;  // keep a trace of every event (the runner turns it on to replay a failure)
 };
 

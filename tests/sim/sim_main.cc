@@ -86,6 +86,7 @@ int main(int argc, char** argv) {
     o.bug = bug;
     o.node.pre_vote = pre_vote;
     o.trace = trace;
+    o.trace_live = trace;
     const seed_result r = run_seed(o);
     ++ran;
     total.leaders += r.stats.leaders;

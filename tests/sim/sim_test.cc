@@ -79,6 +79,15 @@ TEST_CASE("raft sim: random faults with 5 voters", "[sim]") {
   sweep(5, 250);
 }
 
+TEST_CASE("raft sim: seeds that once failed", "[sim]") {
+  // Each found a bug in the core (see docs/raft.md, "Bugs the simulator found").
+  for (std::uint64_t s : {100709ULL}) {
+    const sim_options o = swarm_options(s);
+    const seed_result r = run_seed(o);
+    if (!r.ok) FAIL(report(o, r));
+  }
+}
+
 TEST_CASE("raft sim: storage that acknowledges unflushed data is caught", "[sim]") {
   // The mutant acknowledges appends before they are durable, so a crash loses "committed"
   // batches; the checker must notice within a few seeds.

@@ -157,6 +157,14 @@ void cluster::inject_faults() {
     }
     note("partition" + groups);
   }
+  if (opts_.one_way > 0 && chance(opts_.one_way)) {  // no draw when off: older seeds replay
+    const node_id from{1 + static_cast<int>(draw(replicas_.size()))};
+    const node_id to{1 + static_cast<int>(draw(replicas_.size()))};
+    if (from != to) {
+      cut_links_.emplace_back(from, to);
+      note(fmt::format("link n{}->n{} cut", from, to));
+    }
+  }
   if (chance(opts_.heal)) heal();
 
   for (replica& r : replicas_) {
@@ -246,6 +254,7 @@ void cluster::isolate(node_id id) {
 void cluster::heal() {
   for (replica& r : replicas_)
     r.group = 0;
+  cut_links_.clear();
   note("healed");
 }
 
@@ -328,7 +337,9 @@ void cluster::deliver_due() {
     std::swap(due[i - 1], due[draw(i)]);
   for (const in_flight& f : due) {
     replica& to = at(f.m.to);
-    const bool cut = at(f.m.from).group != to.group;
+    const bool cut = at(f.m.from).group != to.group ||
+                     std::find(cut_links_.begin(), cut_links_.end(),
+                               std::make_pair(f.m.from, f.m.to)) != cut_links_.end();
     if (!to.up || cut) {
       if (opts_.trace) note(fmt::format("lost ({}) {}", cut ? "partition" : "down", describe(f.m)));
       continue;
@@ -563,6 +574,8 @@ sim_options swarm_options(std::uint64_t seed) {
   o.config_change = uniform(0.0, 0.01);
   o.node.append_batches_max = 2 + g() % 15;
   o.node.inflight_appends_max = 1 + g() % 8;
+  // Drawn last, so that the parameters above (and the seeds recorded against them) stay put.
+  o.one_way = uniform(0.0, 0.005);
   return o;
 }
 

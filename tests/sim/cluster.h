@@ -12,6 +12,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "broker/raft/node.h"
@@ -44,6 +45,7 @@ struct sim_options {
   double power_loss = 0.001;    // every node at once: only what was flushed survives anywhere
   double restart = 0.05;
   double partition = 0.004;
+  double one_way = 0.002;  // a link that drops one direction only, until the next heal
   double heal = 0.02;
   double flush = 0.3;  // per node
   double propose = 0.3;
@@ -147,6 +149,7 @@ class cluster {
   std::unique_ptr<ledger> ledger_ = std::make_unique<ledger>();  // stable when moved
   std::vector<replica> replicas_;
   std::vector<in_flight> network_;
+  std::vector<std::pair<node_id, node_id>> cut_links_;  // (from, to) one-way cuts
   std::uint64_t seq_ = 0;
   std::int64_t now_ = 0;
   bool faults_ = true;

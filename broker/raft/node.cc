@@ -152,8 +152,10 @@ ready node::take_ready() {
     // Proposals since the last call go out together; a moved commit goes out at once rather
     // than with the next heartbeat.
     const bool commit_moved = commit_sent_ != commit_;
-    for (auto& [id, p] : progress_)
-      send_append(id, p, commit_moved);
+    for (auto& [id, p] : progress_) {
+      // An install in flight is retried by the heartbeat, not on every commit.
+      send_append(id, p, commit_moved && p.state != progress::mode::install);
+    }
     entries_pending_ = false;
     commit_sent_ = commit_;
   }

@@ -359,9 +359,34 @@ void cluster::after(replica& r) {
     throw sim_failure{
         fmt::format("n{}: commit end went back from {} to {}", r.id, r.commit_seen, rd.commit_end)};
   }
+  if (rd.current_role == role::leader && rd.commit_end > r.commit_seen) check_commit_durable(r);
   r.commit_seen = rd.commit_end;
   apply(r, rd.commit_end);
   check_leader(r);
+}
+
+void cluster::check_commit_durable(const replica& r) const {
+  // The commit rule, checked where it acts: when a leader moves its commit end, a quorum of its
+  // configuration holds the batch before it, identical, in the flushed part of its log.
+  const log_offset end = r.raft->commit_end();
+  const std::vector<entry> last = r.log->read(r.log->batch_at(end - 1).base_offset, 1);
+  const configuration cfg = r.log->config();
+  std::size_t durable = 0;
+  std::string who;
+  for (node_id v : cfg.voters) {
+    const replica& o = at(v);
+    // A log whose start passed `end` holds it as committed (a newer leader's retention).
+    if (o.log->start_offset() >= end ||
+        (o.log->durable_end() >= end && o.log->holds(last.front()))) {
+      ++durable;
+      who += fmt::format(" n{}", v);
+    }
+  }
+  if (durable < cfg.quorum()) {
+    throw sim_failure{
+        fmt::format("n{} commits up to {} in term {} but only{} of {} voters hold it flushed", r.id,
+                    end, r.raft->term(), who.empty() ? " none" : who, cfg.voters.size())};
+  }
 }
 
 void cluster::apply(replica& r, log_offset commit_end) {

@@ -138,6 +138,7 @@ class cluster {
   // After every input to r: its outputs go out, committed batches are applied, and the checks run.
   void after(replica& r);
   void apply(replica& r, log_offset commit_end);
+  void check_commit_durable(const replica& r) const;
   void check_leader(replica& r);
   void send(const message& m);
   void note(const std::string& line);

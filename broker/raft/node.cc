@@ -168,6 +168,17 @@ ready node::take_ready() {
   return r;
 }
 
+std::vector<follower_status> node::followers() const {
+  std::vector<follower_status> out;
+  for (const auto& [id, p] : progress_) {
+    out.push_back({.id = id,
+                   .match_end = p.match_end,
+                   .appended_end = p.appended_end,
+                   .recent_active = p.recent_active});
+  }
+  return out;
+}
+
 void node::send(node_id to, message_body body) {
   CAIRN_ASSERT(to != options_.id, "{} sends to itself", to);
   outbox_.push_back(message{.from = options_.id, .to = to, .body = std::move(body)});

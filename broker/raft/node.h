@@ -68,6 +68,15 @@ struct ready {
 
 enum class config_op : std::uint8_t { add_voter, remove_voter };
 
+// A follower as its leader sees it: for metrics, for under-replication alerts, and for an
+// operator (or the controller) waiting for a replica to catch up.
+struct follower_status {
+  node_id id{0};
+  log_offset match_end{0};     // durable on the follower and equal to the leader's below it
+  log_offset appended_end{0};  // equal to the leader's below it
+  bool recent_active = false;  // answered within the current quorum-check period
+};
+
 class node {
  public:
   // `log` outlives the node. `hs` is what save_hard_state() last made durable. The log is the
@@ -108,6 +117,8 @@ class node {
   log_offset commit_end() const { return commit_; }
   log_offset durable_end() const { return durable_end_; }
   node_id transfer_target() const { return transfer_target_; }
+  // Leader only (empty otherwise): every other voter of the newest configuration.
+  std::vector<follower_status> followers() const;
   const hard_state& current_hard_state() const { return hs_; }
 
  private:

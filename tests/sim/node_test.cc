@@ -131,6 +131,14 @@ TEST_CASE("raft node: the leader counts durable acknowledgements only", "[raft]"
   h.flush(n2);  // one follower's flush makes a majority with the leader
   h.settle();
   CHECK(h[n1].commit_end() == log_offset{2});
+  const std::vector<follower_status> f = h[n1].followers();
+  REQUIRE(f.size() == 2);
+  CHECK(f[0].id == n2);
+  CHECK(f[0].match_end == log_offset{2});
+  CHECK(f[1].id == n3);
+  CHECK(f[1].match_end == log_offset{0});
+  CHECK(f[1].appended_end == log_offset{2});
+  CHECK(h[n2].followers().empty());
   CHECK(h[n2].commit_end() == log_offset{2});  // learned from the leader's next append
 }
 

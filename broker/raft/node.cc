@@ -22,6 +22,20 @@ const char* to_string(role r) {
   return "?";
 }
 
+const char* to_string(config_op op) {
+  switch (op) {
+    case config_op::add_learner:
+      return "add_learner";
+    case config_op::promote:
+      return "promote";
+    case config_op::add_voter:
+      return "add_voter";
+    case config_op::remove:
+      return "remove";
+  }
+  return "?";
+}
+
 node::node(options opts, log& log, hard_state hs)
     : options_(opts), log_(log), hs_(hs), rng_state_(opts.rng_seed) {
   CAIRN_ASSERT(options_.id != no_node, "node id 0 is reserved");
@@ -174,7 +188,8 @@ std::vector<follower_status> node::followers() const {
     out.push_back({.id = id,
                    .match_end = p.match_end,
                    .appended_end = p.appended_end,
-                   .recent_active = p.recent_active});
+                   .recent_active = p.recent_active,
+                   .learner = !log_.config().contains(id)});
   }
   return out;
 }

@@ -66,7 +66,13 @@ struct ready {
   node_id leader{0};
 };
 
-enum class config_op : std::uint8_t { add_voter, remove_voter };
+enum class config_op : std::uint8_t {
+  add_learner,  // a new member that receives the log but does not vote yet
+  promote,      // a learner becomes a voter
+  add_voter,    // a new member that votes at once (counts in the quorum while it catches up)
+  remove,       // a voter or a learner leaves
+};
+const char* to_string(config_op op);
 
 // A follower as its leader sees it: for metrics, for under-replication alerts, and for an
 // operator (or the controller) waiting for a replica to catch up.
@@ -75,6 +81,7 @@ struct follower_status {
   log_offset match_end{0};     // durable on the follower and equal to the leader's below it
   log_offset appended_end{0};  // equal to the leader's below it
   bool recent_active = false;  // answered within the current quorum-check period
+  bool learner = false;
 };
 
 class node {
@@ -97,11 +104,12 @@ class node {
   // invalid_transfer_target, transfer_in_progress.
   result<void> transfer_leadership(node_id to);
 
-  // Leader only: adds or removes one voter (§4.1) by appending a config batch, in force from
-  // its append. Errors: not_leader, transfer_in_progress, leader_not_ready (no entry of this
-  // term committed yet, the fix of §4.1's single-server bug), config_change_pending (the last
-  // change is not committed), invalid_config_change.
-  result<offset_range> change_config(config_op op, node_id voter);
+  // Leader only: changes one member (§4.1) by appending a config batch, in force from its
+  // append. Errors: not_leader, transfer_in_progress, leader_not_ready (no entry of this term
+  // committed yet, the fix of §4.1's single-server bug), config_change_pending (the last change
+  // is not committed), invalid_config_change (adding a member, promoting a non-learner,
+  // removing a non-member or the last voter).
+  result<offset_range> change_config(config_op op, node_id member);
 
   // Storage completion: [.., end) of the log is durable. REQUIRES: no truncate() or reset()
   // below `end` since the flush began (the driver drops such a stale completion).
@@ -117,7 +125,7 @@ class node {
   log_offset commit_end() const { return commit_; }
   log_offset durable_end() const { return durable_end_; }
   node_id transfer_target() const { return transfer_target_; }
-  // Leader only (empty otherwise): every other voter of the newest configuration.
+  // Leader only (empty otherwise): every other member of the newest configuration.
   std::vector<follower_status> followers() const;
   const hard_state& current_hard_state() const { return hs_; }
 

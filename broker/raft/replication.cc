@@ -39,7 +39,7 @@ void node::tick_leader() {
       const configuration cfg = log_.config();
       std::size_t active = cfg.contains(options_.id) ? 1 : 0;
       for (auto& [id, p] : progress_) {
-        if (p.recent_active) ++active;
+        if (p.recent_active && cfg.contains(id)) ++active;
         p.recent_active = false;
       }
       if (active < cfg.quorum()) {

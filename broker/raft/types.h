@@ -22,12 +22,19 @@ using cairn::log_offset;
 // configuration (the voter set from this batch on, §4.1).
 enum class entry_kind : std::uint8_t { data, noop, config };
 
-// The voters of a group, sorted and unique. Empty means "not known yet" (a new replica that has
-// not received its first configuration): such a replica never campaigns.
+// The members of a group: voters, and learners (§4.2.1: replicated to, but neither voting nor
+// counted for the commit, so that a new replica catches up before it joins the quorum). Both
+// sorted, unique and disjoint. No voters means "not known yet" (a new replica that has not
+// received its first configuration): such a replica never campaigns.
 struct configuration {
   std::vector<node_id> voters;
+  std::vector<node_id> learners;
 
   bool contains(node_id id) const { return std::binary_search(voters.begin(), voters.end(), id); }
+  bool is_learner(node_id id) const {
+    return std::binary_search(learners.begin(), learners.end(), id);
+  }
+  bool is_member(node_id id) const { return contains(id) || is_learner(id); }
   std::size_t quorum() const { return voters.size() / 2 + 1; }
   bool operator==(const configuration&) const = default;
 };

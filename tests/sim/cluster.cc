@@ -24,6 +24,8 @@ std::string describe_config(const configuration& c) {
   std::string s = "{";
   for (node_id v : c.voters)
     s += fmt::format("{}{}", s.size() > 1 ? "," : "", v);
+  for (node_id v : c.learners)
+    s += fmt::format("{}{}~", s.size() > 1 ? "," : "", v);  // n~: a learner
   return s + "}";
 }
 
@@ -213,10 +215,34 @@ void cluster::inject_faults() {
       for (const replica& o : replicas_) {
         if (!cfg.contains(o.id)) outside.push_back(o.id);
       }
-      const bool add = !outside.empty() && (cfg.voters.size() <= 2 || chance(0.5));
-      const node_id who = add ? outside[draw(outside.size())] : cfg.voters[draw(cfg.voters.size())];
-      auto res = r.raft->change_config(add ? config_op::add_voter : config_op::remove_voter, who);
-      note(fmt::format("n{} config change: {} n{} to {}: {}", r.id, add ? "add" : "remove", who,
+      config_op op = config_op::remove;
+      node_id who;
+      if (opts_.learner_ops > 0 && chance(opts_.learner_ops)) {
+        // Any change to any member, weighted towards growing through learners.
+        std::vector<std::pair<config_op, node_id>> picks;
+        for (const replica& o : replicas_) {
+          if (!cfg.is_member(o.id)) {
+            for (int i = 0; i < 3; ++i)
+              picks.emplace_back(config_op::add_learner, o.id);
+            picks.emplace_back(config_op::add_voter, o.id);
+          } else if (cfg.is_learner(o.id)) {
+            for (int i = 0; i < 3; ++i)
+              picks.emplace_back(config_op::promote, o.id);
+            picks.emplace_back(config_op::remove, o.id);
+          } else if (cfg.voters.size() > 2) {
+            for (int i = 0; i < 2; ++i)
+              picks.emplace_back(config_op::remove, o.id);
+          }
+        }
+        if (picks.empty()) return;
+        std::tie(op, who) = picks[draw(picks.size())];
+      } else {
+        const bool add = !outside.empty() && (cfg.voters.size() <= 2 || chance(0.5));
+        who = add ? outside[draw(outside.size())] : cfg.voters[draw(cfg.voters.size())];
+        op = add ? config_op::add_voter : config_op::remove;
+      }
+      auto res = r.raft->change_config(op, who);
+      note(fmt::format("n{} config change: {} n{} to {}: {}", r.id, to_string(op), who,
                        describe_config(cfg), res ? "appended" : res.error().message()));
       if (res) ++stats_.config_changes;
       after(r);
@@ -279,12 +305,11 @@ result<void> cluster::transfer_leadership(node_id id, node_id to) {
   return res;
 }
 
-result<offset_range> cluster::change_config(node_id id, config_op op, node_id voter) {
+result<offset_range> cluster::change_config(node_id id, config_op op, node_id member) {
   replica& r = at(id);
   if (!r.up) return errc::not_leader;
-  auto res = r.raft->change_config(op, voter);
-  note(fmt::format("n{} config change: {} n{}: {}", id,
-                   op == config_op::add_voter ? "add" : "remove", voter,
+  auto res = r.raft->change_config(op, member);
+  note(fmt::format("n{} config change: {} n{}: {}", id, to_string(op), member,
                    res ? "appended" : res.error().message()));
   after(r);
   return res;
@@ -486,19 +511,21 @@ std::string cluster::convergence_gap() const {
   if (!l) return "no leader";
   const replica& lr = at(*l);
   const configuration cfg = lr.log->config();
-  for (node_id v : cfg.voters) {
+  std::vector<node_id> members = cfg.voters;
+  members.insert(members.end(), cfg.learners.begin(), cfg.learners.end());
+  for (node_id v : members) {
     const replica& r = at(v);
-    if (!r.up) return fmt::format("voter n{} down", v);
+    if (!r.up) return fmt::format("member n{} down", v);
     if (r.raft->commit_end() != lr.raft->commit_end() ||
         r.log->end_offset() != lr.log->end_offset()) {
-      return fmt::format("voter n{} at log end {} commit {}, leader n{} at {} commit {}", v,
+      return fmt::format("member n{} at log end {} commit {}, leader n{} at {} commit {}", v,
                          r.log->end_offset(), r.raft->commit_end(), *l, lr.log->end_offset(),
                          lr.raft->commit_end());
     }
     for (auto c = committed_.lower_bound(r.log->start_offset().value()); c != committed_.end();
          ++c) {
       if (!r.log->holds(c->second)) {
-        return fmt::format("voter n{} lacks committed batch [{}, {}]", v, c->second.base_offset,
+        return fmt::format("member n{} lacks committed batch [{}, {}]", v, c->second.base_offset,
                            c->second.last_offset);
       }
     }
@@ -601,6 +628,7 @@ sim_options swarm_options(std::uint64_t seed) {
   o.node.inflight_appends_max = 1 + g() % 8;
   // Drawn last, so that the parameters above (and the seeds recorded against them) stay put.
   o.one_way = uniform(0.0, 0.005);
+  o.learner_ops = uniform(0.0, 1.0);
   return o;
 }
 

@@ -52,6 +52,7 @@ struct sim_options {
   double retention = 0.01;
   double transfer = 0.003;
   double config_change = 0.004;
+  double learner_ops = 0.5;  // share of config changes drawn among all ops (learners included)
 
   raft::options node;  // id and seed set per node
   mutant bug = mutant::none;
@@ -91,7 +92,7 @@ class cluster {
   void heal();
   result<offset_range> propose(node_id at, std::string records, std::int64_t count = 1);
   result<void> transfer_leadership(node_id at, node_id to);
-  result<offset_range> change_config(node_id at, config_op op, node_id voter);
+  result<offset_range> change_config(node_id at, config_op op, node_id member);
   // Retention on one node: drops the batches wholly below `start` that are committed, applied
   // and flushed there. Returns the new log start.
   log_offset retain(node_id id, log_offset start);
@@ -106,8 +107,9 @@ class cluster {
   const sim_stats& stats() const { return stats_; }
   const std::vector<std::string>& trace() const { return trace_; }
   log_offset committed_end() const { return committed_end_; }
-  // Empty when a leader exists and every voter of its configuration is up, holds the whole
-  // committed log and has the leader's log end and commit end; else what is missing.
+  // Empty when a leader exists and every member (voter or learner) of its configuration is up,
+  // holds the whole committed log and has the leader's log end and commit end; else what is
+  // missing.
   std::string convergence_gap() const;
 
  private:

@@ -222,14 +222,57 @@ TEST_CASE("raft node: configuration changes wait for the leader's first commit",
   h.flush_all();
   h.settle();
   CHECK(h[n1].change_config(config_op::add_voter, n1).error() == errc::invalid_config_change);
-  REQUIRE(h[n1].change_config(config_op::remove_voter, n3));
+  REQUIRE(h[n1].change_config(config_op::remove, n3));
   // In force from its append: the leader's commit now needs n2 only.
   CHECK(h.logs.at(n1)->config() == voters({1, 2}));
-  CHECK(h[n1].change_config(config_op::remove_voter, n2).error() == errc::config_change_pending);
+  CHECK(h[n1].change_config(config_op::remove, n2).error() == errc::config_change_pending);
   h.settle();
   h.flush_all();
   h.settle();
   CHECK(h[n1].commit_end() == h.logs.at(n1)->end_offset());
+}
+
+TEST_CASE("raft node: a learner is replicated to but counts for nothing until promoted", "[raft]") {
+  harness h(voters({1, 2, 3}));
+  const node_id n4{4};
+  h.logs[n4] = std::make_unique<sim_log>(n4, h.book, configuration{});
+  options o;
+  o.id = n4;
+  h.nodes[n4] = std::make_unique<node>(o, *h.logs[n4], hard_state{});
+  h.elect(n1);
+  h.flush_all();
+  h.settle();
+  REQUIRE(h[n1].change_config(config_op::add_learner, n4));
+  CHECK(h[n1].change_config(config_op::promote, n4).error() == errc::config_change_pending);
+  h.settle();
+  h.flush_all();
+  h.settle();
+  CHECK(h.logs.at(n4)->end_offset() == h.logs.at(n1)->end_offset());
+  CHECK(h.logs.at(n4)->config().is_learner(n4));
+  // With n2 and n3 silent, the learner's flushed copy does not make a quorum.
+  const auto cut = [](const message& m) { return m.to == n2 || m.to == n3; };
+  REQUIRE(h[n1].propose("a"));
+  h.settle(cut);
+  h.flush(n1);
+  h.flush(n4);
+  h.settle(cut);
+  CHECK(h[n1].commit_end() < h.logs.at(n1)->end_offset());
+  CHECK(h[n1].change_config(config_op::promote, n2).error() == errc::invalid_config_change);
+  // A learner never campaigns.
+  for (int i = 0; i < 100; ++i)
+    h[n4].tick();
+  CHECK(h[n4].current_role() == role::follower);
+  (void)h[n4].take_ready();
+  h.settle();
+  h.flush_all();
+  h.settle();
+  REQUIRE(h[n1].change_config(config_op::promote, n4));
+  CHECK(h.logs.at(n1)->config() == voters({1, 2, 3, 4}));
+  h.settle();
+  h.flush_all();
+  h.settle();
+  CHECK(h[n1].commit_end() == h.logs.at(n1)->end_offset());
+  CHECK(h[n4].commit_end() == h.logs.at(n1)->end_offset());
 }
 
 TEST_CASE("raft node: transfer targets must be voters other than the leader", "[raft]") {

@@ -83,7 +83,8 @@ TEST_CASE("raft sim: seeds that once failed", "[sim]") {
   // Each found a bug in the core (see docs/raft.md, "Bugs the simulator found").
   for (std::uint64_t s : {100709ULL}) {
     sim_options o = swarm_options(s);
-    o.one_way = 0;  // as when it failed (one-way cuts came later)
+    o.one_way = 0;  // as when it failed (one-way cuts and learners came later)
+    o.learner_ops = 0;
     const seed_result r = run_seed(o);
     if (!r.ok) FAIL(report(o, r));
   }
@@ -196,7 +197,7 @@ TEST_CASE("raft sim: membership changes one voter at a time", "[sim]") {
   CHECK(c.log_of(l).config().voters.size() == 4);
   CHECK(c.log_of(node_id{4}).config() == c.log_of(l).config());
   // The leader removes itself: it steps down once that is committed, the others elect.
-  REQUIRE(c.change_config(l, config_op::remove_voter, l));
+  REQUIRE(c.change_config(l, config_op::remove, l));
   for (int i = 0; i < 300 && (!c.leader() || *c.leader() == l); ++i)
     c.tick();
   REQUIRE(c.leader().has_value());

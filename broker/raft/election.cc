@@ -1,4 +1,4 @@
-// Leader election (§3.4) with pre-vote and leader stickiness (§9.6), and the role changes.
+// Leader election (§3.4) with pre-vote (§9.6), leader stickiness (§4.2.3), and the role changes.
 #include <utility>
 
 #include "broker/raft/node.h"

@@ -74,7 +74,7 @@ void node::step(const message& m) {
   if (t > hs_.term) {
     if (vreq != nullptr) {
       // A vote request while a leader is known and heard from: ignore it (unless it comes from
-      // a leadership transfer), so a rejoining node cannot depose a healthy leader (§9.6).
+      // a leadership transfer), so a rejoining node cannot depose a healthy leader (§4.2.3).
       if (!vreq->transfer && in_lease()) {
         check_invariants();
         return;

@@ -7,9 +7,10 @@
 // node on its clock, feeds it messages, flushes the log on its own policy and reports flushed(),
 // and after each input drains take_ready() and sends the messages. Nothing in here blocks.
 //
-// Sections of Ongaro's thesis: election with pre-vote and leader stickiness (§3.4, §9.6),
-// replication (§3.5) with pipelining and batching (§10.2.1), commit of the leader's term only
-// (§3.6.2), leadership transfer (§3.10), single-server membership changes (§4.1–§4.2.3).
+// Sections of Ongaro's thesis: election with pre-vote and leader stickiness (§3.4, §9.6,
+// §4.2.3), replication (§3.5) with pipelining and batching (§10.2.1), commit of the leader's
+// term only (§3.6.2), leadership transfer (§3.10), single-server membership changes and
+// learners (§4.1–§4.2.3).
 #pragma once
 
 #include <cstddef>

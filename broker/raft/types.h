@@ -18,7 +18,7 @@ using term_id = strong_type<std::int64_t, struct term_id_tag>;
 using cairn::log_offset;
 
 // What a batch carries for Raft: the partition's records (opaque here), a leader's no-op (the
-// first batch of each term, so that it can commit the entries of earlier terms, §5.4.2) or a
+// first batch of each term, so that it can commit the entries of earlier terms, §3.6.2) or a
 // configuration (the voter set from this batch on, §4.1).
 enum class entry_kind : std::uint8_t { data, noop, config };
 

@@ -84,13 +84,15 @@ void node::become_candidate(bool transfer) {
 
 void node::become_follower(term_id term, node_id leader) {
   CAIRN_ASSERT(term >= hs_.term, "{}: back from term {} to {}", options_.id, hs_.term, term);
+  // What was verified equal to a leader's log holds for that leader in that term only: the same
+  // node leading again in a later term may have lost and rewritten that suffix.
+  if (term > hs_.term || leader != leader_ || role_ != role::follower) {
+    ack_end_ = log_offset{0};
+    ack_durable_sent_ = log_offset{0};
+  }
   if (term > hs_.term) {
     hs_ = hard_state{.term = term, .voted_for = no_node};
     save_hard_state();
-  }
-  if (leader != leader_ || role_ != role::follower) {
-    ack_end_ = log_offset{0};
-    ack_durable_sent_ = log_offset{0};
   }
   role_ = role::follower;
   leader_ = leader;

@@ -4,6 +4,8 @@
 //   cairn-raft-sim --seed=S [--seeds=N] [--seconds=T] [--mutant=ack_unflushed|forget_hard_state]
 //                  [--no-pre-vote] [--trace]
 // Exit status: 0 if every seed passed, 1 if one failed, 2 on bad arguments.
+#include <unistd.h>
+
 #include <chrono>
 #include <csignal>
 #include <cstdio>

@@ -80,11 +80,18 @@ TEST_CASE("raft sim: random faults with 5 voters", "[sim]") {
 }
 
 TEST_CASE("raft sim: seeds that once failed", "[sim]") {
-  // Each found a bug in the core (see docs/raft.md, "Bugs the simulator found").
-  for (std::uint64_t s : {100709ULL}) {
-    sim_options o = swarm_options(s);
-    o.one_way = 0;  // as when it failed (one-way cuts and learners came later)
-    o.learner_ops = 0;
+  // Each found a bug in the core (see docs/raft.md, "Bugs the simulator found"). `legacy`: found
+  // before one-way cuts and learners were drawn, which are then turned off to replay it.
+  struct regression {
+    std::uint64_t seed;
+    bool legacy;
+  };
+  for (const regression& g : {regression{100709, true}, regression{606727, false}}) {
+    sim_options o = swarm_options(g.seed);
+    if (g.legacy) {
+      o.one_way = 0;
+      o.learner_ops = 0;
+    }
     const seed_result r = run_seed(o);
     if (!r.ok) FAIL(report(o, r));
   }

@@ -138,8 +138,10 @@ TEST_CASE("a paused proxy times a request out and resume lets the client work ag
   REQUIRE_FALSE(stuck);
   INFO("metadata while paused: " << stuck.error().message());
   CHECK(stuck.error() == cairn::sdk::errc::request_timeout);
-  CHECK(took >= 1'000ms);  // it waited (request_timeout_ms = 1500) ...
-  CHECK(took < 10s);       // ... and gave up
+  // It waited, then gave up. The SDK asks the broker it learned from Metadata and then the
+  // bootstrap entry, which here are one address (the proxy): 2 x request_timeout_ms (1.5 s).
+  CHECK(took >= 1'500ms);
+  CHECK(took < 2 * 1'500ms + 2s);
 
   b.proxy.resume();
   auto p = make_producer(*c);
@@ -162,7 +164,7 @@ TEST_CASE("a SIGSTOPped broker times requests out and serves again after SIGCONT
   REQUIRE_FALSE(stuck);
   INFO("metadata while stopped: " << stuck.error().message());
   CHECK(stuck.error() == cairn::sdk::errc::request_timeout);
-  CHECK(steady::now() - start < 10s);
+  CHECK(steady::now() - start < 2 * 1'500ms + 2s);  // as above: two tries of one address
 
   REQUIRE_FALSE(fault::resume(b.broker.pid()));
   CHECK(fault::process_state(b.broker.pid()) != 'T');

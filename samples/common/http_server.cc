@@ -4,6 +4,7 @@
 #include "samples/common/http_server.h"
 
 #include <array>
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -79,7 +80,7 @@ response run_handler(const router& routes, request& r) {
 }  // namespace
 
 struct server::impl {
-  explicit impl(router r) : routes(std::move(r)), acceptor(io) {}
+  impl(router r, std::size_t max_open) : routes(std::move(r)), acceptor(io), open_max(max_open) {}
 
   asio::awaitable<void> accept_loop() {
     while (acceptor.is_open()) {
@@ -88,8 +89,24 @@ struct server::impl {
         if (ec == asio::error::operation_aborted) break;
         continue;  // a client that vanished before accept: keep serving the others
       }
-      asio::co_spawn(io, serve(beast::tcp_stream(std::move(socket))), asio::detached);
+      // Bounded: past open_max connections a new one is told 503 and closed, so a flood of idle
+      // clients cannot take every descriptor the service has.
+      if (open.fetch_add(1) >= open_max) {
+        asio::co_spawn(io, refuse(beast::tcp_stream(std::move(socket))), asio::detached);
+      } else {
+        asio::co_spawn(io, serve(beast::tcp_stream(std::move(socket))), asio::detached);
+      }
     }
+  }
+
+  asio::awaitable<void> refuse(beast::tcp_stream stream) {
+    auto answer = to_http(error(status::service_unavailable, "too_many_connections",
+                                "the server has too many open connections; try again"),
+                          11, false);
+    stream.expires_after(kIdleTimeout);
+    co_await bhttp::async_write(stream, answer, use_tuple);
+    co_await linger(stream);
+    --open;
   }
 
   asio::awaitable<void> serve(beast::tcp_stream stream) {
@@ -114,7 +131,7 @@ struct server::impl {
             11, false);
         co_await bhttp::async_write(stream, answer, use_tuple);
         co_await linger(stream);
-        co_return;
+        break;
       }
       const auto& in = parser.get();
       auto parsed = to_request(in);
@@ -128,6 +145,7 @@ struct server::impl {
     }
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    --open;
   }
 
   // A lingering close (as web servers do): stop sending, then read and drop what the client is
@@ -151,10 +169,12 @@ struct server::impl {
   tcp::acceptor acceptor;
   std::vector<std::thread> threads;
   std::once_flag stopped;
+  std::atomic<std::size_t> open{0};  // connections being served or refused
+  const std::size_t open_max;
 };
 
 cairn::result<std::unique_ptr<server>> server::start(std::string_view listen, router routes,
-                                                     int threads) {
+                                                     int threads, std::size_t connections_max) {
   const std::size_t colon = listen.rfind(':');
   if (colon == std::string_view::npos) return std::make_error_code(std::errc::invalid_argument);
   std::uint16_t port = 0;
@@ -167,7 +187,7 @@ cairn::result<std::unique_ptr<server>> server::start(std::string_view listen, ro
   auto address = asio::ip::make_address(std::string(listen.substr(0, colon)), bec);
   if (bec) return std::make_error_code(std::errc::invalid_argument);
 
-  auto state = std::make_unique<impl>(std::move(routes));
+  auto state = std::make_unique<impl>(std::move(routes), connections_max);
   const tcp::endpoint at(address, port);
   state->acceptor.open(at.protocol(), bec);
   if (!bec) state->acceptor.set_option(tcp::acceptor::reuse_address(true), bec);

@@ -94,9 +94,11 @@ class router {
 
 class server {
  public:
-  // Listens on "HOST:PORT" (port 0 picks one) and serves `routes` on `threads` threads.
+  // Listens on "HOST:PORT" (port 0 picks one) and serves `routes` on `threads` threads. Past
+  // `connections_max` open connections, a new one gets 503 and is closed.
   static cairn::result<std::unique_ptr<server>> start(std::string_view listen, router routes,
-                                                      int threads = 8);
+                                                      int threads = 8,
+                                                      std::size_t connections_max = 1024);
   ~server();  // stop()
   server(const server&) = delete;
   server& operator=(const server&) = delete;

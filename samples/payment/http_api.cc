@@ -90,6 +90,23 @@ std::optional<response> read_command_id(json_body& b, std::string& out) {
   return std::nullopt;
 }
 
+// The body of a deposit, withdrawal or refund: {"amountCents", "commandId"?}.
+struct money_move_body {
+  std::int64_t cents = 0;
+  std::string command_id;
+};
+std::variant<money_move_body, response> read_money_move(const request& req) {
+  auto parsed = json_body::parse(req);
+  if (auto* bad = std::get_if<response>(&parsed)) return *bad;
+  auto& b = std::get<json_body>(parsed);
+  auto cents = b.integer("amountCents", 1, kAmountCentsMax);
+  money_move_body out;
+  if (auto bad = read_command_id(b, out.command_id)) return *bad;
+  if (auto bad = b.error()) return *bad;
+  out.cents = *cents;
+  return out;
+}
+
 }  // namespace
 
 bool valid_id(std::string_view id) {
@@ -129,16 +146,12 @@ samples::http::router make_routes(const http_api_context& ctx) {
     return [&ctx, is_deposit](const request& req) -> response {
       const std::string& id = req.params.at("id");
       if (!valid_id(id)) return bad_id("the account id");
-      auto parsed = json_body::parse(req);
-      if (auto* bad = std::get_if<response>(&parsed)) return *bad;
-      auto& b = std::get<json_body>(parsed);
-      auto cents = b.integer("amountCents", 1, kAmountCentsMax);
-      std::string command_id;
-      if (auto bad = read_command_id(b, command_id)) return *bad;
-      if (auto bad = b.error()) return *bad;
+      auto move = read_money_move(req);
+      if (auto* bad = std::get_if<response>(&move)) return *bad;
+      const auto& [cents, command_id] = std::get<money_move_body>(move);
       return account_answer(status::ok, id,
-                            is_deposit ? ctx.desk.deposit(id, *cents, command_id)
-                                       : ctx.desk.withdraw(id, *cents, command_id));
+                            is_deposit ? ctx.desk.deposit(id, cents, command_id)
+                                       : ctx.desk.withdraw(id, cents, command_id));
     };
   };
   r.add(verb::post, "/accounts/{id}/deposits", money_move(true));
@@ -211,14 +224,10 @@ samples::http::router make_routes(const http_api_context& ctx) {
   r.add(verb::post, "/payments/{id}/refund", [&ctx](const request& req) -> response {
     const std::string& id = req.params.at("id");
     if (!valid_id(id)) return bad_id("the payment id");
-    auto parsed = json_body::parse(req);
-    if (auto* bad = std::get_if<response>(&parsed)) return *bad;
-    auto& b = std::get<json_body>(parsed);
-    auto cents = b.integer("amountCents", 1, kAmountCentsMax);
-    std::string command_id;
-    if (auto bad = read_command_id(b, command_id)) return *bad;
-    if (auto bad = b.error()) return *bad;
-    return payment_answer(status::ok, id, ctx.desk.refund(id, *cents, command_id));
+    auto move = read_money_move(req);
+    if (auto* bad = std::get_if<response>(&move)) return *bad;
+    const auto& [cents, command_id] = std::get<money_move_body>(move);
+    return payment_answer(status::ok, id, ctx.desk.refund(id, cents, command_id));
   });
 
   r.add(verb::get, "/payments/{id}", [&ctx](const request& req) -> response {

@@ -132,7 +132,9 @@ response get_availability(api_context& ctx, const request& r) {
 response get_model(api_context& ctx) {
   auto checksum = model_checksum(ctx.model);
   if (!checksum) return failure(checksum.error());
-  auto lag = model_lag(ctx.client, ctx.model, read_model_partitions());
+  auto partitions = read_model_partitions(ctx.client);
+  if (!partitions) return failure(partitions.error());
+  auto lag = model_lag(ctx.client, ctx.model, partitions.value());
   if (!lag) return failure(lag.error());
   return {status::ok, boost::json::object{{"checksum", checksum.value()}, {"lag", lag.value()}}};
 }

@@ -73,7 +73,9 @@ int main(int argc, char** argv) {
     return fail("create the topics", created.error());
   }
 
-  auto model = open_read_model(dir / "read-model");
+  auto partitions = read_model_partitions(*client.value());
+  if (!partitions) return fail("read the topics' partitions", partitions.error());
+  auto model = open_read_model(dir / "read-model", std::move(partitions).value());
   if (!model) return fail("open the read model", model.error());
   if (options->rebuild)
     return samples::rebuild_and_report(kService, *client.value(), *model.value());
@@ -104,10 +106,10 @@ int main(int argc, char** argv) {
   es::process_options saga_options;
   saga_options.name = "booking-saga";
   saga_options.dir = dir / "saga";
-  for (auto topic : {kBookingsTopic, samples::contracts::kPaymentsTopic}) {
-    for (int p = 0; p < kTopicPartitions; ++p)
-      saga_options.partitions.push_back({std::string(topic), p});
-  }
+  auto saga_partitions =
+      samples::partitions_of(*client.value(), {kBookingsTopic, samples::contracts::kPaymentsTopic});
+  if (!saga_partitions) return fail("read the topics' partitions", saga_partitions.error());
+  saga_options.partitions = std::move(saga_partitions).value();
   saga_options.poll_timeout_ms = 200;
   auto saga = es::process_manager<booking_saga>::open(
       saga_options, saga_inputs, es::broker_dispatch(*client.value(), senders));

@@ -6,6 +6,7 @@
 #include "samples/booking/booking.h"
 #include "samples/booking/inventory.h"
 #include "samples/booking/overloaded.h"
+#include "samples/common/service.h"
 
 namespace samples::booking {
 namespace {
@@ -170,18 +171,14 @@ cairn::result<void> apply_record(es::projection_txn& t, const cairn::consumer_re
 
 }  // namespace
 
-std::vector<cairn::topic_partition> read_model_partitions() {
-  std::vector<cairn::topic_partition> partitions;
-  for (auto topic : {kInventoryTopic, kBookingsTopic}) {
-    for (int p = 0; p < kTopicPartitions; ++p)
-      partitions.push_back({std::string(topic), p});
-  }
-  return partitions;
+cairn::result<std::vector<cairn::topic_partition>> read_model_partitions(cairn::client& client) {
+  return samples::partitions_of(client, {kInventoryTopic, kBookingsTopic});
 }
 
-cairn::result<std::unique_ptr<es::projection>> open_read_model(const std::filesystem::path& dir) {
+cairn::result<std::unique_ptr<es::projection>> open_read_model(
+    const std::filesystem::path& dir, std::vector<cairn::topic_partition> partitions) {
   es::projection_options options{.dir = dir, .dbs = {"availability", "bookings"}};
-  options.partitions = read_model_partitions();
+  options.partitions = std::move(partitions);
   options.poll_timeout_ms = 200;
   return es::projection::open(std::move(options), apply_record);
 }

@@ -22,12 +22,12 @@ namespace samples::booking {
 
 inline constexpr int kTopicPartitions = 3;  // of each topic booking-service creates
 
-// The partitions the model is built from.
-std::vector<cairn::topic_partition> read_model_partitions();
+// The partitions the model is built from, as the broker has them.
+cairn::result<std::vector<cairn::topic_partition>> read_model_partitions(cairn::client& client);
 
-// Opens (creating if missing) the model in `dir`.
+// Opens (creating if missing) the model in `dir`, fed from `partitions`.
 cairn::result<std::unique_ptr<cairn::es::projection>> open_read_model(
-    const std::filesystem::path& dir);
+    const std::filesystem::path& dir, std::vector<cairn::topic_partition> partitions);
 
 // One booking as the API shows it; nullopt when the model has not seen it.
 cairn::result<std::optional<boost::json::object>> find_booking(const cairn::es::projection& model,

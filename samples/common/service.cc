@@ -137,6 +137,17 @@ cairn::result<void> ensure_topics(cairn::client& client,
   return cairn::success();
 }
 
+cairn::result<std::vector<cairn::topic_partition>> partitions_of(
+    cairn::client& client, std::initializer_list<std::string_view> topics) {
+  std::vector<cairn::topic_partition> out;
+  for (auto topic : topics) {
+    CAIRN_TRY(auto count, client.partition_count(std::string(topic)));
+    for (std::int32_t p = 0; p < count; ++p)
+      out.push_back({std::string(topic), p});
+  }
+  return out;
+}
+
 cairn::result<std::string> model_checksum(const cairn::es::projection& model) {
   CAIRN_TRY(auto dump, model.dump());
   std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a offset basis

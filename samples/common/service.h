@@ -78,6 +78,11 @@ class background_loop {
 cairn::result<void> ensure_topics(cairn::client& client,
                                   std::initializer_list<std::string_view> topics, int partitions);
 
+// Every partition of `topics`, as the broker has them (a topic another service created may not
+// have the partition count this one would have chosen).
+cairn::result<std::vector<cairn::topic_partition>> partitions_of(
+    cairn::client& client, std::initializer_list<std::string_view> topics);
+
 // A background_loop step that feeds a runner (a projection or a process manager: start(c),
 // run_once(c)) from its consumer, and starts it again after a failed round: start() seeks the
 // partitions back to the runner's checkpoints, which a failed batch left the consumer ahead of.

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "cairn/es/envelope.h"
+#include "samples/common/service.h"
 #include "samples/payment/overloaded.h"
 
 namespace samples::payment {
@@ -90,14 +91,7 @@ cairn::result<void> apply_payment(const cairn::es::event_registry<payment_event>
 }  // namespace
 
 cairn::result<std::vector<cairn::topic_partition>> read_model_partitions(cairn::client& client) {
-  std::vector<cairn::topic_partition> partitions;
-  for (std::string_view topic : {kAccountsTopic, contracts::kPaymentsTopic}) {
-    CAIRN_TRY(auto count, client.partition_count(std::string(topic)));
-    for (std::int32_t p = 0; p < count; ++p) {
-      partitions.push_back({std::string(topic), p});
-    }
-  }
-  return partitions;
+  return samples::partitions_of(client, {kAccountsTopic, contracts::kPaymentsTopic});
 }
 
 cairn::result<std::unique_ptr<cairn::es::projection>> open_read_model(

@@ -80,6 +80,10 @@ enum ErrorCode {
   nonEmptyGroup @33;            # delete / reset offsets need a group without members
   groupIdNotFound @34;          # no such group
   invalidGroupId @35;           # an empty or over-long group id
+
+  # Replication and the controller (issue 7).
+  notController @36;            # Kafka NOT_CONTROLLER: send topic changes to the controller
+  leaderNotAvailable @37;       # Kafka LEADER_NOT_AVAILABLE: an election is running (retriable)
 }
 
 # Produce acknowledgement. Ordinal 0 is the schema default, so a client that does not set acks
@@ -131,7 +135,11 @@ struct Request {
     findCoordinator @21 :FindCoordinatorRequest;
     deleteGroups @22 :DeleteGroupsRequest;
 
-    # Next request kind: @23 (and the paired Response member).
+    # Replication and cluster state (see "Replication" at the end of this file).
+    replicate @23 :ReplicateRequest;
+    describeCluster @24 :DescribeClusterRequest;
+
+    # Next request kind: @25 (and the paired Response member).
   }
 }
 
@@ -174,8 +182,15 @@ struct Response {
     findCoordinator @23 :FindCoordinatorResponse;
     deleteGroups @24 :DeleteGroupsResponse;
 
-    # Next response kind: @25.
+    replicate @25 :ReplicateResponse;
+    describeCluster @26 :DescribeClusterResponse;
+
+    # Next response kind: @28.
   }
+
+  # With errorCode notLeader on a single-target request (appendToStream, readStream): the
+  # partition's leader as this broker knows it, -1 when it does not know one. Clients go there.
+  currentLeader @27 :Int32 = -1;
 }
 
 # Shared by per-topic results of the admin requests.
@@ -242,6 +257,9 @@ struct PartitionMetadata {
   logStartOffset @7 :Int64;    # the first offset still in the log
   highWatermark @8 :Int64;     # the first uncommitted offset: consumers read below it
   logEndOffset @9 :Int64;      # the offset the next appended record gets (>= highWatermark)
+  # Per replica, as the leader sees it (empty when this broker has no recent report from the
+  # leader): what `cairn cluster status` shows as lag.
+  replicaStates @10 :List(ReplicaState);
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -348,6 +366,7 @@ struct ProducePartitionResult {
   baseOffset @3 :Int64;       # the batch's first offset; -1 on error
   logAppendTimeMs @4 :Int64;  # -1 unless the topic uses log-append time
   logStartOffset @5 :Int64;
+  currentLeader @6 :Int32 = -1;  # with notLeader: the leader this broker knows, -1 if none
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -389,6 +408,7 @@ struct FetchPartitionResult {
   # Whole RecordBatch v2 batches, concatenated, as stored. The first batch may start before
   # fetchOffset (skip its records below it); batches are never split.
   records @5 :Data;
+  currentLeader @6 :Int32 = -1;  # with notLeader: the leader this broker knows, -1 if none
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -425,6 +445,7 @@ struct ListOffsetsPartitionResult {
   errorMessage @2 :Text;
   timestamp @3 :Int64;  # the found record's timestamp; -1 for the sentinels or when none
   offset @4 :Int64;     # -1 when no record has a timestamp >= the requested one
+  currentLeader @5 :Int32 = -1;  # with notLeader: the leader this broker knows, -1 if none
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -696,4 +717,139 @@ struct DeletedGroup {
   groupId @0 :Text;
   errorCode @1 :ErrorCode;
   errorMessage @2 :Text;
+}
+
+# ---------------------------------------------------------------------------------------------
+# Replication (cluster mode; docs/replication.md)
+#
+# Brokers exchange Raft messages for many groups (one per partition, plus the controller's) in
+# Replicate requests on one connection per peer. Raft tolerates loss, so a message is sent at
+# most once; the response only acknowledges the frame (errorCode set when the whole request was
+# refused, e.g. a wrong cluster id or an unknown sender).
+
+struct ReplicaState {
+  nodeId @0 :Int32;
+  matchEnd @1 :Int64;   # durable on the replica and equal to the leader's below it
+  lag @2 :Int64;        # the leader's log end minus matchEnd
+  inSync @3 :Bool;
+}
+
+struct ReplicateRequest {
+  clusterId @0 :Text;
+  fromNode @1 :Int32;
+  messages @2 :List(RaftMessage);
+  # Leadership gossip: the partitions the sender leads now, so that every broker answers
+  # metadata with the leaders of partitions it does not host.
+  leaderships @3 :List(PartitionLeadership);
+}
+
+struct ReplicateResponse {}
+
+# One Raft message of one group. The controller's group is topic "__cluster_metadata",
+# partition 0.
+struct RaftMessage {
+  topic @0 :Text;
+  partition @1 :Int32;
+  from @2 :Int32;
+  to @3 :Int32;
+  term @4 :Int64;
+  union {
+    unset @5 :Void;  # never valid
+    voteRequest @6 :RaftVoteRequest;
+    voteResponse @7 :RaftVoteResponse;
+    appendRequest @8 :RaftAppendRequest;
+    appendResponse @9 :RaftAppendResponse;
+    installRequest @10 :RaftInstallRequest;
+    timeoutNow @11 :Void;
+  }
+}
+
+struct RaftVoteRequest {
+  preVote @0 :Bool;
+  transfer @1 :Bool;
+  lastOffset @2 :Int64;
+  lastTerm @3 :Int64;
+}
+
+struct RaftVoteResponse {
+  preVote @0 :Bool;
+  granted @1 :Bool;
+}
+
+enum RaftEntryKind {
+  data @0;
+  noop @1;
+  config @2;
+}
+
+struct RaftConfiguration {
+  voters @0 :List(Int32);
+  learners @1 :List(Int32);
+}
+
+# One log entry: one RecordBatch v2 (baseOffset and partitionLeaderEpoch already stamped).
+struct RaftEntry {
+  baseOffset @0 :Int64;
+  lastOffset @1 :Int64;
+  term @2 :Int64;
+  kind @3 :RaftEntryKind;
+  config @4 :RaftConfiguration;  # kind config only
+  records @5 :Data;
+}
+
+struct RaftAppendRequest {
+  prevOffset @0 :Int64;
+  prevTerm @1 :Int64;
+  leaderCommit @2 :Int64;
+  entries @3 :List(RaftEntry);
+}
+
+struct RaftAppendResponse {
+  success @0 :Bool;
+  appendedEnd @1 :Int64;
+  durableEnd @2 :Int64;
+  rejectedPrev @3 :Int64;
+  hintOffset @4 :Int64;
+  hintTerm @5 :Int64;
+}
+
+struct RaftInstallRequest {
+  startOffset @0 :Int64;
+  prevTerm @1 :Int64;
+  config @2 :RaftConfiguration;
+  leaderCommit @3 :Int64;
+}
+
+struct PartitionLeadership {
+  topic @0 :Text;
+  partition @1 :Int32;
+  leader @2 :Int32;
+  leaderEpoch @3 :Int64;
+  replicas @4 :List(Int32);
+  inSyncReplicas @5 :List(Int32);
+  logStartOffset @6 :Int64;
+  highWatermark @7 :Int64;
+  logEndOffset @8 :Int64;
+  replicaStates @9 :List(ReplicaState);
+}
+
+# ---------------------------------------------------------------------------------------------
+# DescribeCluster (Kafka: DescribeCluster): brokers with liveness, the controller, and every
+# partition's leader, replicas, in-sync set and lag (`cairn cluster status`).
+
+struct DescribeClusterRequest {}
+
+struct DescribeClusterResponse {
+  clusterId @0 :Text;
+  controllerId @1 :Int32;          # -1 while the controller group has no leader
+  brokers @2 :List(ClusterBroker);
+  topics @3 :List(TopicMetadata);  # every topic, internal ones included
+}
+
+struct ClusterBroker {
+  nodeId @0 :Int32;
+  host @1 :Text;
+  port @2 :UInt16;
+  alive @3 :Bool;          # answered the controller's leader recently
+  lastSeenMsAgo @4 :Int64; # -1 when never seen (or this broker cannot tell)
 }

@@ -76,7 +76,12 @@ static_assert(static_cast<int>(errc::group_id_not_found) ==
 static_assert(static_cast<int>(errc::invalid_group_id) ==
               static_cast<int>(wire_code::INVALID_GROUP_ID));
 
-constexpr int wire_code_max = static_cast<int>(errc::invalid_group_id);
+static_assert(static_cast<int>(errc::not_controller) ==
+              static_cast<int>(wire_code::NOT_CONTROLLER));
+static_assert(static_cast<int>(errc::leader_not_available) ==
+              static_cast<int>(wire_code::LEADER_NOT_AVAILABLE));
+
+constexpr int wire_code_max = static_cast<int>(errc::leader_not_available);
 
 class category final : public std::error_category {
  public:
@@ -176,6 +181,12 @@ class category final : public std::error_category {
         return "no such group: check its name with `cairn group list`";
       case errc::invalid_group_id:
         return "the group id is empty or too long: use 1 to 255 bytes";
+      case errc::not_controller:
+        return "this broker is not the cluster's controller: refresh metadata and send the "
+               "change to the controller";
+      case errc::leader_not_available:
+        return "the partition has no leader right now (an election is running): retry after a "
+               "backoff";
       case errc::frame_too_large:
         return "frame larger than the configured frame_bytes_max: the peer is misbehaving or "
                "the limit is too low; the connection must be closed";
@@ -230,6 +241,8 @@ bool is_retriable(errc e) noexcept {
     case errc::unknown_topic:
     case errc::unknown_partition:
     case errc::not_leader:
+    case errc::leader_not_available:
+    case errc::not_controller:
     // Kafka: transient broker-side conditions.
     case errc::request_timed_out:
     case errc::not_enough_replicas:
@@ -252,7 +265,8 @@ bool is_retriable(std::error_code ec) noexcept {
 }
 
 bool needs_metadata_refresh(errc e) noexcept {
-  return e == errc::unknown_topic || e == errc::unknown_partition || e == errc::not_leader;
+  return e == errc::unknown_topic || e == errc::unknown_partition || e == errc::not_leader ||
+         e == errc::leader_not_available || e == errc::not_controller;
 }
 
 }  // namespace cairn::protocol

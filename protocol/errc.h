@@ -51,6 +51,8 @@ enum class errc {
   non_empty_group = 33,               // groups: the operation needs a group without members
   group_id_not_found = 34,            // groups: no such group
   invalid_group_id = 35,              // groups: empty or over-long group id
+  not_controller = 36,                // topic changes go to the controller (retriable)
+  leader_not_available = 37,          // the partition is electing a leader (retriable)
 
   // --- local only: produced by the frame codec or by mapping, never sent on the wire ---
   frame_too_large = 1000,          // a frame header claims more bytes than frame_bytes_max

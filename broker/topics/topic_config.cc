@@ -1,6 +1,8 @@
 #include "broker/topics/topic_config.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <cstdint>
 
 #include "broker/errc.h"
 
@@ -32,6 +34,34 @@ result<void> validate(const topic_config& config, std::int32_t brokers) {
   return success();
 }
 
+namespace {
+
+// One list of node ids per partition: non-empty, positive, no broker twice.
+result<std::vector<std::vector<std::int32_t>>> replicas_from_json(const boost::json::value& v,
+                                                                  std::int32_t partitions) {
+  if (!v.is_array() || v.as_array().size() != static_cast<std::size_t>(partitions)) {
+    return errc::invalid_topic_config;
+  }
+  std::vector<std::vector<std::int32_t>> out;
+  for (const boost::json::value& replicas : v.as_array()) {
+    if (!replicas.is_array() || replicas.as_array().empty() || replicas.as_array().size() > 32767) {
+      return errc::invalid_topic_config;
+    }
+    std::vector<std::int32_t>& ids = out.emplace_back();
+    for (const boost::json::value& id : replicas.as_array()) {
+      if (!id.is_int64() || id.as_int64() < 1 || id.as_int64() > INT32_MAX) {
+        return errc::invalid_topic_config;
+      }
+      const auto node = static_cast<std::int32_t>(id.as_int64());
+      if (std::find(ids.begin(), ids.end(), node) != ids.end()) return errc::invalid_topic_config;
+      ids.push_back(node);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string_view to_string(cleanup_policy policy) {
   return policy == cleanup_policy::compact ? "compact" : "delete";
 }
@@ -45,6 +75,16 @@ std::string to_json(const topic_config& config) {
   o["retention_ms"] = config.retention_ms;
   o["cleanup_policy"] = std::string(to_string(config.cleanup));
   o["delete_retention_ms"] = config.delete_retention_ms;
+  if (!config.replicas.empty()) {
+    boost::json::array assignment;
+    for (const auto& replicas : config.replicas) {
+      boost::json::array ids;
+      for (std::int32_t id : replicas)
+        ids.push_back(id);
+      assignment.push_back(std::move(ids));
+    }
+    o["replicas"] = std::move(assignment);
+  }
   return boost::json::serialize(o);
 }
 
@@ -84,6 +124,9 @@ result<topic_config> topic_config_from_json(std::string_view text) {
     return errc::invalid_topic_config;
   }
   if (!valid_topic_name(c.name)) return errc::invalid_topic_config;
+  if (const boost::json::value* assignment = o.if_contains("replicas")) {
+    CAIRN_TRY(c.replicas, replicas_from_json(*assignment, c.partitions));
+  }
   return c;
 }
 

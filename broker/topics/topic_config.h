@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "eventstore/base/result.h"
 
@@ -20,6 +21,9 @@ struct topic_config {
   std::int64_t retention_ms = 7LL * 24 * 3600 * 1000;  // Kafka's default: 7 days; -1: forever
   cleanup_policy cleanup = cleanup_policy::remove;
   std::int64_t delete_retention_ms = 24LL * 3600 * 1000;  // tombstones kept this long (compact)
+  // Cluster mode: the brokers (node ids) holding each partition, the preferred leader first, as
+  // the controller assigned them. Empty on a standalone broker, where every partition is local.
+  std::vector<std::vector<std::int32_t>> replicas;
 
   bool operator==(const topic_config&) const = default;
 };

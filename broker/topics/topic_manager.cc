@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +17,7 @@
 
 #include "broker/errc.h"
 #include "eventstore/log/file.h"
+#include "protocol/errc.h"
 
 namespace cairn::broker {
 namespace fs = std::filesystem;
@@ -39,6 +41,10 @@ std::string topic_manager::topic_dir(std::string_view name) const {
 result<topic_manager::topic> topic_manager::open_topic(const topic_config& config) const {
   topic t{config, {}};
   for (std::int32_t id = 0; id < config.partitions; ++id) {
+    if (!hosts(config, id)) {
+      t.partitions.emplace_back();
+      continue;
+    }
     std::string dir = topic_dir(config.name) + "/" + std::to_string(id);
     CAIRN_TRY(auto p, partition::open(dir, options_.partition_options));
     if (on_commit_) {
@@ -48,6 +54,12 @@ result<topic_manager::topic> topic_manager::open_topic(const topic_config& confi
     t.partitions.push_back(std::shared_ptr<partition>(std::move(p)));
   }
   return t;
+}
+
+bool topic_manager::hosts(const topic_config& config, std::int32_t partition) const {
+  if (options_.self == 0 || config.replicas.empty()) return true;
+  const auto& replicas = config.replicas.at(static_cast<std::size_t>(partition));
+  return std::find(replicas.begin(), replicas.end(), options_.self) != replicas.end();
 }
 
 result<std::unique_ptr<topic_manager>> topic_manager::open(options opts,
@@ -122,8 +134,9 @@ result<void> topic_manager::remove(std::string_view name) {
     t = std::move(it->second);
     topics_.erase(it);
   }
-  for (auto& p : t.partitions)
-    (void)p->close();
+  for (auto& p : t.partitions) {
+    if (p) (void)p->close();
+  }
   t.partitions.clear();  // readers holding a partition keep it until they drop it
   std::error_code ec;
   fs::path trash = fs::path(options_.data_dir) / "trash";
@@ -160,7 +173,9 @@ result<std::shared_ptr<partition>> topic_manager::get(std::string_view name,
   if (id < 0 || id >= static_cast<std::int32_t>(it->second.partitions.size())) {
     return errc::unknown_partition;
   }
-  return it->second.partitions[static_cast<std::size_t>(id)];
+  const auto& hosted = it->second.partitions[static_cast<std::size_t>(id)];
+  if (!hosted) return protocol::errc::not_leader;
+  return hosted;
 }
 
 result<void> topic_manager::run_housekeeping() {
@@ -168,8 +183,9 @@ result<void> topic_manager::run_housekeeping() {
   {
     std::lock_guard lock(mu_);
     for (const auto& [name, t] : topics_) {
-      for (const auto& p : t.partitions)
-        work.emplace_back(t.config, p);
+      for (const auto& p : t.partitions) {
+        if (p) work.emplace_back(t.config, p);
+      }
     }
   }
   for (auto& [config, p] : work) {
@@ -187,7 +203,9 @@ result<void> topic_manager::close() {
   std::lock_guard lock(mu_);
   for (auto& [name, t] : topics_) {
     for (auto& p : t.partitions) {
-      CAIRN_TRY(p->close());
+      if (p) {
+        CAIRN_TRY(p->close());
+      }
     }
   }
   return success();

@@ -25,6 +25,10 @@ class topic_manager {
     std::string data_dir;
     partition::options partition_options;  // flush policy, segment sizes: broker defaults
     std::int32_t brokers = 1;              // replication factors above this are refused
+    // Cluster mode: this broker's node id. A topic's partitions whose replicas (topic_config::
+    // replicas) do not include it are not opened here: get() answers not_leader for them.
+    // 0 on a standalone broker.
+    std::int32_t self = 0;
   };
   using commit_callback =
       std::function<void(const std::string& topic, std::int32_t partition, std::int64_t hw)>;
@@ -36,8 +40,11 @@ class topic_manager {
   result<void> remove(std::string_view name);
   std::vector<topic_config> list() const;
   result<topic_config> describe(std::string_view name) const;
-  // errc::unknown_topic / errc::unknown_partition.
+  // errc::unknown_topic / errc::unknown_partition; protocol::errc::not_leader for a partition
+  // that is not hosted here (cluster mode).
   result<std::shared_ptr<partition>> get(std::string_view topic, std::int32_t partition) const;
+  // Whether this broker holds a replica of the partition (always, on a standalone broker).
+  bool hosts(const topic_config& config, std::int32_t partition) const;
 
   // Retention for `delete` topics, compaction for `compact` ones, on every partition: the broker
   // calls this periodically off its I/O threads.
@@ -48,7 +55,7 @@ class topic_manager {
  private:
   struct topic {
     topic_config config;
-    std::vector<std::shared_ptr<partition>> partitions;
+    std::vector<std::shared_ptr<partition>> partitions;  // null where not hosted
   };
   explicit topic_manager(options opts, commit_callback on_commit)
       : options_(std::move(opts)), on_commit_(std::move(on_commit)) {}

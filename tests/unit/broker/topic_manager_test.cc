@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "broker/errc.h"
+#include "protocol/errc.h"
 #include "tests/support/batches.h"
 #include "tests/support/temp_dir.h"
 
@@ -123,4 +124,49 @@ TEST_CASE("housekeeping applies each topic's retention", "[topics]") {
   CHECK(p->log().segment_count() < before);
   CHECK(p->log_start_offset() > 0);
   CHECK(p->log().size_bytes() < 2048 + 1024);
+}
+
+TEST_CASE("a cluster topic's assignment round-trips, and bad assignments are refused", "[topics]") {
+  topic_config c{.name = "orders", .partitions = 2, .replication_factor = 2};
+  c.replicas = {{1, 2}, {2, 3}};
+  auto back = topic_config_from_json(to_json(c));
+  REQUIRE(back);
+  CHECK(back.value() == c);
+  const char* bad[] = {
+      R"({"replicas":[[1,2]]})",         // one list for two partitions
+      R"({"replicas":[[1,2],[]]})",      // a partition without replicas
+      R"({"replicas":[[1,1],[2,3]]})",   // a broker twice
+      R"({"replicas":[[0,2],[2,3]]})",   // node id 0
+      R"({"replicas":[[1,"2"],[2,3]]})"  // not a number
+  };
+  std::string base = to_json({.name = "orders", .partitions = 2});
+  base.pop_back();  // the closing brace: append one field
+  for (const char* field : bad) {
+    std::string text = base + "," + std::string(field + 1);
+    INFO(text);
+    CHECK_FALSE(topic_config_from_json(text));
+  }
+}
+
+TEST_CASE("in cluster mode only the partitions assigned to this broker are opened", "[topics]") {
+  temp_dir dir;
+  auto m = topic_manager::open({.data_dir = dir.path().string(), .brokers = 3, .self = 2});
+  REQUIRE(m);
+  topic_config c{.name = "orders", .partitions = 3, .replication_factor = 2};
+  c.replicas = {{1, 2}, {2, 3}, {3, 1}};
+  REQUIRE(m.value()->create(c));
+  CHECK(m.value()->get("orders", 0));
+  CHECK(m.value()->get("orders", 1));
+  auto absent = m.value()->get("orders", 2);
+  REQUIRE_FALSE(absent);
+  CHECK(absent.error() == cairn::protocol::errc::not_leader);
+  CHECK_FALSE(fs::exists(dir.path() / "topics" / "orders" / "2"));
+  REQUIRE(m.value()->close());
+  m.value().reset();
+
+  auto reopened = topic_manager::open({.data_dir = dir.path().string(), .brokers = 3, .self = 2});
+  REQUIRE(reopened);
+  CHECK(reopened.value()->get("orders", 1));
+  CHECK_FALSE(reopened.value()->get("orders", 2));
+  CHECK(reopened.value()->describe("orders").value().replicas == c.replicas);
 }

@@ -342,7 +342,12 @@ void record_batch_builder::add(const record_input& record,
 }
 
 std::string record_batch_builder::finish() {
-  CAIRN_ASSERT(count_ > 0, "a batch needs at least one record");
+  // An empty batch only keeps an offset range that compaction emptied: it must say which.
+  CAIRN_ASSERT(count_ > 0 || last_offset_delta_.has_value(), "a batch needs at least one record");
+  if (count_ == 0) {
+    base_timestamp_ = options_.base_timestamp.value_or(0);
+    max_timestamp_ = base_timestamp_;
+  }
   std::int32_t last_delta = last_offset_delta_.value_or(previous_offset_delta_);
   CAIRN_ASSERT(last_delta >= previous_offset_delta_, "last offset delta {} < {}", last_delta,
                previous_offset_delta_);

@@ -177,7 +177,8 @@ class record_batch_builder {
   // given, it must exceed the previous record's (compaction leaves gaps).
   void add(const record_input& record, std::optional<std::int32_t> offset_delta = std::nullopt);
 
-  // Compaction keeps a batch's original offset range even when its last records are gone.
+  // Compaction keeps a batch's original offset range even when its last records are gone (or all
+  // of them: a batch with this set may be finished with no record).
   void set_last_offset_delta(std::int32_t delta) { last_offset_delta_ = delta; }
 
   // Sets the idempotence fields. They lie inside the CRC, and a producer learns a batch's sequence

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "eventstore/log/batch_scanner.h"
+#include "eventstore/record/control_batch.h"
 
 namespace cairn::eventstore {
 
@@ -14,6 +15,7 @@ result<key_offsets> build_key_offsets(const std::vector<std::shared_ptr<segment>
     while (true) {
       CAIRN_TRY(auto batch, scanner.next());
       if (!batch) break;
+      if (is_control_batch(batch->header())) continue;
       for (const record_view& r : *batch) {
         if (!r.key) continue;
         latest.insert_or_assign(std::string(*r.key), batch->base_offset() + r.offset_delta);
@@ -39,6 +41,10 @@ result<std::unique_ptr<segment>> clean_segment(const std::string& dir, const seg
   while (true) {
     CAIRN_TRY(auto batch, scanner.next());
     if (!batch) break;
+    if (is_control_batch(batch->header())) {
+      CAIRN_TRY(cleaned->append(*batch));
+      continue;
+    }
     records.assign(batch->begin(), batch->end());
     kept.clear();
     for (const record_view& r : records) {
@@ -63,7 +69,7 @@ result<std::unique_ptr<segment>> clean_segment(const std::string& dir, const seg
       continue;
     }
     changed = true;
-    if (kept.empty()) continue;
+    if (kept.empty() && !options.keep_batch_boundaries) continue;
     const batch_header& h = batch->header();
     record_batch_builder builder({.base_offset = h.base_offset,
                                   .partition_leader_epoch = h.partition_leader_epoch,

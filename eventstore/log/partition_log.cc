@@ -312,7 +312,8 @@ result<std::int64_t> partition_log::truncate(std::int64_t offset) {
   return end;
 }
 
-result<std::size_t> partition_log::apply_retention(const retention_policy& policy) {
+result<std::size_t> partition_log::apply_retention(const retention_policy& policy,
+                                                   std::int64_t end_max) {
   std::vector<std::shared_ptr<segment>> doomed;
   {
     std::lock_guard lock(mu_);
@@ -323,6 +324,10 @@ result<std::size_t> partition_log::apply_retention(const retention_policy& polic
     for (const auto& s : segments_)
       summaries.push_back({s->size_bytes(), s->max_timestamp_ms()});
     std::size_t count = segments_to_delete(summaries, policy, now_ms());
+    std::size_t below_end_max = 0;
+    while (below_end_max < count && segments_[below_end_max]->next_offset() <= end_max)
+      ++below_end_max;
+    count = below_end_max;
     doomed.assign(segments_.begin(), segments_.begin() + static_cast<std::ptrdiff_t>(count));
     segments_.erase(segments_.begin(), segments_.begin() + static_cast<std::ptrdiff_t>(count));
   }
@@ -343,7 +348,12 @@ result<compaction_result> partition_log::compact(const compaction_options& optio
     std::lock_guard lock(mu_);
     if (closed_) return errc::log_closed;
     CAIRN_TRY(wait_for_seal_locked());
-    sealed.assign(segments_.begin(), segments_.end() - 1);
+    // Sealed segments wholly below end_max: a replicated log compacts only committed data, since
+    // a key's older record must not go because of a newer one that a truncation may remove.
+    for (auto it = segments_.begin(); it + 1 != segments_.end(); ++it) {
+      if ((*it)->next_offset() > options.end_max) break;
+      sealed.push_back(*it);
+    }
   }
   compaction_result stats;
   if (sealed.empty()) return stats;
@@ -360,6 +370,28 @@ result<compaction_result> partition_log::compact(const compaction_options& optio
     *it = std::shared_ptr<segment>(std::move(replaced));
   }
   return stats;
+}
+
+result<void> partition_log::reset_to(std::int64_t start) {
+  if (start < 0) return errc::invalid_argument;
+  std::lock_guard lock(mu_);
+  if (closed_) return errc::log_closed;
+  CAIRN_TRY(wait_for_seal_locked());
+  // Newest first: a crash part way leaves a prefix of the old log, never a log with a hole. The
+  // caller (partition_raft_log) records the new start before calling this and finishes an
+  // interrupted reset at the next open.
+  while (!segments_.empty()) {
+    CAIRN_TRY(segments_.back()->remove_files());
+    segments_.pop_back();
+  }
+  CAIRN_TRY(auto fresh, segment::create(dir_, start, options_.segment));
+  CAIRN_TRY(fresh->sync());
+  segments_.push_back(std::move(fresh));
+  CAIRN_TRY(sync_directory(dir_));
+  // The flushed mark restarts at the new start (it may have to go back or forward).
+  flushed_offset_ = start;
+  last_flush_ms_ = now_ms();
+  return success();
 }
 
 result<void> partition_log::close() {
@@ -449,6 +481,15 @@ result<void> partition_log::scan_headers(
     }
   }
   return success();
+}
+
+result<std::optional<batch_header>> partition_log::header_at(std::int64_t offset) const {
+  CAIRN_TRY(auto found, read(offset, 1));
+  if (found.range.size == 0) return std::optional<batch_header>{};
+  char bytes[batch_layout::kHeaderSize];
+  CAIRN_TRY(auto n, found.range.source->pread(found.range.position, bytes, sizeof bytes));
+  if (n != sizeof bytes) return errc::batch_too_short;
+  return std::optional<batch_header>{batch_header::read(bytes)};
 }
 
 result<std::optional<std::int64_t>> partition_log::offset_for_timestamp(

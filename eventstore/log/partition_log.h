@@ -80,8 +80,16 @@ class partition_log {
   // Removes every batch at or after the one holding `offset`. Returns the new end offset.
   result<std::int64_t> truncate(std::int64_t offset);
   result<void> roll();
-  result<std::size_t> apply_retention(const retention_policy& policy);
+  // Deletes the oldest segments the policy selects, but never one holding an offset at or past
+  // `end_max` (a replicated log passes its commit end: Raft requires start <= commit end).
+  result<std::size_t> apply_retention(
+      const retention_policy& policy,
+      std::int64_t end_max = std::numeric_limits<std::int64_t>::max());
   result<compaction_result> compact(const compaction_options& options);
+  // Replaces the whole log by an empty one whose first offset is `start` (Kafka's
+  // truncateFullyAndStartAt; a Raft follower installing its leader's log start). Durable on
+  // return: every old segment file is gone and the new one is in the synced directory.
+  result<void> reset_to(std::int64_t start);
   // Syncs and seals the active segment's indexes so the next open need not scan it.
   result<void> close();
 
@@ -98,6 +106,10 @@ class partition_log {
   // producer state.
   result<void> scan_headers(std::int64_t from_offset,
                             const std::function<result<void>(const batch_header&)>& visit) const;
+  // The header of the first batch whose last offset is >= `offset` (the one holding it, unless
+  // compaction removed it), found through the offset index without reading records; nullopt
+  // when there is none below the end.
+  result<std::optional<batch_header>> header_at(std::int64_t offset) const;
   // The first offset whose record timestamp is >= timestamp_ms; nullopt when there is none.
   result<std::optional<std::int64_t>> offset_for_timestamp(std::int64_t timestamp_ms) const;
 

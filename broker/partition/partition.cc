@@ -8,9 +8,61 @@
 
 #include "broker/errc.h"
 #include "eventstore/base/assert.h"
+#include "eventstore/errc.h"
+#include "eventstore/record/control_batch.h"
 
 namespace cairn::broker {
 namespace es = cairn::eventstore;
+
+class partition::writer_lock {
+ public:
+  explicit writer_lock(const partition& p) : p_(p) {
+    CAIRN_ASSERT(p.writer_mu_holder_.load() != std::this_thread::get_id(),
+                 "{}: this thread already holds the partition's writer lock (a replicated write "
+                 "re-entered while the lock was held)",
+                 p.dir_);
+    lock_ = std::unique_lock(p.writer_mu_);
+    p.writer_mu_holder_ = std::this_thread::get_id();
+  }
+  ~writer_lock() {
+    if (lock_.owns_lock()) unlock();
+  }
+  writer_lock(const writer_lock&) = delete;
+  writer_lock& operator=(const writer_lock&) = delete;
+
+  void unlock() {
+    p_.writer_mu_holder_ = std::thread::id{};
+    lock_.unlock();
+  }
+  bool owns_lock() const { return lock_.owns_lock(); }
+
+ private:
+  const partition& p_;
+  std::unique_lock<std::mutex> lock_;
+};
+
+class partition::replicated_write_scope {
+ public:
+  explicit replicated_write_scope(partition& p) : p_(p) {
+    CAIRN_ASSERT(p.options_.replicated, "{}: a replicated write on a standalone partition", p.dir_);
+    std::thread::id expected{};
+    if (!p.replicated_writer_.compare_exchange_strong(expected, std::this_thread::get_id())) {
+      CAIRN_ASSERT(expected == std::this_thread::get_id(),
+                   "{}: two threads write a replicated partition at once (all its writes must "
+                   "come from the broker's I/O thread)",
+                   p.dir_);
+    }
+    ++p.replicated_write_depth_;
+  }
+  ~replicated_write_scope() {
+    if (--p_.replicated_write_depth_ == 0) p_.replicated_writer_ = std::thread::id{};
+  }
+  replicated_write_scope(const replicated_write_scope&) = delete;
+  replicated_write_scope& operator=(const replicated_write_scope&) = delete;
+
+ private:
+  partition& p_;
+};
 
 partition::partition(std::string dir, options opts, std::unique_ptr<es::partition_log> log)
     : dir_(std::move(dir)), options_(std::move(opts)), log_(std::move(log)) {}
@@ -26,16 +78,26 @@ result<std::unique_ptr<partition>> partition::open(const std::string& dir, optio
                                   }));
   std::error_code ec;
   if (std::filesystem::exists(std::filesystem::path(dir) / es::kStreamIndexDirName, ec)) {
-    std::lock_guard lock(p->writer_mu_);
+    writer_lock lock(*p);
     CAIRN_TRY(p->ensure_stream_index());
   }
-  // Recovery synced what it kept, so all of it is committed.
-  p->high_watermark_ = p->log_->end_offset();
+  // Standalone: recovery synced what it kept, so all of it is committed. Replicated: only the
+  // Raft group knows what is committed; everything below the log start is (the node restarts
+  // its commit end there too) and the driver moves the mark as it learns more.
+  p->high_watermark_ = p->options_.replicated ? p->log_->start_offset() : p->log_->end_offset();
   return p;
 }
 
+result<void> partition::rebuild_producer_state() {
+  producers_ = producer_state_table{};
+  return log_->scan_headers(log_->start_offset(), [&](const es::batch_header& h) -> result<void> {
+    producers_.record(h, h.base_offset);
+    return success();
+  });
+}
+
 bool partition::has_stream_index() const {
-  std::lock_guard lock(writer_mu_);
+  writer_lock lock(*this);
   return streams_.has_value();
 }
 
@@ -59,8 +121,7 @@ result<void> partition::ensure_stream_index() {
   return success();
 }
 
-result<es::append_result> partition::append_locked(const std::unique_lock<std::mutex>& writer,
-                                                   std::span<char> batch,
+result<es::append_result> partition::append_locked(const writer_lock& writer, std::span<char> batch,
                                                    const es::record_batch_view& view) {
   CAIRN_ASSERT(writer.owns_lock(), "append without the writer lock");
   CAIRN_TRY(auto appended, log_->append(batch, view));
@@ -80,6 +141,9 @@ result<es::append_result> partition::append_locked(const std::unique_lock<std::m
 }
 
 result<void> partition::commit(std::int64_t end) {
+  CAIRN_ASSERT(!options_.replicated,
+               "{}: commit() on a replicated partition: the Raft driver moves the high watermark",
+               dir_);
   CAIRN_TRY(log_->flush_per_policy(end));
   std::int64_t current = high_watermark_.load();
   bool moved = false;
@@ -96,7 +160,19 @@ result<void> partition::commit(std::int64_t end) {
 result<produce_result> partition::append(std::span<char> batch) {
   CAIRN_TRY(auto view, es::record_batch_view::parse(std::string_view(batch.data(), batch.size()),
                                                     options_.log.segment.batch_bytes_max));
-  std::unique_lock writer(writer_mu_);
+  if (options_.replicated) {
+    replicated_write_scope scope(*this);
+    // Control batches are the Raft group's own records (noop, config): never a client's.
+    if (es::is_control_batch(view.header())) return es::errc::invalid_argument;
+    {
+      writer_lock writer(*this);
+      CAIRN_TRY(auto duplicate, producers_.check(view.header()));
+      if (duplicate) return produce_result{duplicate->base_offset, duplicate->last_offset, true};
+    }
+    CAIRN_TRY(auto appended, replicate_unlocked(batch, view));
+    return produce_result{appended.base_offset, appended.last_offset, false};
+  }
+  writer_lock writer(*this);
   CAIRN_TRY(auto duplicate, producers_.check(view.header()));
   // A duplicate's first attempt may still wait for its commit: the caller commits to its end
   // before answering, so a retry is never acknowledged before the original is durable.
@@ -135,7 +211,9 @@ result<stream_append_result> partition::stream_append(std::string_view key,
     if (r.key && *r.key != key) return errc::invalid_stream_batch;
   }
 
-  std::unique_lock writer(writer_mu_);
+  std::optional<replicated_write_scope> scope;
+  if (options_.replicated) scope.emplace(*this);
+  writer_lock writer(*this);
   CAIRN_TRY(ensure_stream_index());
   CAIRN_TRY(auto current, streams_->current_version(key));
   if (auto conflict = es::find_version_conflict(expected, current)) {
@@ -167,8 +245,16 @@ result<stream_append_result> partition::stream_append(std::string_view key,
   std::string bytes = builder.finish();
   CAIRN_TRY(auto stamped,
             es::record_batch_view::parse(bytes, options_.log.segment.batch_bytes_max));
-  // Stored with its versions: even if the index apply fails now, catch_up() indexes it later.
-  CAIRN_TRY(auto appended, append_locked(writer, bytes, stamped));
+  es::append_result appended;
+  if (options_.replicated) {
+    // One writing thread (asserted by `scope`), so nothing can change the stream between the
+    // version check above and the append the proposal makes.
+    writer.unlock();
+    CAIRN_TRY(appended, replicate_unlocked(bytes, stamped));
+  } else {
+    // Stored with its versions: even if the index apply fails now, catch_up() indexes it later.
+    CAIRN_TRY(appended, append_locked(writer, bytes, stamped));
+  }
   return stream_append_result{
       .first_version = first, .last_version = next - 1, .base_offset = appended.base_offset};
 }
@@ -180,7 +266,7 @@ result<stream_read_result> partition::read_stream(std::string_view key, stream_v
   std::vector<es::stream_entry> entries;
   std::int64_t log_end = 0;  // at the index lookup: every indexed event lies below it
   {
-    std::lock_guard writer(writer_mu_);
+    writer_lock writer(*this);
     std::error_code ec;
     if (!streams_ &&
         !std::filesystem::exists(std::filesystem::path(dir_) / es::kStreamIndexDirName, ec)) {
@@ -258,6 +344,113 @@ result<stream_read_result> partition::read_stream(std::string_view key, stream_v
   return out;
 }
 
+// ---- replicated mode ---------------------------------------------------------------------------
+
+result<es::append_result> partition::replicate_unlocked(std::span<char> batch,
+                                                        const es::record_batch_view& view) {
+  CAIRN_ASSERT(replicator_ != nullptr, "{}: replicated partition without a replicator", dir_);
+  CAIRN_ASSERT(writer_mu_holder_.load() != std::this_thread::get_id(),
+               "{}: replicate() called with the writer lock held", dir_);
+  return replicator_->replicate(batch, std::int64_t{view.header().last_offset_delta} + 1);
+}
+
+namespace {
+
+bool has_stream_events(const es::record_batch_view& view) {
+  for (const es::record_view& r : view) {
+    if (r.key && r.header(es::kStreamVersionHeader)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+result<es::append_result> partition::append_replicated(std::span<char> batch,
+                                                       const es::record_batch_view& view) {
+  replicated_write_scope scope(*this);
+  writer_lock writer(*this);
+  if (es::is_control_batch(view.header())) return log_->append(batch, view);
+  // A follower has never served a stream request, so it may have no index yet: it opens one at
+  // the first stream event it replicates (catching up from the log), so that it can check
+  // expected versions exactly the moment it leads.
+  if (!streams_ && has_stream_events(view)) {
+    CAIRN_TRY(ensure_stream_index());
+  }
+  return append_locked(writer, batch, view);
+}
+
+producer_state_table partition::producer_state() const {
+  writer_lock writer(*this);
+  return producers_;
+}
+
+result<std::optional<es::stream_index_dump>> partition::stream_index_dump() const {
+  writer_lock writer(*this);
+  if (!streams_) return std::optional<es::stream_index_dump>{};
+  CAIRN_TRY(auto dump, streams_->dump());
+  return std::optional<es::stream_index_dump>{std::move(dump)};
+}
+
+result<void> partition::truncate_replicated(std::int64_t from) {
+  replicated_write_scope scope(*this);
+  writer_lock writer(*this);
+  CAIRN_ASSERT(from >= high_watermark_.load(), "{}: truncating at {} below the high watermark {}",
+               dir_, from, high_watermark_.load());
+  CAIRN_TRY(log_->truncate(from));
+  // The last five batches of a producer may lie in the dropped suffix: rebuild from what is left
+  // (Kafka reloads its producer snapshot and replays; we have no snapshot yet, so the whole log).
+  CAIRN_TRY(rebuild_producer_state());
+  // The index has applied past the new end: catch_up() sees it ahead and rebuilds it, so
+  // nothing indexed at or above `from` survives. An index that is closed (a failed apply) is
+  // opened now, for the same reason: it must not be caught up past the new end later.
+  std::error_code ec;
+  if (streams_) {
+    auto caught_up = streams_->catch_up(
+        [this](std::int64_t at, const es::batch_visitor& visit) { return log_->scan(at, visit); },
+        log_->end_offset());
+    if (!caught_up) {
+      spdlog::error("{}: stream index rollback failed: {}", dir_, caught_up.error().message());
+      streams_.reset();
+      return caught_up.error();
+    }
+  } else if (std::filesystem::exists(std::filesystem::path(dir_) / es::kStreamIndexDirName, ec)) {
+    CAIRN_TRY(ensure_stream_index());
+  }
+  return success();
+}
+
+result<void> partition::reset_replicated(std::int64_t start) {
+  {
+    replicated_write_scope scope(*this);
+    writer_lock writer(*this);
+    CAIRN_TRY(log_->reset_to(start));
+    producers_ = producer_state_table{};
+    std::error_code ec;
+    if (streams_ ||
+        std::filesystem::exists(std::filesystem::path(dir_) / es::kStreamIndexDirName, ec)) {
+      CAIRN_TRY(ensure_stream_index());
+      CAIRN_TRY(streams_->reset());
+    }
+  }
+  set_high_watermark(std::max(start, high_watermark_.load()));
+  return success();
+}
+
+void partition::set_high_watermark(std::int64_t end) {
+  CAIRN_ASSERT(options_.replicated, "{}: set_high_watermark on a standalone partition", dir_);
+  CAIRN_ASSERT(end <= log_->end_offset(), "{}: high watermark {} past the log end {}", dir_, end,
+               log_->end_offset());
+  std::int64_t current = high_watermark_.load();
+  bool moved = false;
+  while (current < end) {
+    if (high_watermark_.compare_exchange_weak(current, end)) {
+      moved = true;
+      break;
+    }
+  }
+  if (moved && on_commit_) on_commit_(end);
+}
+
 result<fetch_result> partition::fetch(std::int64_t offset, std::int64_t max_bytes) const {
   std::int64_t hw = high_watermark();
   CAIRN_TRY(auto read, log_->read(offset, max_bytes, hw));
@@ -265,7 +458,7 @@ result<fetch_result> partition::fetch(std::int64_t offset, std::int64_t max_byte
 }
 
 result<void> partition::close() {
-  std::lock_guard writer(writer_mu_);
+  writer_lock writer(*this);
   if (streams_) {
     CAIRN_TRY(streams_->flush());
   }

@@ -11,6 +11,21 @@
 // guards the producer table and the stream index); fdatasync runs outside it so that concurrent
 // commits share one (group commit). Only commit() with commit_syncs() blocks for long on disk
 // I/O (and a stream read of cold pages); the broker runs those off its Asio I/O thread.
+//
+// Replicated mode (options::replicated): the partition's log is a Raft log (broker/raftlog,
+// docs/raft.md "Storage: the Raft log on the partition"). append() and stream_append() still
+// validate, deduplicate and check expected versions, then hand the batch to the replicator
+// (the Raft driver: node::propose), which appends it through partition_raft_log, which calls
+// append_replicated() here. The driver moves the high watermark (set_high_watermark) to the
+// Raft commit end; commit(), produce() and append_to_stream() are for standalone mode only.
+//
+// The locking rule of replicated mode: every write (append, stream_append, and the storage
+// calls append_replicated / truncate_replicated / reset_replicated from partition_raft_log)
+// runs on one thread at a time, the broker's I/O thread, synchronously; writer_mu_ is never
+// held while the replicator is called, because the proposal re-enters append_replicated(),
+// which takes it. Both halves are asserted: a re-entrant lock attempt and a second writing
+// thread abort with a message instead of deadlocking or racing. Readers (fetch, read_stream)
+// stay free-threaded as in standalone mode.
 #pragma once
 
 #include <atomic>
@@ -23,6 +38,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "broker/partition/producer_state.h"
@@ -68,11 +84,29 @@ struct fetch_result {
   std::int64_t log_start_offset = 0;
 };
 
+// The seam replication fills (implemented by the Raft driver). Called by a replicated
+// partition's append() and stream_append() on the leader with a validated, deduplicated batch
+// whose offsets are not assigned yet.
+class replicator {
+ public:
+  virtual ~replicator() = default;
+  // Appends `batch` to the Raft log (node::propose, which calls partition_raft_log::append and
+  // so partition::append_replicated before it returns) and returns its offsets; replication and
+  // the commit follow asynchronously. `record_count` is the offset span (lastOffsetDelta + 1).
+  // Errors pass through to the caller unchanged: raft::errc::not_leader (the driver knows the
+  // leader to name), transfer_in_progress.
+  virtual result<eventstore::append_result> replicate(std::span<char> batch,
+                                                      std::int64_t record_count) = 0;
+};
+
 class partition {
  public:
   struct options {
     eventstore::log_options log;
     eventstore::stream_index_options stream_index;
+    // A Raft group owns the log: see "Replicated mode" above. The high watermark then starts at
+    // the log start on open and moves only by set_high_watermark().
+    bool replicated = false;
   };
 
   // Opens (creating) the partition in `dir`: recovers the log, rebuilds producer state from it,
@@ -131,24 +165,69 @@ class partition {
   }
 
   eventstore::partition_log& log() { return *log_; }
+  const eventstore::partition_log& log() const { return *log_; }
+  bool replicated() const { return options_.replicated; }
+
+  // ---- replicated mode (REQUIRES options.replicated; one writing thread, see above) ----
+
+  // The driver's replicator; set before the partition takes writes. Not owned.
+  void set_replicator(replicator* r) { replicator_ = r; }
+  // Moves the high watermark to the Raft commit end (never backwards) and calls on_commit.
+  // REQUIRES: end <= log_end_offset().
+  void set_high_watermark(std::int64_t end);
+  // Makes [.., end) durable without moving the high watermark: the driver reports the outcome
+  // to node::flushed(). Any thread (the commit flusher's).
+  result<void> flush_to(std::int64_t end) { return log_->flush_to(end); }
+
+  // The storage calls of partition_raft_log, which has validated and stamped the batch
+  // (baseOffset = the log end, partitionLeaderEpoch = the term). A data batch also updates the
+  // producer state and the stream index (on leaders and followers alike, so that a follower
+  // that becomes leader deduplicates and checks versions exactly); a control batch neither.
+  result<eventstore::append_result> append_replicated(std::span<char> batch,
+                                                      const eventstore::record_batch_view& view);
+  // Drops [from, end) and rolls back what was derived from it: the producer state is rebuilt
+  // from the remaining headers, the stream index rebuilt from the log (exact, and rare).
+  result<void> truncate_replicated(std::int64_t from);
+  // An empty log starting at `start` (durable on return), the producer state and the stream
+  // index cleared, the high watermark raised to `start` if below (all below it is committed).
+  result<void> reset_replicated(std::int64_t start);
+
+  // Copies of the derived state, for tests that compare a replica with a rebuild from its log.
+  producer_state_table producer_state() const;
+  // nullopt when the partition has no open stream index.
+  result<std::optional<eventstore::stream_index_dump>> stream_index_dump() const;
 
   // Flushes the log and the stream index and seals the log.
   result<void> close();
 
  private:
+  // writer_mu_, remembering which thread holds it so that a re-entrant attempt (the replicated
+  // mode's self-deadlock) is reported rather than hung on.
+  class writer_lock;
+
   partition(std::string dir, options opts, std::unique_ptr<eventstore::partition_log> log);
   // The local append (and the stream index), under `writer`; commit(end) follows.
-  result<eventstore::append_result> append_locked(const std::unique_lock<std::mutex>& writer,
-                                                  std::span<char> batch,
+  result<eventstore::append_result> append_locked(const writer_lock& writer, std::span<char> batch,
                                                   const eventstore::record_batch_view& view);
   // Opens the stream index and catches it up with the log. REQUIRES: writer_mu_ held.
   result<void> ensure_stream_index();
+  // Replicated mode: marks the calling thread as the partition's writer for the scope of one
+  // write, asserting that no other thread is writing (the one-thread rule).
+  class replicated_write_scope;
+  // Replicated append()/stream_append() tail: replicate without writer_mu_ held.
+  result<eventstore::append_result> replicate_unlocked(std::span<char> batch,
+                                                       const eventstore::record_batch_view& view);
+  result<void> rebuild_producer_state();
 
   const std::string dir_;
   const options options_;
   std::unique_ptr<eventstore::partition_log> log_;
 
   mutable std::mutex writer_mu_;  // one appender; guards producers_ and streams_
+  mutable std::atomic<std::thread::id> writer_mu_holder_{};
+  std::atomic<std::thread::id> replicated_writer_{};
+  int replicated_write_depth_ = 0;  // touched only by replicated_writer_
+  replicator* replicator_ = nullptr;
   producer_state_table producers_;
   std::optional<eventstore::stream_index> streams_;
 

@@ -27,6 +27,7 @@ struct appended_batch {
   std::int32_t last_sequence = 0;
   std::int64_t base_offset = 0;
   std::int64_t last_offset = 0;
+  bool operator==(const appended_batch&) const = default;
 };
 
 class producer_state_table {
@@ -46,11 +47,16 @@ class producer_state_table {
   void record(const eventstore::batch_header& h, std::int64_t base_offset);
 
   std::size_t size() const { return producers_.size(); }
+  // Same producers, epochs and cached batches: a replica's table against a rebuild from its log.
+  bool operator==(const producer_state_table& other) const {
+    return producers_ == other.producers_;
+  }
 
  private:
   struct producer {
     std::int16_t epoch = 0;
     std::deque<appended_batch> batches;  // oldest first, at most kCachedBatchesMax
+    bool operator==(const producer&) const = default;
   };
   // Bounds memory against clients that invent producer ids: the producer that appended least
   // recently is forgotten (it must then start a new epoch or sequence 0, as after expiry in Kafka).

@@ -1,7 +1,6 @@
 #include "broker/config.h"
 
 #include <boost/program_options.hpp>
-#include <charconv>
 #include <iostream>
 
 #include "broker/errc.h"
@@ -9,37 +8,25 @@
 namespace cairn::broker {
 namespace po = boost::program_options;
 
-result<host_port> parse_host_port(std::string_view text) {
-  auto colon = text.rfind(':');
-  if (colon == std::string_view::npos || colon == 0) return errc::invalid_topic_config;
-  std::string_view host = text.substr(0, colon);
-  std::string_view port_text = text.substr(colon + 1);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  unsigned port = 0;
-  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc{} || end != port_text.data() + port_text.size() || port > 65535 ||
-      port_text.empty()) {
-    return std::make_error_code(std::errc::invalid_argument);
-  }
-  return host_port{std::string(host), static_cast<std::uint16_t>(port)};
-}
-
 result<std::optional<broker_config>> parse_command_line(int argc, char** argv) {
   broker_config config;
-  std::string listen = "127.0.0.1:7070", http = "127.0.0.1:7071", flush = "never";
+  std::string listen, http = "127.0.0.1:7071", flush = "never", cluster;
   po::options_description desc("cairn-broker: a Kafka-style commit-log broker with event streams");
   desc.add_options()("help,h", "show this help")(
       "data-dir", po::value(&config.data_dir)->required(), "where topics are stored (required)")(
-      "listen", po::value(&listen)->default_value(listen),
-      "native protocol HOST:PORT (port 0: any free port)")(
-      "http", po::value(&http)->default_value(http), "admin and metrics HOST:PORT")(
+      "listen", po::value(&listen),
+      "native protocol HOST:PORT to bind (default 127.0.0.1:7070; port 0: any free port; with "
+      "--cluster: this node's entry there)")("http", po::value(&http)->default_value(http),
+                                             "admin and metrics HOST:PORT")(
       "flush", po::value(&flush)->default_value(flush),
       "when to fdatasync: always | interval:MS | never")(
       "log-level", po::value(&config.log_level)->default_value(config.log_level),
       "trace | debug | info | warn | error")(
-      "node-id", po::value(&config.node_id)->default_value(config.node_id), "this broker's id")(
+      "node-id", po::value(&config.node_id)->default_value(config.node_id),
+      "this broker's id (with --cluster: one of the ids listed there)")(
+      "cluster", po::value(&cluster),
+      "every broker of the cluster, ID=HOST:PORT,... (the same list on every broker; the "
+      "addresses are what clients and peers dial). Without it the broker runs alone")(
       "workers", po::value(&config.worker_threads)->default_value(config.worker_threads),
       "threads that run requests against the disk")(
       "offsets-partitions",
@@ -73,8 +60,11 @@ result<std::optional<broker_config>> parse_command_line(int argc, char** argv) {
     std::cerr << "cairn-broker: " << what << "\n";
     return std::make_error_code(std::errc::invalid_argument);
   };
-  auto l = parse_host_port(listen);
-  if (!l) return bad("--listen wants HOST:PORT, e.g. 127.0.0.1:7070 (got '" + listen + "')");
+  std::string why;
+  auto settings = controller::resolve_cluster_settings(
+      config.node_id, cluster,
+      vm.count("listen") ? std::optional<std::string_view>(listen) : std::nullopt, &why);
+  if (!settings) return bad(why);
   auto h = parse_host_port(http);
   if (!h) return bad("--http wants HOST:PORT, e.g. 127.0.0.1:7071 (got '" + http + "')");
   auto f = eventstore::flush_policy::parse(flush);
@@ -88,7 +78,10 @@ result<std::optional<broker_config>> parse_command_line(int argc, char** argv) {
   if (config.group_min_session_timeout_ms < 1 ||
       config.group_max_session_timeout_ms < config.group_min_session_timeout_ms)
     return bad("--group-min-session-timeout-ms wants 1..--group-max-session-timeout-ms");
-  config.listen = l.value();
+  config.listen = settings.value().listen;
+  config.advertised = settings.value().advertised;
+  config.standalone = settings.value().standalone;
+  config.cluster = settings.value().map;
   config.http = h.value();
   config.flush = f.value();
   return std::optional<broker_config>{config};

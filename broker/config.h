@@ -5,23 +5,27 @@
 #include <optional>
 #include <string>
 
+#include "broker/controller/cluster_map.h"
 #include "eventstore/base/result.h"
 #include "eventstore/log/flush_policy.h"
 
 namespace cairn::broker {
 
-struct host_port {
-  std::string host;
-  std::uint16_t port = 0;
-};
-
 struct broker_config {
   std::string data_dir;
-  host_port listen{"127.0.0.1", 7070};
+  host_port listen{"127.0.0.1", 7070};  // where to bind
+  // What Metadata returns and peers dial: the map's entry of this node in cluster mode (listen
+  // may then bind 0.0.0.0 or another port), `listen` standalone (its port 0 replaced by the
+  // bound one at start).
+  host_port advertised{"127.0.0.1", 7070};
   host_port http{"127.0.0.1", 7071};
   eventstore::flush_policy flush = eventstore::flush_policy::never();
   std::string log_level = "info";
   std::int32_t node_id = 1;
+  // --cluster: every broker of the cluster (static membership). Standalone (no --cluster): a
+  // one-broker map of this node at `listen`, and `standalone` stays true.
+  bool standalone = true;
+  controller::cluster_map cluster = controller::cluster_map::standalone(1, listen);
   std::size_t worker_threads = 4;
   // Consumer groups (Kafka's offsets.topic.num.partitions, group.initial.rebalance.delay.ms,
   // group.min/max.session.timeout.ms).
@@ -30,9 +34,6 @@ struct broker_config {
   std::int32_t group_min_session_timeout_ms = 6'000;
   std::int32_t group_max_session_timeout_ms = 1'800'000;
 };
-
-// Parses "HOST:PORT" (port 0..65535; "[::1]:7070" for IPv6).
-result<host_port> parse_host_port(std::string_view text);
 
 // Parses argv. Returns nullopt after printing --help; an error (already printed, with what to
 // do) for bad arguments.

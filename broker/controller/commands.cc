@@ -1,0 +1,126 @@
+#include "broker/controller/commands.h"
+
+#include <boost/json.hpp>
+
+#include "broker/controller/controller_errc.h"
+
+namespace cairn::broker::controller {
+namespace json = boost::json;
+
+namespace {
+
+json::value config_value(const topic_config& config) {
+  // topic.json's form, so that the controller and the disk agree on one encoding.
+  return json::parse(to_json(config));
+}
+
+json::array assignment_value(const topic_assignment& assignment) {
+  json::array out;
+  for (const auto& replicas : assignment) {
+    json::array r;
+    for (auto id : replicas)
+      r.emplace_back(id);
+    out.emplace_back(std::move(r));
+  }
+  return out;
+}
+
+struct encoder {
+  json::object operator()(const create_topic& c) const {
+    json::object o;
+    o["v"] = kCommandVersion;
+    o["type"] = "create_topic";
+    o["config"] = config_value(c.config);
+    o["assignment"] = assignment_value(c.assignment);
+    return o;
+  }
+  json::object operator()(const delete_topic& c) const {
+    json::object o;
+    o["v"] = kCommandVersion;
+    o["type"] = "delete_topic";
+    o["name"] = c.name;
+    return o;
+  }
+};
+
+result<topic_assignment> assignment_from(const json::value* v) {
+  if (v == nullptr || !v->is_array() ||
+      v->as_array().size() > static_cast<std::size_t>(kPartitionsMax)) {
+    return errc::malformed_command;
+  }
+  topic_assignment out;
+  out.reserve(v->as_array().size());
+  for (const auto& p : v->as_array()) {
+    if (!p.is_array() || p.as_array().size() > kReplicasPerPartitionMax) {
+      return errc::malformed_command;
+    }
+    std::vector<std::int32_t> replicas;
+    for (const auto& id : p.as_array()) {
+      if (!id.is_int64() || id.as_int64() < 1 || id.as_int64() > INT32_MAX) {
+        return errc::malformed_command;
+      }
+      replicas.push_back(static_cast<std::int32_t>(id.as_int64()));
+    }
+    out.push_back(std::move(replicas));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string encode(const command& c) {
+  return json::serialize(std::visit(encoder{}, c));
+}
+
+result<void> check_assignment(const topic_config& config, const topic_assignment& assignment) {
+  if (assignment.size() != static_cast<std::size_t>(config.partitions)) {
+    return errc::invalid_assignment;
+  }
+  for (const auto& replicas : assignment) {
+    if (replicas.size() != static_cast<std::size_t>(config.replication_factor)) {
+      return errc::invalid_assignment;
+    }
+    for (std::size_t i = 0; i < replicas.size(); ++i) {
+      if (replicas[i] < 1) return errc::invalid_assignment;
+      for (std::size_t j = 0; j < i; ++j) {
+        if (replicas[j] == replicas[i]) return errc::invalid_assignment;
+      }
+    }
+  }
+  return success();
+}
+
+result<command> decode_command(std::string_view bytes) {
+  json::error_code ec;
+  json::value v = json::parse(bytes, ec);
+  if (ec || !v.is_object()) return errc::malformed_command;
+  const json::object& o = v.as_object();
+  const json::value* version = o.if_contains("v");
+  const json::value* type = o.if_contains("type");
+  if (version == nullptr || !version->is_int64() || version->as_int64() < 1 || type == nullptr ||
+      !type->is_string()) {
+    return errc::malformed_command;
+  }
+  if (version->as_int64() > kCommandVersion) return errc::unsupported_command_version;
+  if (type->as_string() == "create_topic") {
+    const json::value* config = o.if_contains("config");
+    if (config == nullptr || !config->is_object()) return errc::malformed_command;
+    auto parsed = topic_config_from_json(json::serialize(*config));
+    if (!parsed) return errc::malformed_command;
+    auto assignment = assignment_from(o.if_contains("assignment"));
+    if (!assignment) return assignment.error();
+    create_topic c{std::move(parsed).value(), std::move(assignment).value()};
+    if (!check_assignment(c.config, c.assignment)) return errc::malformed_command;
+    return command{std::move(c)};
+  }
+  if (type->as_string() == "delete_topic") {
+    const json::value* name = o.if_contains("name");
+    if (name == nullptr || !name->is_string()) return errc::malformed_command;
+    std::string n(name->as_string());
+    if (!valid_topic_name(n)) return errc::malformed_command;
+    return command{delete_topic{std::move(n)}};
+  }
+  return errc::unknown_command;
+}
+
+}  // namespace cairn::broker::controller

@@ -1,0 +1,148 @@
+#include "broker/controller/controller_state.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <limits>
+
+#include "broker/controller/controller_errc.h"
+#include "broker/errc.h"
+
+namespace cairn::broker::controller {
+namespace json = boost::json;
+
+bool partition_change::involves(std::int32_t node_id) const {
+  return std::find(replicas.begin(), replicas.end(), node_id) != replicas.end();
+}
+
+result<void> controller_state::check_create(const create_topic& c) const {
+  // The replication factor is bounded by the assignment, which check_assignment ties to it;
+  // the brokers' count is the proposer's business (assign_replicas).
+  if (!validate(c.config, std::numeric_limits<std::int16_t>::max())) {
+    return broker::errc::invalid_topic_config;
+  }
+  CAIRN_TRY(check_assignment(c.config, c.assignment));
+  if (topics_.contains(c.config.name)) return broker::errc::topic_already_exists;
+  return success();
+}
+
+result<void> controller_state::check(const command& c) const {
+  if (const auto* create = std::get_if<create_topic>(&c)) return check_create(*create);
+  const auto& remove = std::get<delete_topic>(c);
+  if (!topics_.contains(remove.name)) return broker::errc::unknown_topic;
+  return success();
+}
+
+result<state_change> controller_state::apply(std::int64_t offset, std::string_view record_value) {
+  if (offset <= applied_offset_) return state_change{};
+  auto decoded = decode_command(record_value);
+  if (!decoded) {
+    applied_offset_ = offset;
+    return decoded.error();
+  }
+  return apply(offset, decoded.value());
+}
+
+result<state_change> controller_state::apply(std::int64_t offset, const command& c) {
+  if (offset <= applied_offset_) return state_change{};
+  applied_offset_ = offset;
+  CAIRN_TRY(check(c));
+  if (const auto* create = std::get_if<create_topic>(&c)) return do_apply(offset, *create);
+  return do_apply(std::get<delete_topic>(c));
+}
+
+state_change controller_state::do_apply(std::int64_t offset, const create_topic& c) {
+  state_change change;
+  for (std::size_t p = 0; p < c.assignment.size(); ++p) {
+    change.created.push_back({c.config.name, static_cast<std::int32_t>(p), c.assignment[p]});
+  }
+  topics_.emplace(c.config.name, topic_record{c.config, c.assignment, offset});
+  return change;
+}
+
+state_change controller_state::do_apply(const delete_topic& c) {
+  state_change change;
+  auto it = topics_.find(c.name);
+  const topic_record& t = it->second;
+  for (std::size_t p = 0; p < t.assignment.size(); ++p) {
+    change.removed.push_back({c.name, static_cast<std::int32_t>(p), t.assignment[p]});
+  }
+  topics_.erase(it);
+  return change;
+}
+
+const topic_record* controller_state::topic(std::string_view name) const {
+  auto it = topics_.find(name);
+  return it == topics_.end() ? nullptr : &it->second;
+}
+
+load_map controller_state::load() const {
+  load_map out;
+  for (const auto& [name, t] : topics_) {
+    for (const auto& replicas : t.assignment) {
+      for (std::size_t i = 0; i < replicas.size(); ++i) {
+        auto& l = out[replicas[i]];
+        ++l.replicas;
+        if (i == 0) ++l.leaders;
+      }
+    }
+  }
+  return out;
+}
+
+std::string controller_state::snapshot() const {
+  json::object o;
+  o["v"] = kCommandVersion;
+  o["applied_offset"] = applied_offset_;
+  json::array topics;
+  for (const auto& [name, t] : topics_) {
+    // One encoding for a topic: the create command's, plus where it was created.
+    json::object entry = json::parse(encode(create_topic{t.config, t.assignment})).as_object();
+    entry.erase("v");
+    entry.erase("type");
+    entry["created_offset"] = t.created_offset;
+    topics.emplace_back(std::move(entry));
+  }
+  o["topics"] = std::move(topics);
+  return json::serialize(o);
+}
+
+result<controller_state> controller_state::restore(std::string_view snapshot) {
+  json::error_code ec;
+  json::value v = json::parse(snapshot, ec);
+  if (ec || !v.is_object()) return errc::malformed_snapshot;
+  const json::object& o = v.as_object();
+  const json::value* version = o.if_contains("v");
+  const json::value* applied = o.if_contains("applied_offset");
+  const json::value* topics = o.if_contains("topics");
+  if (version == nullptr || !version->is_int64() || applied == nullptr || !applied->is_int64() ||
+      topics == nullptr || !topics->is_array()) {
+    return errc::malformed_snapshot;
+  }
+  if (version->as_int64() != kCommandVersion) return errc::malformed_snapshot;
+  controller_state state;
+  state.applied_offset_ = applied->as_int64();
+  if (state.applied_offset_ < -1) return errc::malformed_snapshot;
+  for (const auto& t : topics->as_array()) {
+    if (!t.is_object()) return errc::malformed_snapshot;
+    json::object entry = t.as_object();
+    const json::value* created = entry.if_contains("created_offset");
+    if (created == nullptr || !created->is_int64() || created->as_int64() < 0 ||
+        created->as_int64() > state.applied_offset_) {
+      return errc::malformed_snapshot;
+    }
+    std::int64_t created_offset = created->as_int64();
+    entry["v"] = kCommandVersion;
+    entry["type"] = "create_topic";
+    auto c = decode_command(json::serialize(entry));
+    if (!c || !std::holds_alternative<create_topic>(c.value())) return errc::malformed_snapshot;
+    auto& create = std::get<create_topic>(c.value());
+    if (state.topics_.contains(create.config.name)) return errc::malformed_snapshot;
+    std::string name = create.config.name;
+    state.topics_.emplace(
+        std::move(name),
+        topic_record{std::move(create.config), std::move(create.assignment), created_offset});
+  }
+  return state;
+}
+
+}  // namespace cairn::broker::controller

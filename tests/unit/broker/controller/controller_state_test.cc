@@ -1,0 +1,197 @@
+#include "broker/controller/controller_state.h"
+
+#include <catch2/catch.hpp>
+
+#include "broker/controller/assignment.h"
+#include "broker/controller/controller_errc.h"
+#include "broker/errc.h"
+
+using namespace cairn::broker;
+using namespace cairn::broker::controller;
+
+namespace {
+
+create_topic make_create(std::string name, std::int32_t partitions, std::int16_t rf,
+                         const controller_state& state) {
+  topic_config config{.name = std::move(name), .partitions = partitions, .replication_factor = rf};
+  auto a = assign_replicas({1, 2, 3}, partitions, rf, state.load());
+  REQUIRE(a);
+  return {config, a.value()};
+}
+
+// The records of a small history, as the controller log would hold them.
+std::vector<std::string> history() {
+  controller_state scratch;
+  std::vector<std::string> records;
+  auto add = [&](const command& c) {
+    records.push_back(encode(c));
+    (void)scratch.apply(static_cast<std::int64_t>(records.size() - 1), c);
+  };
+  add(make_create("orders", 3, 3, scratch));
+  add(make_create("payments", 4, 2, scratch));
+  add(make_create("__consumer_offsets", 8, 3, scratch));
+  add(delete_topic{"orders"});
+  add(make_create("orders", 2, 1, scratch));  // recreated: a new incarnation
+  add(make_create("audit", 1, 1, scratch));
+  return records;
+}
+
+}  // namespace
+
+TEST_CASE("commands round-trip through their JSON record", "[controller]") {
+  create_topic c{{.name = "orders",
+                  .partitions = 2,
+                  .replication_factor = 2,
+                  .cleanup = cleanup_policy::compact},
+                 {{1, 2}, {2, 3}}};
+  auto decoded = decode_command(encode(c));
+  REQUIRE(decoded);
+  CHECK(std::get<create_topic>(decoded.value()) == c);
+  auto removed = decode_command(encode(delete_topic{"orders"}));
+  REQUIRE(removed);
+  CHECK(std::get<delete_topic>(removed.value()).name == "orders");
+  CHECK(encode(c).find("\"v\":1") != std::string::npos);
+}
+
+TEST_CASE("given creates and deletes, apply says which partitions came and went", "[controller]") {
+  controller_state state;
+  auto created = state.apply(
+      0,
+      create_topic{{.name = "orders", .partitions = 2, .replication_factor = 2}, {{1, 2}, {2, 3}}});
+  REQUIRE(created);
+  CHECK(created.value().removed.empty());
+  REQUIRE(created.value().created.size() == 2);
+  CHECK(created.value().created[1] == partition_change{"orders", 1, {2, 3}});
+  CHECK(created.value().created[0].involves(1));
+  CHECK_FALSE(created.value().created[1].involves(1));
+  REQUIRE(state.topic("orders") != nullptr);
+  CHECK(state.topic("orders")->created_offset == 0);
+  CHECK(state.load() == load_map{{1, {1, 1}}, {2, {2, 1}}, {3, {1, 0}}});
+
+  auto removed = state.apply(1, delete_topic{"orders"});
+  REQUIRE(removed);
+  CHECK(removed.value().created.empty());
+  CHECK(removed.value().removed.size() == 2);
+  CHECK(state.topics().empty());
+  CHECK(state.applied_offset() == 1);
+}
+
+TEST_CASE("bad commands are refused alike and leave the topics unchanged", "[controller]") {
+  controller_state state;
+  REQUIRE(state.apply(0, create_topic{{.name = "orders", .partitions = 1}, {{1}}}));
+  const auto topics_before = state.topics();
+  struct bad_case {
+    std::string record;
+    std::error_code error;
+  };
+  const std::vector<bad_case> cases{
+      {"", make_error_code(controller::errc::malformed_command)},
+      {"not json", make_error_code(controller::errc::malformed_command)},
+      {"[1,2]", make_error_code(controller::errc::malformed_command)},
+      {R"({"type":"create_topic"})", make_error_code(controller::errc::malformed_command)},
+      {R"({"v":"1","type":"delete_topic","name":"x"})",
+       make_error_code(controller::errc::malformed_command)},
+      {R"({"v":2,"type":"delete_topic","name":"x"})",
+       make_error_code(controller::errc::unsupported_command_version)},
+      {R"({"v":1,"type":"rename_topic","name":"x"})",
+       make_error_code(controller::errc::unknown_command)},
+      {R"({"v":1,"type":"delete_topic"})", make_error_code(controller::errc::malformed_command)},
+      {R"({"v":1,"type":"delete_topic","name":"bad/name"})",
+       make_error_code(controller::errc::malformed_command)},
+      {R"({"v":1,"type":"delete_topic","name":"missing"})",
+       make_error_code(cairn::broker::errc::unknown_topic)},
+      {R"({"v":1,"type":"create_topic","config":{"name":"t"},"assignment":[[1]]})",
+       make_error_code(controller::errc::malformed_command)},
+      // Assignment shape: too few lists, wrong replica count, duplicates, id 0, not numbers.
+      {encode(create_topic{{.name = "t", .partitions = 2}, {{1}}}),
+       make_error_code(controller::errc::malformed_command)},
+      {encode(create_topic{{.name = "t", .partitions = 1, .replication_factor = 2}, {{1}}}),
+       make_error_code(controller::errc::malformed_command)},
+      {encode(create_topic{{.name = "t", .partitions = 1, .replication_factor = 2}, {{1, 1}}}),
+       make_error_code(controller::errc::malformed_command)},
+      {encode(create_topic{{.name = "t", .partitions = 1}, {{0}}}),
+       make_error_code(controller::errc::malformed_command)},
+      {R"({"v":1,"type":"create_topic","config":{"name":"t","partitions":1,)"
+       R"("replication_factor":1,"retention_bytes":-1,"retention_ms":-1,)"
+       R"("cleanup_policy":"delete","delete_retention_ms":0},"assignment":[["1"]]})",
+       make_error_code(controller::errc::malformed_command)},
+      {encode(create_topic{{.name = "orders", .partitions = 1}, {{2}}}),
+       make_error_code(cairn::broker::errc::topic_already_exists)},
+  };
+  std::int64_t offset = 1;
+  for (const auto& c : cases) {
+    INFO(c.record);
+    auto applied = state.apply(offset, c.record);
+    REQUIRE_FALSE(applied);
+    CHECK(applied.error() == c.error);
+    CHECK(state.topics() == topics_before);
+    CHECK(state.applied_offset() == offset);  // consumed, so a replay skips it alike
+    ++offset;
+  }
+  // Typed commands are checked the same way, and check() says so before proposing.
+  command bad = create_topic{{.name = "u", .partitions = 1, .replication_factor = 2}, {{1, 1}}};
+  CHECK(state.check(bad).error() == make_error_code(controller::errc::invalid_assignment));
+  CHECK(state.apply(offset, bad).error() == make_error_code(controller::errc::invalid_assignment));
+  command bad_config = create_topic{{.name = "u", .partitions = 1, .retention_ms = -5}, {{1}}};
+  CHECK(state.check(bad_config).error() ==
+        make_error_code(cairn::broker::errc::invalid_topic_config));
+  CHECK(state.topics() == topics_before);
+}
+
+TEST_CASE("apply is deterministic, and a snapshot restores the same state", "[controller]") {
+  const auto records = history();
+  controller_state a, b;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    auto x = a.apply(static_cast<std::int64_t>(i), records[i]);
+    auto y = b.apply(static_cast<std::int64_t>(i), records[i]);
+    REQUIRE(x.has_value() == y.has_value());
+  }
+  CHECK(a == b);
+  CHECK(a.snapshot() == b.snapshot());
+  CHECK(a.topics().size() == 4);
+  CHECK(a.topic("orders")->created_offset == 4);
+  CHECK(a.topic("orders")->config.partitions == 2);
+
+  // Snapshot after record 2, restore, replay everything: a broker catching up from a compacted
+  // log skips what the snapshot holds and ends where the others are.
+  controller_state early;
+  for (std::int64_t i = 0; i <= 2; ++i)
+    REQUIRE(early.apply(i, records[static_cast<std::size_t>(i)]));
+  auto restored = controller_state::restore(early.snapshot());
+  REQUIRE(restored);
+  CHECK(restored.value() == early);
+  CHECK(restored.value().snapshot() == early.snapshot());
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    auto applied = restored.value().apply(static_cast<std::int64_t>(i), records[i]);
+    REQUIRE(applied);
+    if (i <= 2) CHECK(applied.value().empty());  // already in the snapshot
+  }
+  CHECK(restored.value() == a);
+  CHECK(restored.value().snapshot() == a.snapshot());
+}
+
+TEST_CASE("a bad snapshot is refused", "[controller]") {
+  controller_state state;
+  REQUIRE(state.apply(0, create_topic{{.name = "orders", .partitions = 1}, {{1}}}));
+  const std::string good = state.snapshot();
+  REQUIRE(controller_state::restore(good));
+  for (std::string bad : {std::string(""), std::string("{}"), std::string("[]"),
+                          std::string(R"({"v":2,"applied_offset":0,"topics":[]})"),
+                          std::string(R"({"v":1,"applied_offset":-5,"topics":[]})"),
+                          std::string(R"({"v":1,"applied_offset":0,"topics":[1]})"),
+                          std::string(R"({"v":1,"applied_offset":0,"topics":{}})")}) {
+    INFO(bad);
+    CHECK(controller_state::restore(bad).error() ==
+          make_error_code(controller::errc::malformed_snapshot));
+  }
+  // created after the snapshot's own offset, or the same topic twice.
+  std::string future = good;
+  future.replace(future.find("\"created_offset\":0"), 18, "\"created_offset\":9");
+  CHECK_FALSE(controller_state::restore(future));
+  std::string twice = good;
+  auto topics_at = twice.find("[{");
+  auto topic_end = twice.rfind("}]");
+  std::string entry = twice.substr(topics_at + 1, topic_end - topics_at);
+  twice.insert(topic_end + 1, "," + entry);
+  CHECK_FALSE(controller_state::restore(twice));
+}

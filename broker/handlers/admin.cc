@@ -1,6 +1,9 @@
 // Handshake, metadata and topic administration.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <limits>
+
 #include "broker/errc.h"
 #include "broker/handlers/handlers.h"
 #include "broker/handlers/per_partition.h"
@@ -26,18 +29,84 @@ void fill_partition(wire::PartitionMetadata::Builder out, const handler_context&
   out.setLogEndOffset(p.log_end_offset());
 }
 
+// Standalone: the one replica is the leader, and its own state is the whole story.
+void fill_own_replica_state(wire::PartitionMetadata::Builder out, const handler_context& ctx,
+                            const partition& p) {
+  auto state = out.initReplicaStates(1)[0];
+  state.setNodeId(ctx.self.node_id);
+  state.setMatchEnd(p.log_end_offset());
+  state.setLag(0);
+  state.setInSync(true);
+}
+
+template <class Ids>
+void set_ids(capnp::List<std::int32_t>::Builder out, const Ids& ids) {
+  for (unsigned i = 0; i < ids.size(); ++i)
+    out.set(i, ids[i]);
+}
+
+// Cluster mode: what the cluster view knows (the controller's assignment, the leadership
+// table); no leader known yet reads as leaderNotAvailable, which clients retry.
+void fill_partition_from_view(wire::PartitionMetadata::Builder out, const handler_context& ctx,
+                              std::string_view topic, std::int32_t id) {
+  out.setPartition(id);
+  auto state = ctx.cluster->partition(topic, id);
+  if (!state || state->leader < 0) {
+    out.setErrorCode(wire::ErrorCode::LEADER_NOT_AVAILABLE);
+    out.setErrorMessage("the partition has no leader right now (an election is running): retry");
+    out.setLeader(-1);
+  }
+  if (!state) return;
+  const controller::partition_leadership& s = *state;
+  if (s.leader >= 0) out.setLeader(s.leader);
+  // The wire's epoch is Kafka's 32-bit leader epoch; a Raft term never gets near the limit.
+  out.setLeaderEpoch(static_cast<std::int32_t>(
+      std::clamp<std::int64_t>(s.leader_epoch, -1, std::numeric_limits<std::int32_t>::max())));
+  set_ids(out.initReplicas(static_cast<unsigned>(s.replicas.size())), s.replicas);
+  set_ids(out.initInSyncReplicas(static_cast<unsigned>(s.in_sync_replicas.size())),
+          s.in_sync_replicas);
+  out.setLogStartOffset(s.log_start_offset);
+  out.setHighWatermark(s.high_watermark);
+  out.setLogEndOffset(s.log_end_offset);
+  auto states = out.initReplicaStates(static_cast<unsigned>(s.replica_states.size()));
+  for (unsigned i = 0; i < s.replica_states.size(); ++i) {
+    const controller::replica_state& r = s.replica_states[i];
+    states[i].setNodeId(r.node_id);
+    states[i].setMatchEnd(r.match_end);
+    states[i].setLag(r.lag);
+    states[i].setInSync(r.in_sync);
+  }
+}
+
 void fill_partitions(capnp::List<wire::PartitionMetadata>::Builder out, handler_context& ctx,
-                     const topic_config& config) {
+                     const topic_config& config, bool with_replica_states = false) {
   for (std::int32_t id = 0; id < config.partitions; ++id) {
-    auto p = ctx.topics.get(config.name, id);
     auto slot = out[static_cast<unsigned>(id)];
+    if (ctx.cluster != nullptr) {
+      fill_partition_from_view(slot, ctx, config.name, id);
+      continue;
+    }
+    auto p = ctx.topics.get(config.name, id);
     if (!p) {
       slot.setPartition(id);
       set_wire_error(slot, p.error());
       continue;
     }
     fill_partition(slot, ctx, *p.value(), id);
+    if (with_replica_states) fill_own_replica_state(slot, ctx, *p.value());
   }
+}
+
+// The topics this broker answers about: the controller's (cluster mode) or its own.
+std::vector<topic_config> known_topics(const handler_context& ctx) {
+  return ctx.cluster != nullptr ? ctx.cluster->topics() : ctx.topics.list();
+}
+
+result<topic_config> describe_topic(const handler_context& ctx, std::string_view name) {
+  if (ctx.cluster == nullptr) return ctx.topics.describe(name);
+  auto config = ctx.cluster->topic(name);
+  if (!config) return errc::unknown_topic;
+  return std::move(*config);
 }
 
 }  // namespace
@@ -74,16 +143,29 @@ protocol::frame handle_metadata(handler_context& ctx, std::uint64_t correlation_
                                 wire::MetadataRequest::Reader request) {
   protocol::frame_writer w;
   auto m = w.init_response(correlation_id).initMetadata();
-  auto broker = m.initBrokers(1)[0];
-  broker.setNodeId(ctx.self.node_id);
-  broker.setHost(ctx.self.host);
-  broker.setPort(ctx.self.port);
-  m.setControllerId(ctx.self.node_id);
+  if (ctx.cluster != nullptr) {
+    // Every broker of the map, alive or not, as Kafka's metadata lists registered brokers:
+    // clients learn addresses here and find out about liveness by connecting.
+    auto brokers = ctx.cluster->brokers();
+    auto out = m.initBrokers(static_cast<unsigned>(brokers.size()));
+    for (unsigned i = 0; i < brokers.size(); ++i) {
+      out[i].setNodeId(brokers[i].node_id);
+      out[i].setHost(brokers[i].host);
+      out[i].setPort(brokers[i].port);
+    }
+    m.setControllerId(ctx.cluster->controller_id());
+  } else {
+    auto broker = m.initBrokers(1)[0];
+    broker.setNodeId(ctx.self.node_id);
+    broker.setHost(ctx.self.host);
+    broker.setPort(ctx.self.port);
+    m.setControllerId(ctx.self.node_id);
+  }
   m.setClusterId(ctx.self.cluster_id);
 
   std::vector<std::string> names;
   if (request.getAllTopics()) {
-    for (const auto& c : ctx.topics.list()) {
+    for (const auto& c : known_topics(ctx)) {
       if (!is_internal_topic(c.name)) names.push_back(c.name);
     }
   } else {
@@ -94,7 +176,7 @@ protocol::frame handle_metadata(handler_context& ctx, std::uint64_t correlation_
   for (unsigned i = 0; i < names.size(); ++i) {
     auto t = topics[i];
     t.setName(names[i]);
-    auto config = ctx.topics.describe(names[i]);
+    auto config = describe_topic(ctx, names[i]);
     if (!config) {
       set_wire_error(t, config.error());
       continue;
@@ -194,7 +276,7 @@ protocol::frame handle_describe_topics(handler_context& ctx, std::uint64_t corre
   for (auto name : request.getNames()) {
     auto t = out[i++];
     t.setName(name);
-    auto config = ctx.topics.describe(std::string_view(name.cStr(), name.size()));
+    auto config = describe_topic(ctx, std::string_view(name.cStr(), name.size()));
     if (!config) {
       set_wire_error(t, config.error());
       continue;
@@ -207,6 +289,42 @@ protocol::frame handle_describe_topics(handler_context& ctx, std::uint64_t corre
     wc.setRetentionMs(c.retention_ms);
     wc.setCleanupPolicy(to_wire(c.cleanup));
     fill_partitions(t.initPartitions(static_cast<unsigned>(c.partitions)), ctx, c);
+  }
+  return finish_response(w, correlation_id, ctx.frame_bytes_max);
+}
+
+protocol::frame handle_describe_cluster(handler_context& ctx, std::uint64_t correlation_id,
+                                        wire::DescribeClusterRequest::Reader) {
+  protocol::frame_writer w;
+  auto d = w.init_response(correlation_id).initDescribeCluster();
+  d.setClusterId(ctx.self.cluster_id);
+  if (ctx.cluster != nullptr) {
+    auto brokers = ctx.cluster->brokers();
+    auto out = d.initBrokers(static_cast<unsigned>(brokers.size()));
+    for (unsigned i = 0; i < brokers.size(); ++i) {
+      out[i].setNodeId(brokers[i].node_id);
+      out[i].setHost(brokers[i].host);
+      out[i].setPort(brokers[i].port);
+      out[i].setAlive(brokers[i].alive);
+      out[i].setLastSeenMsAgo(brokers[i].last_seen_ms_ago);
+    }
+    d.setControllerId(ctx.cluster->controller_id());
+  } else {
+    // Alone, this broker is the cluster and its controller, and it is alive by answering.
+    auto self = d.initBrokers(1)[0];
+    self.setNodeId(ctx.self.node_id);
+    self.setHost(ctx.self.host);
+    self.setPort(ctx.self.port);
+    self.setAlive(true);
+    self.setLastSeenMsAgo(0);
+    d.setControllerId(ctx.self.node_id);
+  }
+  auto configs = known_topics(ctx);
+  auto topics = d.initTopics(static_cast<unsigned>(configs.size()));
+  for (unsigned i = 0; i < configs.size(); ++i) {
+    topics[i].setName(configs[i].name);
+    fill_partitions(topics[i].initPartitions(static_cast<unsigned>(configs[i].partitions)), ctx,
+                    configs[i], /*with_replica_states=*/true);
   }
   return finish_response(w, correlation_id, ctx.frame_bytes_max);
 }

@@ -11,6 +11,7 @@
 #include <system_error>
 #include <vector>
 
+#include "broker/controller/cluster_view.h"
 #include "broker/topics/topic_manager.h"
 #include "protocol/frame.h"
 
@@ -27,6 +28,10 @@ struct handler_context {
   topic_manager& topics;
   const broker_identity& self;
   std::size_t frame_bytes_max = protocol::frame_bytes_max_default;
+  // Cluster mode: brokers, controller, topics and leaders come from here (Metadata,
+  // DescribeTopics, DescribeCluster). Null on a standalone broker: this broker is the whole
+  // cluster and leads every partition it has.
+  const controller::cluster_view* cluster = nullptr;
 };
 
 namespace wire = protocol::wire;
@@ -43,6 +48,10 @@ protocol::frame handle_list_topics(handler_context& ctx, std::uint64_t correlati
                                    wire::ListTopicsRequest::Reader request);
 protocol::frame handle_describe_topics(handler_context& ctx, std::uint64_t correlation_id,
                                        wire::DescribeTopicsRequest::Reader request);
+// Brokers with liveness, the controller, and every topic (internal ones included) with each
+// partition's leader, replicas, in-sync set and replica states.
+protocol::frame handle_describe_cluster(handler_context& ctx, std::uint64_t correlation_id,
+                                        wire::DescribeClusterRequest::Reader request);
 protocol::frame handle_produce(handler_context& ctx, std::uint64_t correlation_id,
                                wire::ProduceRequest::Reader request);
 

@@ -190,6 +190,10 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
         response = co_await on_worker(
             [&] { return handle_describe_topics(server_.ctx, id, root.getDescribeTopics()); });
         break;
+      case W::DESCRIBE_CLUSTER:
+        response = co_await on_worker(
+            [&] { return handle_describe_cluster(server_.ctx, id, root.getDescribeCluster()); });
+        break;
       case W::LIST_OFFSETS:
         response = co_await on_worker(
             [&] { return handle_list_offsets(server_.ctx, id, root.getListOffsets()); });

@@ -18,8 +18,6 @@ class category final : public std::error_category {
         return "raft state file has an unknown format version";
       case errc::not_replicated:
         return "partition is not in replicated mode";
-      case errc::state_ahead_of_log:
-        return "raft log state starts above the log";
     }
     return "unknown raftlog error";
   }

@@ -12,7 +12,6 @@ enum class errc {
   state_file_corrupt,  // a raft state file is truncated, fails its CRC or holds bad values
   state_file_version,  // a raft state file of an unknown format version
   not_replicated,      // the partition was not opened in replicated mode
-  state_ahead_of_log,  // the log state names a start above the log that cannot be restored
 };
 
 const std::error_category& raftlog_category() noexcept;

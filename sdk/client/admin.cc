@@ -1,4 +1,5 @@
-// cairn::admin: topic administration requests, answered by any broker.
+// cairn::admin: topic administration requests. Creation and deletion go to the controller;
+// the rest is answered by any broker.
 #include "cairn/admin.h"
 
 #include "sdk/client/client_impl.h"
@@ -20,31 +21,85 @@ std::chrono::milliseconds admin_timeout(client_impl& c, std::int32_t broker_time
   return c.request_timeout() + std::chrono::milliseconds(std::max(broker_timeout_ms, 0));
 }
 
+// Metadata with no topics: brokers and the controller only.
+asio::awaitable<result<void>> refresh_controller(client_impl& c) {
+  BOOST_OUTCOME_CO_TRY(auto response,
+                       co_await c.call_any([](wire::Request::Builder req) { req.initMetadata(); },
+                                           wire::Response::METADATA, c.request_timeout()));
+  c.metadata().update(sdk::to_cluster_info(response.root().getMetadata()));
+  co_return success();
+}
+
+// Sends a topic change to the controller and returns the error of its one topic result. On
+// not_controller, or when the controller cannot be reached, refreshes the metadata and tries
+// the controller it names, kControllerAttemptsMax times in all. Before any metadata names a
+// controller, any broker is asked (a standalone broker is its own controller).
+asio::awaitable<result<void>> to_controller(
+    client_impl& c, const sdk::request_filler& fill, wire::Response::Which expected,
+    std::chrono::milliseconds timeout,
+    std::error_code (*topic_error)(const protocol::parsed_response&)) {
+  std::error_code last = protocol::errc::not_controller;
+  for (int attempt = 0; attempt < admin::kControllerAttemptsMax; ++attempt) {
+    if (attempt > 0) {
+      auto refreshed = co_await refresh_controller(c);
+      if (!refreshed) co_return refreshed.error();
+    }
+    std::optional<broker_info> controller = c.metadata().controller();
+    result<protocol::parsed_response> response = sdk::errc::no_brokers;
+    if (controller) {
+      response = co_await c.call(*controller, fill, expected, timeout);
+    } else {
+      response = co_await c.call_any(fill, expected, timeout);
+    }
+    if (!response) {
+      last = response.error();
+      // Only a controller we could not reach is worth another look; other errors are answers.
+      if (controller && response.error().category() == sdk::sdk_category()) continue;
+      co_return response.error();
+    }
+    std::error_code ec = topic_error(response.value());
+    if (!ec) co_return success();
+    if (ec != protocol::errc::not_controller) co_return ec;
+    last = ec;
+  }
+  co_return last;
+}
+
+std::error_code create_topic_error(const protocol::parsed_response& response) {
+  auto topics = response.root().getCreateTopics().getTopics();
+  if (topics.size() != 1) return sdk::errc::unexpected_response;
+  return error_of(topics[0].getErrorCode());
+}
+
+std::error_code delete_topic_error(const protocol::parsed_response& response) {
+  auto topics = response.root().getDeleteTopics().getTopics();
+  if (topics.size() != 1) return sdk::errc::unexpected_response;
+  return error_of(topics[0].getErrorCode());
+}
+
 }  // namespace
 
 asio::awaitable<result<void>> admin::async_create_topic(std::string name, topic_settings settings,
                                                         std::int32_t timeout_ms) {
   auto& c = client_.impl();
-  BOOST_OUTCOME_CO_TRY(auto response,
-                       co_await c.call_any(
-                           [&](wire::Request::Builder req) {
-                             auto r = req.initCreateTopics();
-                             r.setTimeoutMs(timeout_ms);
-                             auto t = r.initTopics(1)[0];
-                             t.setName(name);
-                             auto config = t.initConfig();
-                             config.setPartitions(settings.partitions);
-                             config.setReplicationFactor(settings.replication_factor);
-                             config.setRetentionMs(settings.retention_ms);
-                             config.setRetentionBytes(settings.retention_bytes);
-                             config.setCleanupPolicy(settings.cleanup == cleanup_policy::compact
-                                                         ? wire::CleanupPolicy::COMPACT
-                                                         : wire::CleanupPolicy::DELETE);
-                           },
-                           wire::Response::CREATE_TOPICS, admin_timeout(c, timeout_ms)));
-  auto topics = response.root().getCreateTopics().getTopics();
-  if (topics.size() != 1) co_return sdk::errc::unexpected_response;
-  if (auto ec = error_of(topics[0].getErrorCode())) co_return ec;
+  result<void> sent = co_await to_controller(
+      c,
+      [&](wire::Request::Builder req) {
+        auto r = req.initCreateTopics();
+        r.setTimeoutMs(timeout_ms);
+        auto t = r.initTopics(1)[0];
+        t.setName(name);
+        auto config = t.initConfig();
+        config.setPartitions(settings.partitions);
+        config.setReplicationFactor(settings.replication_factor);
+        config.setRetentionMs(settings.retention_ms);
+        config.setRetentionBytes(settings.retention_bytes);
+        config.setCleanupPolicy(settings.cleanup == cleanup_policy::compact
+                                    ? wire::CleanupPolicy::COMPACT
+                                    : wire::CleanupPolicy::DELETE);
+      },
+      wire::Response::CREATE_TOPICS, admin_timeout(c, timeout_ms), &create_topic_error);
+  if (!sent) co_return sent.error();
   c.metadata().mark_stale(name);
   co_return success();
 }
@@ -57,18 +112,16 @@ result<void> admin::create_topic(std::string name, topic_settings settings,
 
 asio::awaitable<result<void>> admin::async_delete_topic(std::string name, std::int32_t timeout_ms) {
   auto& c = client_.impl();
-  BOOST_OUTCOME_CO_TRY(auto response,
-                       co_await c.call_any(
-                           [&](wire::Request::Builder req) {
-                             auto r = req.initDeleteTopics();
-                             r.setTimeoutMs(timeout_ms);
-                             r.initNames(1).set(0, name);
-                           },
-                           wire::Response::DELETE_TOPICS, admin_timeout(c, timeout_ms)));
-  auto topics = response.root().getDeleteTopics().getTopics();
-  if (topics.size() != 1) co_return sdk::errc::unexpected_response;
+  result<void> sent = co_await to_controller(
+      c,
+      [&](wire::Request::Builder req) {
+        auto r = req.initDeleteTopics();
+        r.setTimeoutMs(timeout_ms);
+        r.initNames(1).set(0, name);
+      },
+      wire::Response::DELETE_TOPICS, admin_timeout(c, timeout_ms), &delete_topic_error);
   c.metadata().mark_stale(name);
-  if (auto ec = error_of(topics[0].getErrorCode())) co_return ec;
+  if (!sent) co_return sent.error();
   co_return success();
 }
 
@@ -127,6 +180,34 @@ asio::awaitable<result<topic_description>> admin::async_describe_topic(std::stri
 result<topic_description> admin::describe_topic(std::string name) {
   return client_.impl().block_on<result<topic_description>>(
       [&] { return async_describe_topic(std::move(name)); });
+}
+
+asio::awaitable<result<cluster_description>> admin::async_describe_cluster() {
+  auto& c = client_.impl();
+  BOOST_OUTCOME_CO_TRY(
+      auto response,
+      co_await c.call_any([](wire::Request::Builder req) { req.initDescribeCluster(); },
+                          wire::Response::DESCRIBE_CLUSTER, c.request_timeout()));
+  auto r = response.root().getDescribeCluster();
+  cluster_description d;
+  d.cluster_id = r.getClusterId();
+  d.controller_id = r.getControllerId();
+  for (auto b : r.getBrokers()) {
+    d.brokers.push_back(
+        {b.getNodeId(), b.getHost(), b.getPort(), b.getAlive(), b.getLastSeenMsAgo()});
+  }
+  for (auto t : r.getTopics()) {
+    topic_info topic{.name = t.getName(), .error = error_of(t.getErrorCode()), .partitions = {}};
+    for (auto p : t.getPartitions())
+      topic.partitions.push_back(sdk::to_partition_info(p));
+    d.topics.push_back(std::move(topic));
+  }
+  co_return d;
+}
+
+result<cluster_description> admin::describe_cluster() {
+  return client_.impl().block_on<result<cluster_description>>(
+      [&] { return async_describe_cluster(); });
 }
 
 }  // namespace cairn

@@ -32,18 +32,40 @@ static std::error_code error_of(wire::ErrorCode code) {
   return protocol::from_wire(code);
 }
 
+static std::vector<replica_status> to_replica_states(
+    capnp::List<wire::ReplicaState>::Reader states) {
+  std::vector<replica_status> out;
+  out.reserve(states.size());
+  for (auto r : states)
+    out.push_back({r.getNodeId(), r.getMatchEnd(), r.getLag(), r.getInSync()});
+  return out;
+}
+
+static std::vector<std::int32_t> to_ids(capnp::List<std::int32_t>::Reader ids) {
+  std::vector<std::int32_t> out;
+  out.reserve(ids.size());
+  for (auto id : ids)
+    out.push_back(id);
+  return out;
+}
+
 partition_info to_partition_info(wire::PartitionMetadata::Reader p) {
   return partition_info{.partition = p.getPartition(),
                         .error = error_of(p.getErrorCode()),
                         .leader = p.getLeader(),
                         .log_start_offset = p.getLogStartOffset(),
                         .high_watermark = p.getHighWatermark(),
-                        .log_end_offset = p.getLogEndOffset()};
+                        .log_end_offset = p.getLogEndOffset(),
+                        .leader_epoch = p.getLeaderEpoch(),
+                        .replicas = to_ids(p.getReplicas()),
+                        .in_sync_replicas = to_ids(p.getInSyncReplicas()),
+                        .replica_states = to_replica_states(p.getReplicaStates())};
 }
 
 cluster_info to_cluster_info(wire::MetadataResponse::Reader response) {
   cluster_info info;
   info.cluster_id = response.getClusterId();
+  info.controller_id = response.getControllerId();
   for (auto b : response.getBrokers()) {
     info.brokers.push_back({b.getNodeId(), b.getHost(), b.getPort()});
   }
@@ -57,7 +79,10 @@ cluster_info to_cluster_info(wire::MetadataResponse::Reader response) {
 }
 
 void metadata_cache::update(const cluster_info& info) {
-  if (!info.brokers.empty()) brokers_ = info.brokers;
+  if (!info.brokers.empty()) {
+    brokers_ = info.brokers;
+    controller_id_ = info.controller_id;
+  }
   for (const auto& t : info.topics) {
     if (t.error) {
       topics_.erase(t.name);
@@ -70,6 +95,7 @@ void metadata_cache::update(const cluster_info& info) {
 void metadata_cache::clear() {
   brokers_.clear();
   topics_.clear();
+  controller_id_ = -1;
 }
 
 const topic_info* metadata_cache::topic(std::string_view name) const {
@@ -99,6 +125,11 @@ std::optional<broker_info> metadata_cache::leader_for(const topic_partition& tp)
   const partition_info& p = t->partitions[static_cast<std::size_t>(tp.partition)];
   if (p.error || p.leader < 0) return std::nullopt;
   return broker(p.leader);
+}
+
+std::optional<broker_info> metadata_cache::controller() const {
+  if (controller_id_ < 0) return std::nullopt;
+  return broker(controller_id_);
 }
 
 void metadata_cache::mark_stale(std::string_view name) {

@@ -39,12 +39,16 @@ class metadata_cache {
   std::optional<broker_info> leader_for(const topic_partition& tp) const;
   std::optional<broker_info> broker(std::int32_t node_id) const;
   const std::vector<broker_info>& brokers() const { return brokers_; }
+  // The broker that takes topic changes (CreateTopics, DeleteTopics); nullopt when no metadata
+  // named one, or it is not among the known brokers.
+  std::optional<broker_info> controller() const;
 
   // A broker said the view of this topic is stale: the next lookup misses and refreshes.
   void mark_stale(std::string_view topic);
 
  private:
   std::vector<broker_info> brokers_;
+  std::int32_t controller_id_ = -1;
   std::map<std::string, topic_info, std::less<>> topics_;
 };
 

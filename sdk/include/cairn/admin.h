@@ -1,5 +1,5 @@
-// cairn::admin: create, delete, list and describe topics, and list, describe, delete and reset
-// the offsets of consumer groups, over a cairn::client.
+// cairn::admin: create, delete, list and describe topics, describe the cluster, and list,
+// describe, delete and reset the offsets of consumer groups, over a cairn::client.
 #pragma once
 
 #include <map>
@@ -28,6 +28,25 @@ struct topic_description {
   std::string name;
   topic_settings settings;  // effective values
   std::vector<partition_info> partitions;
+};
+
+// --- the cluster ---
+
+struct cluster_broker {
+  std::int32_t node_id = -1;
+  std::string host;
+  std::uint16_t port = 0;
+  bool alive = false;                  // answered the controller recently
+  std::int64_t last_seen_ms_ago = -1;  // -1: never, or the broker cannot tell
+};
+
+struct cluster_description {
+  std::string cluster_id;
+  std::int32_t controller_id = -1;  // -1 while the controller has no leader
+  std::vector<cluster_broker> brokers;
+  // Every topic, internal ones (names starting with "__") included; per partition its leader,
+  // replicas, in-sync set and replica states (lag).
+  std::vector<topic_info> topics;
 };
 
 // --- consumer groups ---
@@ -85,8 +104,13 @@ class admin {
  public:
   explicit admin(client& c) : client_(c) {}
 
+  // Topic creation and deletion go to the controller (the metadata's controllerId; any broker
+  // before one is known). A broker answering not_controller makes the client refresh its
+  // metadata and try the controller it names, up to kControllerAttemptsMax times in all.
+  static constexpr int kControllerAttemptsMax = 4;
+
   // protocol::errc::topic_already_exists, invalid_partitions, invalid_replication_factor,
-  // invalid_config, or a connection error.
+  // invalid_config, not_controller (the controller kept moving), or a connection error.
   awaitable<result<void>> async_create_topic(std::string name, topic_settings settings = {},
                                              std::int32_t timeout_ms = 30'000);
   result<void> create_topic(std::string name, topic_settings settings = {},
@@ -101,6 +125,11 @@ class admin {
 
   awaitable<result<topic_description>> async_describe_topic(std::string name);
   result<topic_description> describe_topic(std::string name);
+
+  // Brokers (with liveness), the controller, and every topic's partitions with their leader,
+  // replicas, in-sync set and lag, from any broker (Kafka's DescribeCluster).
+  awaitable<result<cluster_description>> async_describe_cluster();
+  result<cluster_description> describe_cluster();
 
   // Every group of every broker (ListGroups goes to each broker the metadata names). An error
   // when a broker cannot be asked: a partial list would mislead.

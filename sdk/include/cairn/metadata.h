@@ -15,13 +15,26 @@ struct broker_info {
   std::uint16_t port = 0;
 };
 
+// One replica's progress as the partition's leader sees it.
+struct replica_status {
+  std::int32_t node_id = -1;
+  std::int64_t match_end = -1;  // durable on the replica and equal to the leader's below it
+  std::int64_t lag = -1;        // the leader's log end minus match_end
+  bool in_sync = false;
+};
+
 struct partition_info {
   std::int32_t partition = 0;
-  std::error_code error;
+  std::error_code error;     // e.g. protocol::errc::leader_not_available during an election
   std::int32_t leader = -1;  // node id; -1 while there is none
   std::int64_t log_start_offset = -1;
   std::int64_t high_watermark = -1;
   std::int64_t log_end_offset = -1;
+  std::int32_t leader_epoch = -1;
+  std::vector<std::int32_t> replicas;  // node ids, the preferred leader first
+  std::vector<std::int32_t> in_sync_replicas;
+  std::vector<replica_status> replica_states;  // empty when the broker had no report from the
+                                               // leader (Metadata may leave it out)
 };
 
 struct topic_info {
@@ -32,6 +45,7 @@ struct topic_info {
 
 struct cluster_info {
   std::string cluster_id;
+  std::int32_t controller_id = -1;  // the broker that takes topic changes; -1: none right now
   std::vector<broker_info> brokers;
   std::vector<topic_info> topics;
 };

@@ -103,3 +103,46 @@ TEST_CASE("backoff doubles up to its cap, with at most 20 percent jitter", "[sdk
     CHECK(late >= 800);
   }
 }
+
+TEST_CASE("metadata carries the controller and each partition's replicas", "[sdk][metadata]") {
+  protocol::frame_writer w;
+  auto m = w.init_response(1).initMetadata();
+  auto brokers = m.initBrokers(2);
+  brokers[0].setNodeId(1);
+  brokers[0].setHost("10.0.0.1");
+  brokers[0].setPort(7070);
+  brokers[1].setNodeId(2);
+  brokers[1].setHost("10.0.0.2");
+  brokers[1].setPort(7070);
+  m.setControllerId(2);
+  auto p = m.initTopics(1)[0].initPartitions(1)[0];
+  p.setLeader(1);
+  p.setLeaderEpoch(4);
+  auto replicas = p.initReplicas(2);
+  replicas.set(0, 1);
+  replicas.set(1, 2);
+  p.initInSyncReplicas(1).set(0, 1);
+  auto state = p.initReplicaStates(1)[0];
+  state.setNodeId(2);
+  state.setLag(17);
+  auto parsed = protocol::parse_response(w.finish().value()).value();
+  auto info = sdk::to_cluster_info(parsed.root().getMetadata());
+  CHECK(info.controller_id == 2);
+  const partition_info& part = info.topics[0].partitions[0];
+  CHECK(part.leader_epoch == 4);
+  CHECK(part.replicas == std::vector<std::int32_t>{1, 2});
+  CHECK(part.in_sync_replicas == std::vector<std::int32_t>{1});
+  REQUIRE(part.replica_states.size() == 1);
+  CHECK(part.replica_states[0].lag == 17);
+
+  sdk::metadata_cache cache;
+  CHECK_FALSE(cache.controller());
+  cache.update(info);
+  REQUIRE(cache.controller());
+  CHECK(cache.controller()->host == "10.0.0.2");
+  // A topics-only answer (no brokers) keeps the controller; clear() forgets it.
+  cache.update(cluster_info{});
+  CHECK(cache.controller());
+  cache.clear();
+  CHECK_FALSE(cache.controller());
+}

@@ -69,3 +69,37 @@ TEST_CASE("the cairn CLI creates topics, produces, consumes and appends to strea
   CHECK(run_cli(port, "topic delete orders", "", dir).exit_code == 0);
   CHECK(run_cli(port, "topic list", "", dir).out.empty());
 }
+
+TEST_CASE("cairn cluster status shows a standalone broker as the whole cluster", "[cli]") {
+  temp_dir dir;
+  broker_process broker(broker_binary(), (dir.path() / "data").string());
+  auto port = broker.port();
+  REQUIRE(run_cli(port, "topic create orders -p 2", "", dir).exit_code == 0);
+  REQUIRE(run_cli(port, "produce orders -k k", "a\nb\n", dir).exit_code == 0);
+
+  auto status = run_cli(port, "cluster status", "", dir);
+  INFO(status.out);
+  CHECK(status.exit_code == 0);
+  CHECK(status.out.find("cluster cairn  controller 1  brokers 1 (1 alive)\n") == 0);
+  // The broker line: id with the controller mark, address, alive, last seen.
+  CHECK(status.out.find("1 *      127.0.0.1:" + std::to_string(port)) != std::string::npos);
+  CHECK(status.out.find(" yes    0 ms ago\n") != std::string::npos);
+  CHECK(status.out.find("topic  partition leader  epoch  replicas     in-sync      lag\n") !=
+        std::string::npos);
+  CHECK(status.out.find("orders 0         1       0      1            1            1:0\n") !=
+        std::string::npos);
+  CHECK(status.out.find("orders 1         1       0      1            1            1:0\n") !=
+        std::string::npos);
+  // The broker's own topics only when asked for.
+  CHECK(status.out.find("__consumer_offsets") == std::string::npos);
+  auto internal = run_cli(port, "cluster status --internal", "", dir);
+  CHECK(internal.out.find("__consumer_offsets") != std::string::npos);
+  CHECK(run_cli(port, "cluster", "", dir).exit_code == 2);
+
+  auto described = run_cli(port, "topic describe orders", "", dir);
+  INFO(described.out);
+  CHECK(described.out.find("partition  leader  replicas     in-sync      log-start") !=
+        std::string::npos);
+  CHECK(described.out.find("\n0          1       1            1            0") !=
+        std::string::npos);
+}

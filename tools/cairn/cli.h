@@ -72,6 +72,8 @@ int group_command(client& c, const std::vector<std::string>& words);
 int produce_command(client& c, const std::vector<std::string>& words);
 int consume_command(client& c, const std::vector<std::string>& words);
 int stream_command(client& c, const std::vector<std::string>& words);
+// Brokers, the controller, and per partition leader, replicas, in-sync set and lag.
+int cluster_command(client& c, const std::vector<std::string>& words);
 // Parked records of event handlers: list, replay (dlq_commands.cc).
 int dlq_command(client& c, const std::vector<std::string>& words);
 

@@ -6,6 +6,7 @@
 //   cairn [-b HOST:PORT] group list|describe|delete|reset-offsets ...
 //   cairn [-b HOST:PORT] stream append|read TOPIC KEY ...
 //   cairn [-b HOST:PORT] dlq list|replay TOPIC ...  parked records of event handlers
+//   cairn [-b HOST:PORT] cluster status             brokers, controller, leaders, in-sync, lag
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -40,6 +41,10 @@ constexpr const char* kUsage = R"(usage: cairn [-b HOST:PORT] COMMAND ...
         the unresolved parked records of event handlers in TOPIC.dlq
   dlq replay TOPIC --group G [--key K]
         copies the group's parked records (of key K) back onto TOPIC, oldest first
+  cluster status [--internal]
+        brokers (alive, * the controller), then per partition its leader, epoch,
+        replicas, in-sync set and each replica's lag (--internal: the broker's own
+        topics too)
 
 The broker defaults to 127.0.0.1:7070. Exit codes: 0 ok, 1 failed, 2 usage, 3 wrong
 expected version.
@@ -68,6 +73,7 @@ int main(int argc, char** argv) {
   if (command == "group") return cairn::cli::group_command(*c, words);
   if (command == "stream") return cairn::cli::stream_command(*c, words);
   if (command == "dlq") return cairn::cli::dlq_command(*c, words);
+  if (command == "cluster") return cairn::cli::cluster_command(*c, words);
   std::fprintf(stderr, "cairn: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return cairn::cli::kExitUsage;
 }

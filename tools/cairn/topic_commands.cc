@@ -1,5 +1,6 @@
 // cairn topic create|list|describe|delete
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cstdio>
 
@@ -78,10 +79,14 @@ int topic_command(client& c, const std::vector<std::string>& words) {
         static_cast<long long>(t.settings.retention_ms),
         static_cast<long long>(t.settings.retention_bytes),
         t.settings.cleanup == cleanup_policy::compact ? "compact" : "delete");
-    std::printf("%-10s %-7s %-14s %-14s %-14s\n", "partition", "leader", "log-start",
-                "high-watermark", "log-end");
+    std::printf("%-10s %-7s %-12s %-12s %-14s %-14s %-14s\n", "partition", "leader", "replicas",
+                "in-sync", "log-start", "high-watermark", "log-end");
+    auto ids = [](const std::vector<std::int32_t>& v) {
+      return v.empty() ? std::string("-") : fmt::format("{}", fmt::join(v, ","));
+    };
     for (const partition_info& p : t.partitions) {
-      std::printf("%-10d %-7d %-14lld %-14lld %-14lld\n", p.partition, p.leader,
+      std::printf("%-10d %-7d %-12s %-12s %-14lld %-14lld %-14lld\n", p.partition, p.leader,
+                  ids(p.replicas).c_str(), ids(p.in_sync_replicas).c_str(),
                   static_cast<long long>(p.log_start_offset),
                   static_cast<long long>(p.high_watermark),
                   static_cast<long long>(p.log_end_offset));

@@ -75,6 +75,7 @@ struct broker_server::impl {
   server_limits limits;
   tcp::acceptor acceptor;
   bool stopped = false;
+  peer::replicate_sink* replicate_sink = nullptr;  // cluster mode only
 };
 
 class broker_server::impl::connection : public std::enable_shared_from_this<connection> {
@@ -204,6 +205,9 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
       case W::READ_STREAM:
         response = co_await read_stream(request);
         break;
+      case W::REPLICATE:
+        response = replicate(request, rejected);
+        break;
       case W::FIND_COORDINATOR:
       case W::JOIN_GROUP:
       case W::SYNC_GROUP:
@@ -263,6 +267,25 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
   }
 
   static asio::awaitable<protocol::frame> ready(protocol::frame f) { co_return f; }
+
+  // Raft traffic from a peer broker: handed to the sink here, on the I/O thread (the Raft groups
+  // live on it), and answered at once with an empty response or the sink's refusal.
+  protocol::frame replicate(const protocol::parsed_request& request, bool& rejected) {
+    auto id = request.correlation_id();
+    if (server_.replicate_sink == nullptr) {
+      rejected = true;
+      return protocol::make_error_response(
+          id, protocol::errc::invalid_request,
+          "this broker runs standalone (no cluster configured): it takes no replicate requests");
+    }
+    if (auto refused = server_.replicate_sink->on_replicate(request.root().getReplicate())) {
+      rejected = true;
+      return protocol::make_error_response(id, refused->code, refused->message);
+    }
+    protocol::frame_writer w;
+    w.init_response(id).initReplicate();
+    return std::move(w.finish()).value();
+  }
 
   // The group requests answered without waiting.
   protocol::frame group_read(const protocol::parsed_request& request) {
@@ -638,6 +661,10 @@ void broker_server::stop() {
       }
     }
   });
+}
+
+void broker_server::set_replicate_sink(peer::replicate_sink* sink) {
+  impl_->replicate_sink = sink;
 }
 
 void broker_server::notify_commit(const std::string& topic, std::int32_t partition) {

@@ -19,6 +19,7 @@
 #include "broker/handlers/handlers.h"
 #include "broker/net/group_coordinator.h"
 #include "broker/partition/commit_flusher.h"
+#include "broker/peer/replicate_sink.h"
 
 namespace cairn::broker {
 
@@ -44,6 +45,10 @@ class broker_server {
 
   // A partition's high watermark moved: wake the fetches waiting on it. Any thread.
   void notify_commit(const std::string& topic, std::int32_t partition);
+
+  // Cluster mode: Replicate requests go to `sink` (nullptr: standalone, they are refused with
+  // invalidRequest). Before start(), or on the I/O thread; the sink outlives the server's run.
+  void set_replicate_sink(peer::replicate_sink* sink);
 
  private:
   struct impl;

@@ -13,6 +13,7 @@
 
 #include "broker/errc.h"
 #include "eventstore/record/record_batch.h"
+#include "protocol/errc.h"
 
 namespace cairn::broker {
 
@@ -41,7 +42,8 @@ Response failed(std::error_code ec) {
 }  // namespace
 
 struct group_coordinator::shard {
-  shard(asio::io_context& io, const group::registry_config& config) : registry(config), timer(io) {}
+  shard(asio::io_context& io, const group::registry_config& config)
+      : registry(config), timer(io), commit_wake(io, asio::steady_timer::time_point::max()) {}
   group_registry registry;
   std::shared_ptr<partition> log;
   asio::steady_timer timer;
@@ -49,6 +51,10 @@ struct group_coordinator::shard {
   // An append to the partition failed: the registry is ahead of the log. It answers
   // coordinator_not_available until the broker restarts and rebuilds it from the log.
   bool broken = false;
+  // Cluster mode: writes waiting for their commit wait on this timer (never expiring);
+  // on_commit() and a lost leadership cancel it to wake them all.
+  asio::steady_timer commit_wake;
+  bool lost = false;  // cluster mode: no longer the partition's leader
 };
 
 // A JoinGroup or SyncGroup the group holds, waiting for its answer.
@@ -85,56 +91,113 @@ result<void> group_coordinator::load() {
   }
   CAIRN_TRY(auto config, std::move(existing));
   // The partition count on disk wins: groups hash to partitions by it.
-  std::random_device random;
   for (std::int32_t p = 0; p < config.partitions; ++p) {
-    group::registry_config rc{.partition = p,
-                              .partitions_count = config.partitions,
-                              .group = options_.group,
-                              .member_id_seed = (std::uint64_t{random()} << 32) | random()};
-    auto s = std::make_unique<shard>(io_, rc);
-    CAIRN_TRY(s->log, topics_.get(name, p));
-    std::error_code bad;
-    std::int64_t bad_offset = -1;
-    auto scanned = s->log->log().scan(
-        s->log->log_start_offset(), [&](const es::record_batch_view& b) -> result<void> {
-          for (const es::record_view& r : b) {
-            std::error_code ec = r.key ? s->registry.replay(*r.key, r.value)
-                                       : std::error_code(group::errc::record_malformed);
-            if (ec) {
-              bad = ec;
-              bad_offset = b.base_offset() + r.offset_delta;
-              return ec;
-            }
-          }
-          return success();
-        });
-    if (bad) {
-      spdlog::critical(
-          "{} partition {}: the record at offset {} does not decode ({}): refusing to "
-          "serve its groups",
-          name, p, bad_offset, bad.message());
-      return bad;
-    }
-    if (!scanned) return scanned.error();
-    auto summary = s->registry.finish_replay(now_ms());
-    if (summary.groups > 0 || summary.offsets > 0) {
-      spdlog::info("{} partition {}: {} groups, {} committed offsets restored", name, p,
-                   summary.groups, summary.offsets);
-    }
-    arm_timer(*s);
+    CAIRN_TRY(auto s, load_shard(p, config.partitions));
+    arm_timer(s);
     shards_.push_back(std::move(s));
   }
   return success();
 }
 
-group_coordinator::shard& group_coordinator::shard_for(std::string_view group_id) {
-  auto count = static_cast<std::int32_t>(shards_.size());
-  return *shards_[static_cast<std::size_t>(group::group_partition_for(group_id, count))];
+result<std::shared_ptr<group_coordinator::shard>> group_coordinator::load_shard(
+    std::int32_t p, std::int32_t partitions) {
+  const std::string name(kConsumerOffsetsTopic);
+  std::random_device random;
+  group::registry_config rc{.partition = p,
+                            .partitions_count = partitions,
+                            .group = options_.group,
+                            .member_id_seed = (std::uint64_t{random()} << 32) | random()};
+  auto s = std::make_shared<shard>(io_, rc);
+  CAIRN_TRY(s->log, topics_.get(name, p));
+  std::error_code bad;
+  std::int64_t bad_offset = -1;
+  auto scanned = s->log->log().scan(
+      s->log->log_start_offset(), [&](const es::record_batch_view& b) -> result<void> {
+        // Control batches (a Raft leader's no-op, a configuration) carry no group state.
+        if ((b.header().attributes & es::batch_layout::kControl) != 0) return success();
+        for (const es::record_view& r : b) {
+          std::error_code ec = r.key ? s->registry.replay(*r.key, r.value)
+                                     : std::error_code(group::errc::record_malformed);
+          if (ec) {
+            bad = ec;
+            bad_offset = b.base_offset() + r.offset_delta;
+            return ec;
+          }
+        }
+        return success();
+      });
+  if (bad) {
+    spdlog::critical(
+        "{} partition {}: the record at offset {} does not decode ({}): refusing to "
+        "serve its groups",
+        name, p, bad_offset, bad.message());
+    return bad;
+  }
+  if (!scanned) return scanned.error();
+  auto summary = s->registry.finish_replay(now_ms());
+  if (summary.groups > 0 || summary.offsets > 0) {
+    spdlog::info("{} partition {}: {} groups, {} committed offsets restored", name, p,
+                 summary.groups, summary.offsets);
+  }
+  // What this log holds beyond the commit (a new leader's tail) is answered from only once
+  // committed, like any write.
+  s->appended_end = s->log->log_end_offset();
+  return s;
 }
 
-const group_coordinator::shard& group_coordinator::shard_for(std::string_view group_id) const {
+void group_coordinator::start_clustered(std::int32_t offsets_partitions) {
+  clustered_ = true;
+  shards_.assign(static_cast<std::size_t>(offsets_partitions), nullptr);
+}
+
+void group_coordinator::on_leadership_gained(std::int32_t p) {
+  if (!clustered_ || stopped_ || p < 0 || p >= static_cast<std::int32_t>(shards_.size())) return;
+  on_leadership_lost(p);
+  auto loaded = load_shard(p, static_cast<std::int32_t>(shards_.size()));
+  if (!loaded) {
+    spdlog::error("{} partition {}: cannot serve its groups: {}", kConsumerOffsetsTopic, p,
+                  loaded.error().message());
+    return;
+  }
+  arm_timer(loaded.value());
+  shards_[static_cast<std::size_t>(p)] = std::move(loaded).value();
+  spdlog::info("{} partition {}: coordinating its groups", kConsumerOffsetsTopic, p);
+}
+
+void group_coordinator::on_leadership_lost(std::int32_t p) {
+  if (!clustered_ || p < 0 || p >= static_cast<std::int32_t>(shards_.size())) return;
+  std::shared_ptr<shard> s = std::move(shards_[static_cast<std::size_t>(p)]);
+  if (!s) return;
+  s->lost = true;
+  s->timer.cancel();
+  s->commit_wake.cancel();
+  for (auto& [token, h] : held_) {
+    if (h->owner != s.get() || h->answer) continue;
+    h->answer = group::join_response{.error = group::errc::not_coordinator};
+    h->ready.cancel();
+  }
+}
+
+void group_coordinator::on_commit(std::int32_t p) {
+  if (p < 0 || p >= static_cast<std::int32_t>(shards_.size())) return;
+  if (const auto& s = shards_[static_cast<std::size_t>(p)]) s->commit_wake.cancel();
+}
+
+std::shared_ptr<group_coordinator::shard> group_coordinator::shard_for(
+    std::string_view group_id) const {
+  if (shards_.empty()) return nullptr;
   auto count = static_cast<std::int32_t>(shards_.size());
-  return *shards_[static_cast<std::size_t>(group::group_partition_for(group_id, count))];
+  return shards_[static_cast<std::size_t>(group::group_partition_for(group_id, count))];
+}
+
+std::error_code group_coordinator::unavailable(const shard* s) const {
+  if (stopped_) return group::errc::coordinator_not_available;
+  if (s == nullptr) {
+    return clustered_ ? group::errc::not_coordinator : group::errc::coordinator_not_available;
+  }
+  if (s->lost) return group::errc::not_coordinator;
+  if (s->broken) return group::errc::coordinator_not_available;
+  return {};
 }
 
 asio::awaitable<std::error_code> group_coordinator::persist(
@@ -152,11 +215,18 @@ asio::awaitable<std::error_code> group_coordinator::persist(
     }
     std::string bytes = builder.finish();
     auto appended = s.log->append(std::span<char>(bytes.data(), bytes.size()));
-    if (!appended) co_return appended.error();
+    if (!appended) {
+      // Cluster mode: the partition's leadership moved under this write.
+      if (clustered_ && appended.error() == protocol::errc::not_leader) {
+        co_return group::errc::not_coordinator;
+      }
+      co_return appended.error();
+    }
     end = appended.value().end_offset();
     s.appended_end = end;
   }
   if (s.log->high_watermark() >= end) co_return std::error_code();
+  if (clustered_) co_return co_await wait_replicated(s, end);
   if (!s.log->commit_syncs(end)) {
     auto committed = s.log->commit(end);
     co_return committed ? std::error_code() : committed.error();
@@ -178,28 +248,46 @@ asio::awaitable<std::error_code> group_coordinator::persist(
   co_return wait->outcome.value_or(std::error_code(group::errc::coordinator_not_available));
 }
 
+asio::awaitable<std::error_code> group_coordinator::wait_replicated(shard& s, std::int64_t end) {
+  // Woken by on_commit() and by a lost leadership; a leader that cannot reach a quorum steps
+  // down within an election timeout (check quorum), so this wait is bounded.
+  while (s.log->high_watermark() < end && !s.lost && !stopped_) {
+    co_await s.commit_wake.async_wait(use_tuple);
+  }
+  if (s.log->high_watermark() >= end) co_return std::error_code();
+  co_return group::errc::not_coordinator;
+}
+
 template <class T>
 asio::awaitable<std::error_code> group_coordinator::settle(shard& s,
                                                            group::registry_output<T>& out) {
   std::error_code persisted = co_await persist(s, out.records);
   if (persisted) {
-    spdlog::error(
-        "{}: writing group state failed ({}): its groups are unavailable until the "
-        "broker restarts",
-        kConsumerOffsetsTopic, persisted.message());
-    s.broken = true;
+    // Cluster mode: the partition's leadership moved; the new leader rebuilds these groups from
+    // its log, and clients find it through FindCoordinator.
+    const bool moved = persisted == group::errc::not_coordinator;
+    const std::error_code answer = moved ? persisted : group::errc::coordinator_not_available;
+    if (moved) {
+      s.lost = true;
+    } else {
+      spdlog::error(
+          "{}: writing group state failed ({}): its groups are unavailable until the "
+          "broker restarts",
+          kConsumerOffsetsTopic, persisted.message());
+      s.broken = true;
+    }
     s.timer.cancel();
     // The registry's answers were not made durable: every request it holds fails instead.
     for (auto& [token, h] : held_) {
       if (h->owner != &s || h->answer) continue;
-      h->answer = group::join_response{.error = group::errc::coordinator_not_available};
+      h->answer = group::join_response{.error = answer};
       h->ready.cancel();
     }
     for (auto& c : out.completions) {
       if (std::holds_alternative<group::join_response>(c.response)) {
-        c.response = failed<group::join_response>(group::errc::coordinator_not_available);
+        c.response = failed<group::join_response>(answer);
       } else {
-        c.response = failed<group::sync_response>(group::errc::coordinator_not_available);
+        c.response = failed<group::sync_response>(answer);
       }
     }
   }
@@ -235,133 +323,118 @@ asio::awaitable<Response> group_coordinator::wait_for(group::request_token token
   co_return failed<Response>(ec);
 }
 
-void group_coordinator::arm_timer(shard& s) {
-  if (stopped_ || s.broken) return;
-  auto deadline = s.registry.next_deadline();
+void group_coordinator::arm_timer(const std::shared_ptr<shard>& s) {
+  if (stopped_ || s->broken || s->lost) return;
+  auto deadline = s->registry.next_deadline();
   if (!deadline) {
-    s.timer.cancel();
+    s->timer.cancel();
     return;
   }
-  s.timer.expires_at(steady_clock::time_point(std::chrono::milliseconds(*deadline)));
-  s.timer.async_wait([this, &s](const boost::system::error_code& ec) {
-    if (ec || stopped_ || s.broken) return;
+  s->timer.expires_at(steady_clock::time_point(std::chrono::milliseconds(*deadline)));
+  s->timer.async_wait([this, weak = std::weak_ptr<shard>(s)](const boost::system::error_code& ec) {
+    std::shared_ptr<shard> s = weak.lock();
+    if (ec || !s || stopped_ || s->broken || s->lost) return;
     asio::co_spawn(
         io_,
-        [this, &s]() -> asio::awaitable<void> {
-          auto out = s.registry.expire(now_ms());
+        [this, s]() -> asio::awaitable<void> {
+          auto out = s->registry.expire(now_ms());
           arm_timer(s);
-          co_await settle(s, out);
+          co_await settle(*s, out);
         },
         asio::detached);
   });
 }
 
 asio::awaitable<group::join_response> group_coordinator::join(group::join_request request) {
-  if (stopped_ || shards_.empty()) {
-    co_return failed<group::join_response>(group::errc::coordinator_not_available);
-  }
-  shard& s = shard_for(request.group_id);
-  if (s.broken) co_return failed<group::join_response>(group::errc::coordinator_not_available);
+  std::shared_ptr<shard> s = shard_for(request.group_id);
+  if (auto ec = unavailable(s.get())) co_return failed<group::join_response>(ec);
   group::request_token token{next_token_++};
-  held_[token.value()] = std::make_shared<held>(io_, &s);
-  auto out = s.registry.join(request, token, now_ms());
+  held_[token.value()] = std::make_shared<held>(io_, s.get());
+  auto out = s->registry.join(request, token, now_ms());
   arm_timer(s);
-  std::error_code persisted = co_await settle(s, out);
+  std::error_code persisted = co_await settle(*s, out);
   if (out.response) {
     held_.erase(token.value());
-    if (persisted) co_return failed<group::join_response>(group::errc::coordinator_not_available);
+    if (persisted) co_return failed<group::join_response>(persisted);
     co_return std::move(*out.response);
   }
   co_return co_await wait_for<group::join_response>(token);
 }
 
 asio::awaitable<group::sync_response> group_coordinator::sync(group::sync_request request) {
-  if (stopped_ || shards_.empty()) {
-    co_return failed<group::sync_response>(group::errc::coordinator_not_available);
-  }
-  shard& s = shard_for(request.group_id);
-  if (s.broken) co_return failed<group::sync_response>(group::errc::coordinator_not_available);
+  std::shared_ptr<shard> s = shard_for(request.group_id);
+  if (auto ec = unavailable(s.get())) co_return failed<group::sync_response>(ec);
   group::request_token token{next_token_++};
-  held_[token.value()] = std::make_shared<held>(io_, &s);
-  auto out = s.registry.sync(request, token, now_ms());
+  held_[token.value()] = std::make_shared<held>(io_, s.get());
+  auto out = s->registry.sync(request, token, now_ms());
   arm_timer(s);
-  std::error_code persisted = co_await settle(s, out);
+  std::error_code persisted = co_await settle(*s, out);
   if (out.response) {
     held_.erase(token.value());
-    if (persisted) co_return failed<group::sync_response>(group::errc::coordinator_not_available);
+    if (persisted) co_return failed<group::sync_response>(persisted);
     co_return std::move(*out.response);
   }
   co_return co_await wait_for<group::sync_response>(token);
 }
 
 std::error_code group_coordinator::heartbeat(const group::heartbeat_request& request) {
-  if (stopped_ || shards_.empty()) return group::errc::coordinator_not_available;
-  shard& s = shard_for(request.group_id);
-  if (s.broken) return group::errc::coordinator_not_available;
-  auto ec = s.registry.heartbeat(request, now_ms());
+  std::shared_ptr<shard> s = shard_for(request.group_id);
+  if (auto ec = unavailable(s.get())) return ec;
+  auto ec = s->registry.heartbeat(request, now_ms());
   arm_timer(s);
   return ec;
 }
 
 asio::awaitable<group::leave_response> group_coordinator::leave(group::leave_request request) {
-  if (stopped_ || shards_.empty()) {
-    co_return failed<group::leave_response>(group::errc::coordinator_not_available);
-  }
-  shard& s = shard_for(request.group_id);
-  if (s.broken) co_return failed<group::leave_response>(group::errc::coordinator_not_available);
-  auto out = s.registry.leave(request, now_ms());
+  std::shared_ptr<shard> s = shard_for(request.group_id);
+  if (auto ec = unavailable(s.get())) co_return failed<group::leave_response>(ec);
+  auto out = s->registry.leave(request, now_ms());
   arm_timer(s);
-  if (co_await settle(s, out)) {
-    co_return failed<group::leave_response>(group::errc::coordinator_not_available);
+  if (auto persisted = co_await settle(*s, out)) {
+    co_return failed<group::leave_response>(persisted);
   }
   co_return std::move(out.response);
 }
 
 asio::awaitable<group::commit_response> group_coordinator::commit_offsets(
     group::commit_request request) {
-  if (stopped_ || shards_.empty()) {
-    co_return failed<group::commit_response>(group::errc::coordinator_not_available);
-  }
-  shard& s = shard_for(request.group_id);
-  if (s.broken) co_return failed<group::commit_response>(group::errc::coordinator_not_available);
-  auto out = s.registry.commit_offsets(request, now_ms());
+  std::shared_ptr<shard> s = shard_for(request.group_id);
+  if (auto ec = unavailable(s.get())) co_return failed<group::commit_response>(ec);
+  auto out = s->registry.commit_offsets(request, now_ms());
   arm_timer(s);
-  if (co_await settle(s, out)) {
-    co_return failed<group::commit_response>(group::errc::coordinator_not_available);
+  if (auto persisted = co_await settle(*s, out)) {
+    co_return failed<group::commit_response>(persisted);
   }
   co_return std::move(out.response);
 }
 
 asio::awaitable<std::error_code> group_coordinator::delete_group(std::string group_id) {
-  if (stopped_ || shards_.empty()) co_return group::errc::coordinator_not_available;
-  shard& s = shard_for(group_id);
-  if (s.broken) co_return group::errc::coordinator_not_available;
-  auto out = s.registry.delete_group(group_id, now_ms());
+  std::shared_ptr<shard> s = shard_for(group_id);
+  if (auto ec = unavailable(s.get())) co_return ec;
+  auto out = s->registry.delete_group(group_id, now_ms());
   arm_timer(s);
-  if (co_await settle(s, out)) co_return group::errc::coordinator_not_available;
+  if (auto persisted = co_await settle(*s, out)) co_return persisted;
   co_return out.response;
 }
 
 result<std::vector<group::fetched_offset>> group_coordinator::fetch_offsets(
     const std::string& group_id,
     const std::optional<std::vector<group::topic_partition>>& partitions) const {
-  if (shards_.empty()) return group::errc::coordinator_not_available;
-  const shard& s = shard_for(group_id);
-  if (s.broken) return group::errc::coordinator_not_available;
-  return s.registry.fetch_offsets(group_id, partitions);
+  std::shared_ptr<shard> s = shard_for(group_id);
+  if (auto ec = unavailable(s.get())) return ec;
+  return s->registry.fetch_offsets(group_id, partitions);
 }
 
 result<group::group_description> group_coordinator::describe(const std::string& group_id) const {
-  if (shards_.empty()) return group::errc::coordinator_not_available;
-  const shard& s = shard_for(group_id);
-  if (s.broken) return group::errc::coordinator_not_available;
-  return s.registry.describe(group_id);
+  std::shared_ptr<shard> s = shard_for(group_id);
+  if (auto ec = unavailable(s.get())) return ec;
+  return s->registry.describe(group_id);
 }
 
 std::vector<group::group_listing> group_coordinator::list_groups() const {
   std::vector<group::group_listing> out;
   for (const auto& s : shards_) {
-    if (s->broken) continue;
+    if (!s || s->broken || s->lost) continue;
     auto listed = s->registry.list_groups();
     out.insert(out.end(), listed.begin(), listed.end());
   }
@@ -370,8 +443,11 @@ std::vector<group::group_listing> group_coordinator::list_groups() const {
 
 void group_coordinator::stop() {
   stopped_ = true;
-  for (auto& s : shards_)
+  for (auto& s : shards_) {
+    if (!s) continue;
     s->timer.cancel();
+    s->commit_wake.cancel();
+  }
   for (auto& [token, h] : held_) {
     if (h->answer) continue;
     h->answer = group::join_response{.error = group::errc::coordinator_not_available};

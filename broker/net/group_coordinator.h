@@ -46,6 +46,20 @@ class group_coordinator {
   // the broker refuses to start rather than serve groups with a silently partial state.
   result<void> load();
 
+  // Cluster mode, instead of load(): a registry exists only for the __consumer_offsets
+  // partitions this broker leads (Kafka's coordinator moves with that leadership). The cluster
+  // calls these on the I/O thread when a leadership changes; groups of other partitions answer
+  // not_coordinator, so clients ask FindCoordinator again.
+  void start_clustered(std::int32_t offsets_partitions);
+  // Rebuilds the registry of partition `p` from its log (everything this new leader holds: its
+  // uncommitted tail commits with its first entry) and serves its groups once that is committed.
+  void on_leadership_gained(std::int32_t p);
+  // Drops the registry of `p`; requests it holds answer not_coordinator.
+  void on_leadership_lost(std::int32_t p);
+  // The high watermark of __consumer_offsets partition `p` moved (or its leader changed): writes
+  // waiting for their commit look again.
+  void on_commit(std::int32_t p);
+
   // The calls of group_registry, with the records made durable before answering.
   boost::asio::awaitable<group::join_response> join(group::join_request request);
   boost::asio::awaitable<group::sync_response> sync(group::sync_request request);
@@ -67,8 +81,14 @@ class group_coordinator {
   struct shard;
   struct held;
 
-  shard& shard_for(std::string_view group_id);
-  const shard& shard_for(std::string_view group_id) const;
+  // The registry of the group's partition; null when this broker does not serve it (cluster
+  // mode: not the partition's leader) or before load().
+  std::shared_ptr<shard> shard_for(std::string_view group_id) const;
+  // Why a request finds no usable shard (null, broken), or nothing.
+  std::error_code unavailable(const shard* s) const;
+  result<std::shared_ptr<shard>> load_shard(std::int32_t p, std::int32_t partitions);
+  // Cluster mode: waits until the shard's partition committed `end`, or its leadership is lost.
+  boost::asio::awaitable<std::error_code> wait_replicated(shard& s, std::int64_t end);
   // Appends `records` to the shard's partition and waits for their commit.
   boost::asio::awaitable<std::error_code> persist(
       shard& s, const std::vector<group::offsets_record>& records);
@@ -78,14 +98,17 @@ class group_coordinator {
   template <class Response>
   boost::asio::awaitable<Response> wait_for(group::request_token token);
   void deliver(std::vector<group::completion>& completions);
-  void arm_timer(shard& s);
+  void arm_timer(const std::shared_ptr<shard>& s);
   std::int64_t now_ms() const;
 
   boost::asio::io_context& io_;
   topic_manager& topics_;
   commit_flusher& flusher_;
   coordinator_options options_;
-  std::vector<std::unique_ptr<shard>> shards_;
+  // By partition; null where not served. Shared: a request in flight keeps its shard alive
+  // after a lost leadership dropped it here.
+  std::vector<std::shared_ptr<shard>> shards_;
+  bool clustered_ = false;
   std::map<std::uint64_t, std::shared_ptr<held>> held_;  // token → waiting request
   std::uint64_t next_token_ = 1;
   bool stopped_ = false;

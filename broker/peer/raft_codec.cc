@@ -1,6 +1,7 @@
 #include "broker/peer/raft_codec.h"
 
 #include <fmt/format.h>
+#include <kj/exception.h>
 
 #include <algorithm>
 #include <limits>
@@ -89,13 +90,16 @@ bool contains(const std::vector<node_id>& ids, node_id id) {
 
 decoded<raft::configuration> read_config(wire::RaftConfiguration::Reader in,
                                          const codec_limits& limits, std::string_view what) {
-  if (std::size_t{in.getVoters().size()} + in.getLearners().size() > limits.members_max) {
+  // Each list is obtained once: every get charges the reader's traversal budget again.
+  const auto voters = in.getVoters();
+  const auto learners = in.getLearners();
+  if (std::size_t{voters.size()} + learners.size() > limits.members_max) {
     return refuse(fmt::format("{}: {} voters and {} learners, at most {} members", what,
-                              in.getVoters().size(), in.getLearners().size(), limits.members_max));
+                              voters.size(), learners.size(), limits.members_max));
   }
   raft::configuration config;
-  BOOST_OUTCOME_TRY(config.voters, read_sorted_ids(in.getVoters(), limits.members_max, what));
-  BOOST_OUTCOME_TRY(config.learners, read_sorted_ids(in.getLearners(), limits.members_max, what));
+  BOOST_OUTCOME_TRY(config.voters, read_sorted_ids(voters, limits.members_max, what));
+  BOOST_OUTCOME_TRY(config.learners, read_sorted_ids(learners, limits.members_max, what));
   for (node_id learner : config.learners) {
     if (config.contains(learner)) {
       return refuse(fmt::format("{}: node {} is both voter and learner", what, learner));
@@ -155,12 +159,13 @@ decoded<raft::entry> read_entry(wire::RaftEntry::Reader in, const codec_limits& 
   }
   // Term 0 is "before any leader": every batch is written by a leader of a term >= 1.
   if (e.term.value() < 1) return refuse(fmt::format("entry {}: term {} < 1", index, e.term));
+  const auto records = in.getRecords();
   const bool has_config =
       in.hasConfig() && (in.getConfig().hasVoters() || in.getConfig().hasLearners());
   switch (in.getKind()) {
     case wire::RaftEntryKind::DATA:
       e.kind = raft::entry_kind::data;
-      if (in.getRecords().size() == 0) {
+      if (records.size() == 0) {
         return refuse(fmt::format("entry {}: a data entry without records", index));
       }
       break;
@@ -184,7 +189,6 @@ decoded<raft::entry> read_entry(wire::RaftEntry::Reader in, const codec_limits& 
   if (e.kind != raft::entry_kind::config && has_config) {
     return refuse(fmt::format("entry {}: a configuration on a non-config entry", index));
   }
-  auto records = in.getRecords();
   e.records.assign(reinterpret_cast<const char*>(records.begin()), records.size());
   return e;
 }
@@ -419,15 +423,22 @@ decoded<group_message> read_message(wire::RaftMessage::Reader in, const codec_li
 }  // namespace
 
 decoded<group_message> decode_message(wire::RaftMessage::Reader in, const codec_limits& limits) {
-  auto m = read_message(in, limits);
-  if (!m) {
-    // Name the group and the sender: the log line must say which group a bad peer disturbs.
-    decode_error e = std::move(m).error();
-    e.message = fmt::format("{}/{} from {}: {}", printable(text_of(in.getTopic())),
-                            in.getPartition(), in.getFrom(), e.message);
-    return e;
+  // parse_request validated the frame, so no accessor meets malformed data; but validation may
+  // have spent most of the frame's traversal budget (pointers aliasing one big object are
+  // charged on every visit), and then any further read throws. That is bad input, not a bug.
+  try {
+    auto m = read_message(in, limits);
+    if (!m) {
+      // Name the group and the sender: the log line must say which group a bad peer disturbs.
+      decode_error e = std::move(m).error();
+      e.message = fmt::format("{}/{} from {}: {}", printable(text_of(in.getTopic())),
+                              in.getPartition(), in.getFrom(), e.message);
+      return e;
+    }
+    return m;
+  } catch (const kj::Exception& e) {
+    return refuse(fmt::format("unreadable message: {}", printable(e.getDescription().cStr())));
   }
-  return m;
 }
 
 void encode_leadership(const partition_leadership& l, wire::PartitionLeadership::Builder out) {
@@ -513,14 +524,18 @@ decoded<partition_leadership> read_leadership(wire::PartitionLeadership::Reader 
 
 decoded<partition_leadership> decode_leadership(wire::PartitionLeadership::Reader in,
                                                 const codec_limits& limits) {
-  auto l = read_leadership(in, limits);
-  if (!l) {
-    decode_error e = std::move(l).error();
-    e.message = fmt::format("leadership of {}/{}: {}", printable(text_of(in.getTopic())),
-                            in.getPartition(), e.message);
-    return e;
+  try {  // see decode_message
+    auto l = read_leadership(in, limits);
+    if (!l) {
+      decode_error e = std::move(l).error();
+      e.message = fmt::format("leadership of {}/{}: {}", printable(text_of(in.getTopic())),
+                              in.getPartition(), e.message);
+      return e;
+    }
+    return l;
+  } catch (const kj::Exception& e) {
+    return refuse(fmt::format("unreadable leadership: {}", printable(e.getDescription().cStr())));
   }
-  return l;
 }
 
 }  // namespace cairn::peer

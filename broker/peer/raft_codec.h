@@ -6,9 +6,9 @@
 // can produce, and a message that fails is refused whole with a decode_error (never a crash,
 // never UB). Raft tolerates loss, so the receiver drops a refused message and logs it.
 //
-// REQUIRES (decode): the reader comes from a frame that protocol::parse_request validated, so
-// no accessor throws; each decode reads every field at most twice, well within the traversal
-// budget parse_request leaves for the handler.
+// REQUIRES (decode): the reader comes from a frame that protocol::parse_request validated (no
+// malformed pointers). Decoding never throws: should the reader's traversal budget run out
+// (validation can spend it when pointers alias), the message is refused like any bad input.
 #pragma once
 
 #include <boost/outcome/basic_result.hpp>

@@ -1,6 +1,7 @@
 #include "broker/peer/replicate_receiver.h"
 
 #include <fmt/format.h>
+#include <kj/exception.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -27,6 +28,19 @@ void replicate_receiver::drop(std::atomic<std::uint64_t>& counter, const std::st
 }
 
 std::optional<replicate_refusal> replicate_receiver::on_replicate(
+    protocol::wire::ReplicateRequest::Reader request) {
+  // The envelope and the lists are read before anything is delivered; decode_message and
+  // decode_leadership never throw. A read that exceeds the traversal budget (see
+  // decode_message) can therefore only happen here, and refuses the whole request.
+  try {
+    return take(request);
+  } catch (const kj::Exception&) {
+    requests_refused_.fetch_add(1, std::memory_order_relaxed);
+    return replicate_refusal{protocol::errc::invalid_request, "unreadable replicate request"};
+  }
+}
+
+std::optional<replicate_refusal> replicate_receiver::take(
     protocol::wire::ReplicateRequest::Reader request) {
   // The envelope first: a refused request must deliver nothing.
   const auto cluster = request.getClusterId();

@@ -56,6 +56,7 @@ class replicate_receiver final : public replicate_sink {
   receiver_counters counters() const noexcept;
 
  private:
+  std::optional<replicate_refusal> take(protocol::wire::ReplicateRequest::Reader request);
   void drop(std::atomic<std::uint64_t>& counter, const std::string& why);
 
   options options_;

@@ -1,5 +1,6 @@
 #include "sdk/client/record_decoder.h"
 
+#include "eventstore/record/control_batch.h"
 #include "eventstore/record/record_batch.h"
 #include "protocol/errc.h"
 
@@ -18,7 +19,11 @@ result<std::int64_t> decode_records(std::string_view topic, std::int32_t partiti
     auto batch = eventstore::record_batch_view::parse(bytes);
     if (!batch) return protocol::errc::corrupt_batch;
     const auto& b = batch.value();
+    // A control batch (a Raft leader's no-op, a configuration; Kafka's transaction markers)
+    // is the broker's, not the application's: skipped, as Kafka consumers do.
+    const bool control = eventstore::is_control_batch(b.header());
     for (const auto& r : b) {
+      if (control) break;
       std::int64_t offset = b.base_offset() + r.offset_delta;
       if (offset < next) continue;
       if (out.size() >= records_max) break;

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "eventstore/record/control_batch.h"
 #include "eventstore/record/record_batch.h"
 #include "protocol/errc.h"
 
@@ -95,4 +96,18 @@ TEST_CASE("decode_records moves past a batch wholly below the position", "[sdk][
   REQUIRE(next);
   CHECK(out.empty());
   CHECK(next.value() == 3);
+}
+
+TEST_CASE("decode_records skips control batches and moves past them", "[sdk][decoder]") {
+  // A replicated partition starts each leader's term with a control batch (the Raft no-op).
+  std::string noop = eventstore::build_control_batch({.type = eventstore::control_type::raft_noop},
+                                                     {.base_offset = 0, .timestamp_ms = 1});
+  std::string bytes = noop + batch(1, 2);
+  std::vector<consumer_record> out;
+  auto next = sdk::decode_records("t", 0, bytes, 0, 100, out);
+  REQUIRE(next);
+  CHECK(next.value() == 3);
+  REQUIRE(out.size() == 2);
+  CHECK(out[0].offset == 1);
+  CHECK(out[1].offset == 2);
 }

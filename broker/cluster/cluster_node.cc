@@ -1,0 +1,436 @@
+#include "broker/cluster/cluster_node.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <filesystem>
+
+#include "broker/controller/assignment.h"
+#include "broker/controller/commands.h"
+#include "broker/errc.h"
+#include "broker/net/group_coordinator.h"
+#include "protocol/errc.h"
+
+namespace cairn::broker::cluster {
+namespace asio = boost::asio;
+
+namespace {
+
+replication::group_id to_group(const peer::group_id& g) {
+  return {g.topic, g.partition};
+}
+
+controller::partition_leadership from_gossip(const peer::partition_leadership& in) {
+  controller::partition_leadership out{.topic = in.topic,
+                                       .partition = in.partition,
+                                       .leader = in.leader.value(),
+                                       .leader_epoch = in.epoch.value(),
+                                       .log_start_offset = in.log_start.value(),
+                                       .high_watermark = in.high_watermark.value(),
+                                       .log_end_offset = in.log_end.value()};
+  for (raft::node_id id : in.replicas)
+    out.replicas.push_back(id.value());
+  for (raft::node_id id : in.isr)
+    out.in_sync_replicas.push_back(id.value());
+  for (const peer::replica_state& s : in.replica_states) {
+    out.replica_states.push_back({.node_id = s.node.value(),
+                                  .match_end = s.match_end.value(),
+                                  .lag = s.lag,
+                                  .in_sync = s.in_sync});
+  }
+  return out;
+}
+
+peer::partition_leadership to_gossip(const controller::partition_leadership& in) {
+  peer::partition_leadership out{.topic = in.topic,
+                                 .partition = in.partition,
+                                 .leader = raft::node_id{in.leader},
+                                 .epoch = raft::term_id{in.leader_epoch},
+                                 .log_start = log_offset{in.log_start_offset},
+                                 .high_watermark = log_offset{in.high_watermark},
+                                 .log_end = log_offset{in.log_end_offset}};
+  for (std::int32_t id : in.replicas)
+    out.replicas.push_back(raft::node_id{id});
+  for (std::int32_t id : in.in_sync_replicas)
+    out.isr.push_back(raft::node_id{id});
+  for (const controller::replica_state& s : in.replica_states) {
+    out.replica_states.push_back({.node = raft::node_id{s.node_id},
+                                  .match_end = log_offset{s.match_end},
+                                  .lag = s.lag,
+                                  .in_sync = s.in_sync});
+  }
+  return out;
+}
+
+}  // namespace
+
+cluster_node::cluster_node(asio::io_context& io, cluster_options options, topic_manager& topics,
+                           cluster_listener listener)
+    : io_(io),
+      options_(std::move(options)),
+      topics_(topics),
+      listener_(std::move(listener)),
+      flush_waits_(options_.partition_options.log.flush.mode ==
+                   eventstore::flush_policy::kind::always),
+      replicas_(io, {.self = raft::node_id{options_.self}, .tick_interval = options_.tick_interval},
+                [this](const replication::group_id& g, raft::message m) {
+                  links_->send({.group = {g.topic, g.partition}, .message = std::move(m)});
+                }),
+      gossip_timer_(io) {
+  peer::cluster_map peers;
+  std::vector<raft::node_id> members;
+  for (const controller::cluster_member& m : options_.members.members()) {
+    peers.emplace(raft::node_id{m.node_id}, peer::peer_address{m.address.host, m.address.port});
+    members.push_back(raft::node_id{m.node_id});
+  }
+  peer::peer_link_options link_options;
+  link_options.cluster_id = options_.cluster_id;
+  link_options.self = raft::node_id{options_.self};
+  links_ = std::make_unique<peer::peer_links>(io.get_executor(), peers, link_options);
+  receiver_ = std::make_unique<peer::replicate_receiver>(
+      peer::replicate_receiver::options{.cluster_id = options_.cluster_id,
+                                        .self = raft::node_id{options_.self},
+                                        .members = members},
+      [this](peer::group_message&& m) {
+        last_heard_ms_[m.message.from.value()] = now_ms();
+        replicas_.deliver(to_group(m.group), m.message);
+      },
+      [this](raft::node_id from, peer::partition_leadership&& l) {
+        last_heard_ms_[from.value()] = now_ms();
+        leaders_.update(from.value(), from_gossip(l), now_ms());
+      });
+}
+
+cluster_node::~cluster_node() {
+  stop();
+  *alive_ = false;
+  controller_.reset();
+  for (auto& [key, h] : hosted_) {
+    h.log->set_replicator(nullptr);
+    replicas_.remove({key.first, key.second});
+  }
+  flush_threads_.join();
+}
+
+std::int64_t cluster_node::now_ms() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+result<void> cluster_node::start() {
+  const std::string dir =
+      (std::filesystem::path(options_.data_dir) / "controller" / std::string(kControllerTopic))
+          .string();
+  CAIRN_TRY(controller_,
+            controller_group::open(
+                io_, dir, options_.partition_options, options_.members.node_ids(), replicas_,
+                flush_waits_ ? controller_group::flush_runner(
+                                   [this](std::shared_ptr<broker::partition> log, std::int64_t end,
+                                          std::function<void(bool)> done) {
+                                     flush(std::move(log), end, std::move(done));
+                                   })
+                             : controller_group::flush_runner(),
+                [this](const controller::state_change& change) { on_controller_change(change); }));
+  // The partitions on disk serve at once (their assignment is in topic.json); the controller's
+  // log, once committed, confirms them or removes those deleted while this broker was down.
+  for (const topic_config& config : topics_.list()) {
+    for (std::int32_t p = 0; p < config.partitions; ++p) {
+      if (!topics_.hosts(config, p)) continue;
+      CAIRN_TRY(open_replica(config, p));
+    }
+  }
+  links_->start();
+  replicas_.start();
+  running_ = true;
+  schedule_gossip();
+  return success();
+}
+
+void cluster_node::stop() {
+  if (!running_) return;
+  running_ = false;
+  gossip_timer_.cancel();
+  replicas_.stop();
+  links_->stop();
+}
+
+result<void> cluster_node::close() {
+  if (!controller_) return success();
+  return controller_->close();
+}
+
+replication::replica::hooks cluster_node::hooks_for(const std::shared_ptr<broker::partition>& log,
+                                                    const std::string& topic,
+                                                    std::int32_t partition) {
+  replication::replica::hooks h;
+  if (flush_waits_) {
+    h.flush = [this, log](std::int64_t end, std::function<void(bool)> done) {
+      flush(log, end, std::move(done));
+    };
+  }
+  // set_high_watermark calls the partition's on_commit, which wakes the fetches and produce
+  // requests waiting on it.
+  h.committed = [log](std::int64_t end) { log->set_high_watermark(end); };
+  h.changed = [this, topic, partition,
+               leading = std::make_shared<bool>(false)](const replication::replica_state& s) {
+    spdlog::info("{}/{}: {} in term {} (leader {})", topic, partition, raft::to_string(s.role),
+                 s.term, s.leader);
+    const bool now_leading = s.role == raft::role::leader;
+    if (now_leading != *leading) {
+      *leading = now_leading;
+      if (listener_.leadership_changed) listener_.leadership_changed(topic, partition, now_leading);
+    }
+    // Produce requests waiting for a commit re-check whether this broker still leads.
+    if (listener_.partition_changed) listener_.partition_changed(topic, partition);
+  };
+  return h;
+}
+
+void cluster_node::flush(std::shared_ptr<broker::partition> log, std::int64_t end,
+                         std::function<void(bool)> done) {
+  asio::post(flush_threads_, [this, log = std::move(log), end, done = std::move(done),
+                              alive = std::weak_ptr<bool>(alive_)]() mutable {
+    const bool ok = static_cast<bool>(log->flush_to(end));
+    if (!ok) spdlog::critical("flushing {} to {} failed", log->log().dir(), end);
+    if (alive.expired()) return;
+    asio::post(io_, [done = std::move(done), ok, alive] {
+      if (!alive.expired()) done(ok);
+    });
+  });
+}
+
+result<void> cluster_node::open_replica(const topic_config& config, std::int32_t partition) {
+  const auto key = std::make_pair(config.name, partition);
+  if (hosted_.contains(key)) return success();
+  CAIRN_TRY(auto log, topics_.get(config.name, partition));
+  raftlog::partition_raft_log_options log_options;
+  for (std::int32_t id : config.replicas.at(static_cast<std::size_t>(partition)))
+    log_options.bootstrap.voters.push_back(raft::node_id{id});
+  std::sort(log_options.bootstrap.voters.begin(), log_options.bootstrap.voters.end());
+  CAIRN_TRY(auto raft_log, raftlog::partition_raft_log::open(*log, log_options));
+  const raft::hard_state hs = raft_log->hard_state();
+  replication::group_id group{config.name, partition};
+  hosted h{.log = log,
+           .replicator = std::make_unique<partition_replicator>(replicas_, group),
+           .replicas = config.replicas.at(static_cast<std::size_t>(partition))};
+  log->set_replicator(h.replicator.get());
+  replicas_.add(group, std::move(raft_log), hs, hooks_for(log, config.name, partition));
+  hosted_.emplace(key, std::move(h));
+  return success();
+}
+
+void cluster_node::close_replica(const std::string& topic, std::int32_t partition) {
+  auto it = hosted_.find(std::make_pair(topic, partition));
+  if (it == hosted_.end()) return;
+  it->second.log->set_replicator(nullptr);
+  replicas_.remove({topic, partition});
+  hosted_.erase(it);
+}
+
+void cluster_node::on_controller_change(const controller::state_change& change) {
+  for (const controller::partition_change& removed : change.removed) {
+    close_replica(removed.topic, removed.partition);
+    leaders_.remove_topic(removed.topic);
+  }
+  std::set<std::string> dropped;
+  for (const controller::partition_change& removed : change.removed) {
+    if (dropped.insert(removed.topic).second && topics_.describe(removed.topic)) {
+      if (auto gone = topics_.remove(removed.topic); !gone) {
+        spdlog::error("deleting topic {}: {}", removed.topic, gone.error().message());
+      }
+    }
+  }
+  for (const controller::partition_change& created : change.created) {
+    const controller::topic_record* record = controller_->state().topic(created.topic);
+    if (record == nullptr) continue;
+    topic_config config = record->config;
+    config.replicas = record->assignment;
+    if (!topics_.describe(config.name)) {
+      // Every broker writes topic.json, even one that hosts none of the partitions: listing
+      // and describing need no controller round trip.
+      if (auto made = topics_.create(config); !made) {
+        spdlog::error("creating topic {}: {}", config.name, made.error().message());
+        continue;
+      }
+    }
+    if (!created.involves(options_.self)) continue;
+    if (auto opened = open_replica(config, created.partition); !opened) {
+      spdlog::error("{}/{}: cannot open the replica: {}", config.name, created.partition,
+                    opened.error().message());
+    }
+  }
+}
+
+std::optional<std::int64_t> cluster_node::leading_term(std::string_view topic,
+                                                       std::int32_t partition) {
+  replication::replica* r = replicas_.find({std::string(topic), partition});
+  if (r == nullptr || !r->is_leader()) return std::nullopt;
+  return r->term().value();
+}
+
+result<void> cluster_node::create_topic(topic_config config, std::chrono::milliseconds timeout) {
+  std::vector<std::int32_t> brokers = options_.members.node_ids();
+  return controller_->submit(
+      [config = std::move(config),
+       brokers](const controller::controller_state& state) -> result<controller::command> {
+        controller::create_topic c{.config = config, .assignment = config.replicas};
+        if (c.assignment.empty()) {
+          CAIRN_TRY(c.assignment,
+                    controller::assign_replicas(brokers, config.partitions,
+                                                config.replication_factor, state.load()));
+        }
+        c.config.replicas.clear();
+        return controller::command{std::move(c)};
+      },
+      timeout);
+}
+
+result<void> cluster_node::delete_topic(const std::string& name,
+                                        std::chrono::milliseconds timeout) {
+  return controller_->submit(
+      [name](const controller::controller_state&) -> result<controller::command> {
+        return controller::command{controller::delete_topic{.name = name}};
+      },
+      timeout);
+}
+
+void cluster_node::ensure_internal_topics() {
+  if (creating_internal_ || !controller_->is_controller()) return;
+  if (controller_->state().topic(kConsumerOffsetsTopic) != nullptr) return;
+  creating_internal_ = true;
+  topic_config config{.name = std::string(kConsumerOffsetsTopic),
+                      .partitions = options_.offsets_partitions,
+                      .replication_factor = static_cast<std::int16_t>(
+                          std::min<std::size_t>(3, options_.members.size())),
+                      .retention_ms = -1,
+                      .cleanup = cleanup_policy::compact};
+  // submit() blocks for the commit: run it off the I/O thread.
+  asio::post(flush_threads_, [this, config, alive = std::weak_ptr<bool>(alive_)] {
+    if (alive.expired()) return;
+    auto made = create_topic(config, std::chrono::seconds(10));
+    if (!made && made.error() != broker::errc::topic_already_exists) {
+      spdlog::warn("creating {}: {} (retrying)", config.name, made.error().message());
+    }
+    asio::post(io_, [this, alive] {
+      if (!alive.expired()) creating_internal_ = false;
+    });
+  });
+}
+
+controller::partition_leadership cluster_node::own_leadership(
+    const replication::replica& r, const std::vector<std::int32_t>& replicas) const {
+  const replication::replica_state s = r.state();
+  controller::partition_leadership out{.topic = r.group().topic,
+                                       .partition = r.group().partition,
+                                       .leader = options_.self,
+                                       .leader_epoch = s.term.value(),
+                                       .replicas = replicas,
+                                       .log_start_offset = s.log_start,
+                                       .high_watermark = s.commit_end,
+                                       .log_end_offset = s.log_end};
+  out.in_sync_replicas.push_back(options_.self);
+  out.replica_states.push_back(
+      {.node_id = options_.self, .match_end = s.log_end, .lag = 0, .in_sync = true});
+  for (const raft::follower_status& f : r.followers()) {
+    // In sync, as Kafka's replica.lag.time.max.ms: it answered within the last quorum-check
+    // period (the minimum election timeout), so it is keeping up rather than stalled or gone.
+    const bool in_sync = f.recent_active && !f.learner;
+    if (in_sync) out.in_sync_replicas.push_back(f.id.value());
+    out.replica_states.push_back({.node_id = f.id.value(),
+                                  .match_end = f.match_end.value(),
+                                  .lag = s.log_end - f.match_end.value(),
+                                  .in_sync = in_sync});
+  }
+  std::sort(out.in_sync_replicas.begin(), out.in_sync_replicas.end());
+  return out;
+}
+
+void cluster_node::schedule_gossip() {
+  gossip_timer_.expires_after(options_.tick_interval * options_.gossip_every_ticks);
+  gossip_timer_.async_wait(
+      [this, alive = std::weak_ptr<bool>(alive_)](boost::system::error_code ec) {
+        if (ec || alive.expired() || !running_) return;
+        on_gossip_tick();
+        schedule_gossip();
+      });
+}
+
+void cluster_node::on_gossip_tick() {
+  const std::int64_t now = now_ms();
+  std::vector<peer::partition_leadership> mine;
+  for (const auto& [key, h] : hosted_) {
+    const replication::replica* r = replicas_.find({key.first, key.second});
+    if (r == nullptr || !r->is_leader()) continue;
+    controller::partition_leadership l = own_leadership(*r, h.replicas);
+    leaders_.update(options_.self, l, now);
+    mine.push_back(to_gossip(l));
+  }
+  // Sent even when empty: the peers count it as a sign of life.
+  links_->gossip(mine);
+  leaders_.expire(now, options_.liveness_timeout.count());
+  ensure_internal_topics();
+
+  snapshot next;
+  next.controller = controller_->controller_id();
+  for (const controller::cluster_member& m : options_.members.members()) {
+    controller::broker_status b{
+        .node_id = m.node_id, .host = m.address.host, .port = m.address.port};
+    if (m.node_id == options_.self) {
+      b.alive = true;
+      b.last_seen_ms_ago = 0;
+    } else if (auto heard = last_heard_ms_.find(m.node_id); heard != last_heard_ms_.end()) {
+      b.last_seen_ms_ago = now - heard->second;
+      b.alive = b.last_seen_ms_ago <= options_.liveness_timeout.count();
+    }
+    next.brokers.push_back(std::move(b));
+  }
+  for (const auto& [name, record] : controller_->state().topics()) {
+    topic_config config = record.config;
+    config.replicas = record.assignment;
+    for (std::int32_t p = 0; p < config.partitions; ++p) {
+      controller::partition_leadership l{.topic = name, .partition = p};
+      if (const auto* known = leaders_.find(name, p)) l = *known;
+      l.replicas = config.replicas.at(static_cast<std::size_t>(p));
+      next.partitions.emplace(std::make_pair(name, p), std::move(l));
+    }
+    next.topics.emplace(name, std::move(config));
+  }
+  std::lock_guard lock(view_mu_);
+  view_ = std::move(next);
+}
+
+std::vector<controller::broker_status> cluster_node::brokers() const {
+  std::lock_guard lock(view_mu_);
+  return view_.brokers;
+}
+
+std::int32_t cluster_node::controller_id() const {
+  return controller_ ? controller_->controller_id() : -1;
+}
+
+std::vector<topic_config> cluster_node::topics() const {
+  std::lock_guard lock(view_mu_);
+  std::vector<topic_config> out;
+  for (const auto& [name, config] : view_.topics)
+    out.push_back(config);
+  return out;
+}
+
+std::optional<topic_config> cluster_node::topic(std::string_view name) const {
+  std::lock_guard lock(view_mu_);
+  auto it = view_.topics.find(name);
+  if (it == view_.topics.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<controller::partition_leadership> cluster_node::partition(
+    std::string_view topic, std::int32_t partition) const {
+  std::lock_guard lock(view_mu_);
+  auto it = view_.partitions.find(std::make_pair(std::string(topic), partition));
+  if (it == view_.partitions.end()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace cairn::broker::cluster

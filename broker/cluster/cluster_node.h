@@ -1,0 +1,151 @@
+// cluster_node: a broker as a member of a cluster. It owns the Raft groups this broker is in
+// (the controller's and one per hosted partition), the links to the other brokers, the
+// leadership table, and the view of the cluster the request handlers read.
+//
+//   peers ──Replicate──► receiver ──► replica_manager ──► replicas (partition_raft_log)
+//                           │                  │ commit end → partition high watermark
+//                           └─ gossip ──► leadership_table ◄── own leaders, every gossip tick
+//   controller group: committed commands ──► controller_state ──► open / close replicas
+//
+// Threads: start(), stop(), and everything the groups do run on the broker's I/O thread. The
+// cluster_view methods and create_topic()/delete_topic() may be called from any thread (the
+// handlers' workers); they read a snapshot published under a mutex on every gossip tick.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "broker/cluster/controller_group.h"
+#include "broker/cluster/partition_replicator.h"
+#include "broker/controller/cluster_map.h"
+#include "broker/controller/cluster_view.h"
+#include "broker/controller/leadership_table.h"
+#include "broker/handlers/handlers.h"
+#include "broker/peer/peer_links.h"
+#include "broker/peer/replicate_receiver.h"
+#include "broker/replication/replica_manager.h"
+#include "broker/topics/topic_manager.h"
+
+namespace cairn::broker::cluster {
+
+struct cluster_options {
+  std::int32_t self = 0;
+  controller::cluster_map members = controller::cluster_map::standalone(1, {"127.0.0.1", 0});
+  std::string cluster_id = "cairn";
+  std::string data_dir;
+  partition::options partition_options;  // the flush policy decides whether flushes are waited for
+  std::chrono::milliseconds tick_interval{50};
+  // Every this many ticks a broker gossips its leaderships and republishes the view.
+  int gossip_every_ticks = 4;
+  // A broker not heard from for this long is shown as not alive; its gossip expires too.
+  std::chrono::milliseconds liveness_timeout{3'000};
+  // __consumer_offsets is created by the controller with this many partitions.
+  std::int32_t offsets_partitions = 8;
+};
+
+// What the rest of the broker hears from the cluster, on the I/O thread.
+struct cluster_listener {
+  // A hosted partition's commit end or leadership moved: the server wakes the requests waiting
+  // on it (fetches, produce waiting for acks=all).
+  std::function<void(const std::string& topic, std::int32_t partition)> partition_changed;
+  // This broker became, or stopped being, a hosted partition's leader (the group coordinator
+  // follows the leadership of __consumer_offsets).
+  std::function<void(const std::string& topic, std::int32_t partition, bool leading)>
+      leadership_changed;
+};
+
+class cluster_node final : public controller::cluster_view, public cluster_admin {
+ public:
+  // `topics` holds the partitions on disk (opened in replicated mode).
+  cluster_node(boost::asio::io_context& io, cluster_options options, topic_manager& topics,
+               cluster_listener listener);
+  ~cluster_node() override;
+
+  // Opens the controller group and a replica for every hosted partition on disk, connects to
+  // the peers and starts ticking.
+  result<void> start();
+  void stop();
+  // Closes the controller log (after the I/O thread stopped).
+  result<void> close();
+
+  peer::replicate_sink& sink() { return *receiver_; }
+
+  // I/O thread: the term in which this broker leads the partition, nullopt when it does not.
+  std::optional<std::int64_t> leading_term(std::string_view topic, std::int32_t partition);
+
+  // ---- cluster_admin (any thread but the I/O thread): topic changes, through the controller
+  std::int32_t broker_count() const override {
+    return static_cast<std::int32_t>(options_.members.size());
+  }
+  result<void> create_topic(topic_config config, std::chrono::milliseconds timeout) override;
+  result<void> delete_topic(const std::string& name, std::chrono::milliseconds timeout) override;
+
+  // ---- cluster_view (any thread) ----
+  std::vector<controller::broker_status> brokers() const override;
+  std::int32_t controller_id() const override;
+  std::vector<topic_config> topics() const override;
+  std::optional<topic_config> topic(std::string_view name) const override;
+  std::optional<controller::partition_leadership> partition(std::string_view topic,
+                                                            std::int32_t partition) const override;
+
+ private:
+  struct hosted {
+    std::shared_ptr<broker::partition> log;
+    std::unique_ptr<partition_replicator> replicator;
+    std::vector<std::int32_t> replicas;
+  };
+  struct snapshot {
+    std::vector<controller::broker_status> brokers;
+    std::int32_t controller = -1;
+    std::map<std::string, topic_config, std::less<>> topics;
+    std::map<std::pair<std::string, std::int32_t>, controller::partition_leadership, std::less<>>
+        partitions;
+  };
+
+  void on_controller_change(const controller::state_change& change);
+  result<void> open_replica(const topic_config& config, std::int32_t partition);
+  void close_replica(const std::string& topic, std::int32_t partition);
+  replication::replica::hooks hooks_for(const std::shared_ptr<broker::partition>& log,
+                                        const std::string& topic, std::int32_t partition);
+  void flush(std::shared_ptr<broker::partition> log, std::int64_t end,
+             std::function<void(bool)> done);
+  void on_gossip_tick();
+  void schedule_gossip();
+  // The partition as this broker's own leader replica sees it.
+  controller::partition_leadership own_leadership(const replication::replica& r,
+                                                  const std::vector<std::int32_t>& replicas) const;
+  // Makes sure __consumer_offsets exists, once this broker is the controller.
+  void ensure_internal_topics();
+  std::int64_t now_ms() const;
+
+  boost::asio::io_context& io_;
+  const cluster_options options_;
+  topic_manager& topics_;
+  const cluster_listener listener_;
+  const bool flush_waits_;  // flush `always`: durability is an fdatasync, reported when done
+
+  replication::replica_manager replicas_;
+  std::unique_ptr<peer::peer_links> links_;
+  std::unique_ptr<peer::replicate_receiver> receiver_;
+  std::unique_ptr<controller_group> controller_;
+  boost::asio::thread_pool flush_threads_{2};
+  boost::asio::steady_timer gossip_timer_;
+  bool running_ = false;
+  bool creating_internal_ = false;
+
+  std::map<std::pair<std::string, std::int32_t>, hosted> hosted_;
+  controller::leadership_table leaders_;
+  std::map<std::int32_t, std::int64_t> last_heard_ms_;  // peer → when (I/O thread)
+
+  mutable std::mutex view_mu_;
+  snapshot view_;  // guarded by view_mu_
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace cairn::broker::cluster

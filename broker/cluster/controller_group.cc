@@ -1,0 +1,177 @@
+#include "broker/cluster/controller_group.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <chrono>
+
+#include "broker/controller/commands.h"
+#include "eventstore/record/control_batch.h"
+#include "eventstore/record/record_batch.h"
+#include "protocol/errc.h"
+
+namespace cairn::broker::cluster {
+namespace asio = boost::asio;
+
+namespace {
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+const replication::group_id kGroup{std::string(kControllerTopic), 0};
+
+}  // namespace
+
+result<std::unique_ptr<controller_group>> controller_group::open(
+    asio::io_context& io, const std::string& dir, partition::options partition_options,
+    std::vector<std::int32_t> voters, replication::replica_manager& replicas, flush_runner flush,
+    change_callback on_change) {
+  partition_options.replicated = true;
+  CAIRN_TRY(auto opened, partition::open(dir, partition_options));
+  std::shared_ptr<partition> log(std::move(opened));
+  raftlog::partition_raft_log_options log_options;
+  for (std::int32_t id : voters)
+    log_options.bootstrap.voters.push_back(raft::node_id{id});
+  std::sort(log_options.bootstrap.voters.begin(), log_options.bootstrap.voters.end());
+  CAIRN_TRY(auto raft_log, raftlog::partition_raft_log::open(*log, log_options));
+  const raft::hard_state hs = raft_log->hard_state();
+
+  std::unique_ptr<controller_group> group(
+      new controller_group(io, log, replicas, std::move(on_change)));
+  controller_group* self = group.get();
+  replication::replica::hooks h;
+  if (flush) {
+    h.flush = [flush, log](std::int64_t end, std::function<void(bool)> done) {
+      flush(log, end, std::move(done));
+    };
+  }
+  h.committed = [self](std::int64_t end) {
+    self->log_->set_high_watermark(end);
+    self->apply_committed(end);
+  };
+  h.changed = [self](const replication::replica_state& s) {
+    const bool leading = s.role == raft::role::leader;
+    {
+      std::lock_guard lock(self->leader_mu_);
+      self->controller_id_ = s.leader.value() > 0 ? s.leader.value() : -1;
+      self->is_controller_ = leading;
+    }
+    if (!leading) self->fail_waiting(protocol::errc::not_controller);
+    spdlog::info("controller: {} (term {}, leader {})", raft::to_string(s.role), s.term, s.leader);
+  };
+  replicas.add(kGroup, std::move(raft_log), hs, std::move(h));
+  return group;
+}
+
+controller_group::controller_group(asio::io_context& io, std::shared_ptr<partition> log,
+                                   replication::replica_manager& replicas,
+                                   change_callback on_change)
+    : io_(io), log_(std::move(log)), replicas_(replicas), on_change_(std::move(on_change)) {}
+
+controller_group::~controller_group() {
+  replicas_.remove(kGroup);
+}
+
+std::int32_t controller_group::controller_id() const {
+  std::lock_guard lock(leader_mu_);
+  return controller_id_;
+}
+
+bool controller_group::is_controller() const {
+  std::lock_guard lock(leader_mu_);
+  return is_controller_;
+}
+
+void controller_group::apply_committed(std::int64_t commit_end) {
+  if (commit_end <= applied_end_) return;
+  // Stops the scan at the first batch past the commit end (not an error).
+  const std::error_code stop = std::make_error_code(std::errc::interrupted);
+  auto scanned =
+      log_->log().scan(applied_end_, [&](const eventstore::record_batch_view& b) -> result<void> {
+        if (b.base_offset() >= commit_end) return stop;
+        if (b.base_offset() < applied_end_) return success();  // applied before a restart
+        std::error_code outcome;
+        if (!eventstore::is_control_batch(b.header())) {
+          for (const eventstore::record_view& r : b) {
+            const std::int64_t offset = b.base_offset() + r.offset_delta;
+            auto applied = state_.apply(offset, r.value.value_or(std::string_view()));
+            if (!applied) {
+              // Refused the same way on every broker: the state is unchanged everywhere.
+              spdlog::warn("controller: record at {} refused: {}", offset,
+                           applied.error().message());
+              outcome = applied.error();
+              continue;
+            }
+            if (!applied.value().empty() && on_change_) on_change_(applied.value());
+          }
+        }
+        applied_end_ = b.next_offset();
+        outcomes_[applied_end_] = outcome;
+        return success();
+      });
+  if (!scanned && scanned.error() != stop) {
+    spdlog::critical("controller: reading the committed log failed: {}", scanned.error().message());
+    return;
+  }
+  while (!waiting_.empty() && waiting_.begin()->first <= applied_end_) {
+    auto node = waiting_.extract(waiting_.begin());
+    auto outcome = outcomes_.find(node.key());
+    std::error_code ec = outcome == outcomes_.end() ? std::error_code() : outcome->second;
+    node.mapped()->set_value(ec ? result<void>(ec) : result<void>(success()));
+  }
+  // Outcomes no proposal of this broker waits for are not kept.
+  outcomes_.erase(outcomes_.begin(), outcomes_.upper_bound(applied_end_));
+}
+
+void controller_group::fail_waiting(std::error_code why) {
+  for (auto& [end, done] : waiting_)
+    done->set_value(why);
+  waiting_.clear();
+}
+
+void controller_group::propose(const command_builder& build,
+                               std::shared_ptr<std::promise<result<void>>> done) {
+  replication::replica* r = replicas_.find(kGroup);
+  if (r == nullptr || !r->is_leader()) {
+    done->set_value(protocol::errc::not_controller);
+    return;
+  }
+  auto built = build(state_);
+  if (!built) {
+    done->set_value(built.error());
+    return;
+  }
+  const controller::command& c = built.value();
+  if (auto checked = state_.check(c); !checked) {
+    done->set_value(checked.error());
+    return;
+  }
+  eventstore::record_batch_builder builder;
+  const std::string value = controller::encode(c);
+  builder.add({.value = value, .timestamp_ms = wall_ms()});
+  auto proposed = r->propose(builder.finish(), 1);
+  if (!proposed) {
+    done->set_value(protocol::errc::not_controller);
+    return;
+  }
+  waiting_.emplace(proposed.value().last_offset.value() + 1, std::move(done));
+}
+
+result<void> controller_group::submit(command_builder build, std::chrono::milliseconds timeout) {
+  auto done = std::make_shared<std::promise<result<void>>>();
+  auto outcome = done->get_future();
+  asio::post(io_, [this, build = std::move(build), done] { propose(build, done); });
+  if (outcome.wait_for(timeout) != std::future_status::ready) {
+    return protocol::errc::request_timed_out;
+  }
+  return outcome.get();
+}
+
+result<void> controller_group::close() {
+  return log_->close();
+}
+
+}  // namespace cairn::broker::cluster

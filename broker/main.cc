@@ -12,6 +12,7 @@
 #include <cstdio>
 
 #include "broker/admin/http_server.h"
+#include "broker/cluster/cluster_node.h"
 #include "broker/config.h"
 #include "broker/net/server.h"
 
@@ -50,19 +51,60 @@ int main(int argc, char** argv) {
   asio::io_context io;
   asio::thread_pool workers(config.worker_threads);
   broker_server* server_ptr = nullptr;
+  group_coordinator* groups_ptr = nullptr;
+  const bool clustered = !config.standalone;
   topic_manager::options topic_options{.data_dir = config.data_dir};
   topic_options.partition_options.log.flush = config.flush;
+  if (clustered) {
+    // Every partition is a Raft group: its log is written only through its replica.
+    topic_options.partition_options.replicated = true;
+    topic_options.brokers = static_cast<std::int32_t>(config.cluster.size());
+    topic_options.self = config.node_id;
+  }
   auto topics = topic_manager::open(
-      topic_options, [&server_ptr](const std::string& topic, std::int32_t partition, std::int64_t) {
+      topic_options,
+      [&server_ptr, &groups_ptr](const std::string& topic, std::int32_t partition, std::int64_t) {
         if (server_ptr != nullptr) server_ptr->notify_commit(topic, partition);
+        if (groups_ptr != nullptr && topic == kConsumerOffsetsTopic)
+          groups_ptr->on_commit(partition);
       });
   if (!topics) {
     spdlog::critical("cannot open {}: {}", config.data_dir, topics.error().message());
     return 1;
   }
 
-  broker_identity self{.node_id = config.node_id, .host = config.listen.host};
+  broker_identity self{
+      .node_id = config.node_id, .host = config.advertised.host, .port = config.advertised.port};
   handler_context ctx{*topics.value(), self};
+  std::unique_ptr<cluster::cluster_node> cluster;
+  if (clustered) {
+    cluster::cluster_options cluster_options{.self = config.node_id,
+                                             .members = config.cluster,
+                                             .data_dir = config.data_dir,
+                                             .partition_options = topic_options.partition_options,
+                                             .offsets_partitions = config.offsets_partitions};
+    cluster::cluster_listener listener{
+        .partition_changed =
+            [&server_ptr, &groups_ptr](const std::string& topic, std::int32_t partition) {
+              if (server_ptr != nullptr) server_ptr->notify_commit(topic, partition);
+              if (groups_ptr != nullptr && topic == kConsumerOffsetsTopic) {
+                groups_ptr->on_commit(partition);
+              }
+            },
+        .leadership_changed =
+            [&groups_ptr](const std::string& topic, std::int32_t partition, bool leading) {
+              if (groups_ptr == nullptr || topic != kConsumerOffsetsTopic) return;
+              if (leading) {
+                groups_ptr->on_leadership_gained(partition);
+              } else {
+                groups_ptr->on_leadership_lost(partition);
+              }
+            }};
+    cluster = std::make_unique<cluster::cluster_node>(io, cluster_options, *topics.value(),
+                                                      std::move(listener));
+    ctx.cluster = cluster.get();
+    ctx.admin = cluster.get();
+  }
   broker_metrics metrics;
   // Destroyed (its last commits finished) before the partitions close below.
   auto flusher = std::make_unique<commit_flusher>();
@@ -71,7 +113,11 @@ int main(int argc, char** argv) {
   group_options.group.session_timeout_ms_min = config.group_min_session_timeout_ms;
   group_options.group.session_timeout_ms_max = config.group_max_session_timeout_ms;
   group_coordinator groups(io, *topics.value(), *flusher, group_options);
-  if (auto loaded = groups.load(); !loaded) {
+  // Cluster mode: a registry per __consumer_offsets partition this broker leads, built when the
+  // leadership arrives (the controller creates the topic).
+  if (clustered) groups.start_clustered(config.offsets_partitions);
+  groups_ptr = &groups;
+  if (auto loaded = clustered ? cairn::result<void>(cairn::success()) : groups.load(); !loaded) {
     spdlog::critical("cannot load consumer groups from {}: {}", kConsumerOffsetsTopic,
                      loaded.error().message());
     return 1;
@@ -99,7 +145,17 @@ int main(int argc, char** argv) {
                      listening.error().message());
     return 1;
   }
-  self.port = server.local_endpoint().port();
+  if (!clustered) self.port = server.local_endpoint().port();
+  if (cluster) {
+    server.set_replicate_sink(&cluster->sink());
+    server.set_leadership_probe([&cluster](std::string_view topic, std::int32_t partition) {
+      return cluster->leading_term(topic, partition);
+    });
+    if (auto started = cluster->start(); !started) {
+      spdlog::critical("cannot start cluster membership: {}", started.error().message());
+      return 1;
+    }
+  }
   server_ptr = &server;
   server.start();
   http.start();
@@ -114,19 +170,26 @@ int main(int argc, char** argv) {
     stopping = true;
     housekeeping.cancel();
     groups.stop();
+    if (cluster) cluster->stop();
     server.stop();
     http.stop();
   });
 
   // The admin port first: "listening on" is the line that says the broker is ready.
   std::printf("http on %s:%u\n", config.http.host.c_str(), http.local_endpoint().port());
-  std::printf("listening on %s:%u\n", config.listen.host.c_str(), self.port);
+  std::printf("listening on %s:%u\n", config.listen.host.c_str(), server.local_endpoint().port());
   std::fflush(stdout);
   spdlog::info("cairn-broker node {} serving {} (flush {})", config.node_id, config.data_dir,
                config.flush.to_string());
   io.run();
   workers.join();
   flusher.reset();
+  if (cluster) {
+    if (auto closed = cluster->close(); !closed) {
+      spdlog::error("closing the controller log: {}", closed.error().message());
+    }
+    cluster.reset();
+  }
   if (auto closed = topics.value()->close(); !closed) {
     spdlog::error("closing partitions: {}", closed.error().message());
     return 1;

@@ -187,6 +187,13 @@ protocol::frame handle_metadata(handler_context& ctx, std::uint64_t correlation_
   return finish_response(w, correlation_id, ctx.frame_bytes_max);
 }
 
+std::int32_t known_leader(const handler_context& ctx, std::string_view topic,
+                          std::int32_t partition) {
+  if (ctx.cluster == nullptr) return -1;
+  auto p = ctx.cluster->partition(topic, partition);
+  return p ? p->leader : -1;
+}
+
 protocol::frame handle_create_topics(handler_context& ctx, std::uint64_t correlation_id,
                                      wire::CreateTopicsRequest::Reader request) {
   protocol::frame_writer w;
@@ -217,13 +224,30 @@ protocol::frame handle_create_topics(handler_context& ctx, std::uint64_t correla
       out.setErrorMessage(fmt::format("partitions must be 1..{}", kPartitionsMax));
       continue;
     }
-    if (config.replication_factor != 1) {
+    const std::int32_t brokers = ctx.admin != nullptr ? ctx.admin->broker_count() : 1;
+    if (ctx.admin != nullptr && c.getReplicationFactor() == -1) {
+      // Cluster default: three replicas (survives one broker lost), fewer on a smaller cluster.
+      config.replication_factor = static_cast<std::int16_t>(std::min(3, brokers));
+    }
+    if (config.replication_factor < 1 || config.replication_factor > brokers) {
       out.setErrorCode(wire::ErrorCode::INVALID_REPLICATION_FACTOR);
-      out.setErrorMessage("this broker runs alone: the replication factor must be 1");
+      out.setErrorMessage(
+          brokers == 1 ? std::string("this broker runs alone: the replication factor must be 1")
+                       : fmt::format("the replication factor must be 1..{} (the brokers of the "
+                                     "cluster)",
+                                     brokers));
       continue;
     }
     if (request.getValidateOnly()) {
-      if (auto valid = validate(config, 1); !valid) set_wire_error(out, valid.error());
+      if (auto valid = validate(config, brokers); !valid) set_wire_error(out, valid.error());
+      continue;
+    }
+    if (ctx.admin != nullptr) {
+      const auto timeout =
+          std::chrono::milliseconds(request.getTimeoutMs() > 0 ? request.getTimeoutMs() : 30'000);
+      if (auto created = ctx.admin->create_topic(config, timeout); !created) {
+        set_wire_error(out, created.error());
+      }
       continue;
     }
     if (auto created = ctx.topics.create(config); !created) set_wire_error(out, created.error());
@@ -243,6 +267,15 @@ protocol::frame handle_delete_topics(handler_context& ctx, std::uint64_t correla
     if (is_internal_topic(std::string_view(name.cStr(), name.size()))) {
       out.setErrorCode(wire::ErrorCode::INVALID_REQUEST);
       out.setErrorMessage("the broker's own topics cannot be deleted");
+      continue;
+    }
+    if (ctx.admin != nullptr) {
+      const auto timeout =
+          std::chrono::milliseconds(request.getTimeoutMs() > 0 ? request.getTimeoutMs() : 30'000);
+      if (auto removed = ctx.admin->delete_topic(std::string(name.cStr(), name.size()), timeout);
+          !removed) {
+        set_wire_error(out, removed.error());
+      }
       continue;
     }
     if (auto removed = ctx.topics.remove(std::string_view(name.cStr(), name.size())); !removed) {

@@ -273,4 +273,22 @@ protocol::frame answer_find_coordinator(std::uint64_t id, const broker_identity&
   return finish_response(w, id, protocol::frame_bytes_max_default);
 }
 
+protocol::frame answer_find_coordinator(const handler_context& ctx, std::uint64_t id,
+                                        std::string_view group_id) {
+  constexpr std::string_view kOffsets = "__consumer_offsets";
+  auto offsets = ctx.cluster->topic(kOffsets);
+  if (offsets) {
+    const std::int32_t p = group::group_partition_for(group_id, offsets->partitions);
+    const std::int32_t leader = known_leader(ctx, kOffsets, p);
+    for (const controller::broker_status& b : ctx.cluster->brokers()) {
+      if (b.node_id != leader) continue;
+      broker_identity coordinator{.node_id = b.node_id, .host = b.host, .port = b.port};
+      return answer_find_coordinator(id, coordinator);
+    }
+  }
+  return protocol::make_error_response(id, protocol::errc::coordinator_not_available,
+                                       "the group's __consumer_offsets partition has no leader "
+                                       "yet: retry after a backoff");
+}
+
 }  // namespace cairn::broker

@@ -36,5 +36,9 @@ protocol::frame answer_describe_groups(
 protocol::frame answer_delete_groups(std::uint64_t id, const std::vector<std::string>& group_ids,
                                      const std::vector<std::error_code>& outcomes);
 protocol::frame answer_find_coordinator(std::uint64_t id, const broker_identity& self);
+// Cluster mode: the coordinator is the leader of the group's __consumer_offsets partition;
+// coordinator_not_available while that partition has no leader (or the topic is not created).
+protocol::frame answer_find_coordinator(const handler_context& ctx, std::uint64_t id,
+                                        std::string_view group_id);
 
 }  // namespace cairn::broker

@@ -5,6 +5,7 @@
 // request, the storage or the disk, becomes an error code in the response.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -24,6 +25,18 @@ struct broker_identity {
   std::string cluster_id = "cairn";
 };
 
+// Cluster mode: topic changes go through the controller (the broker's cluster_node implements
+// this). Blocking until the change is applied on this broker; called from worker threads.
+class cluster_admin {
+ public:
+  virtual ~cluster_admin() = default;
+  virtual std::int32_t broker_count() const = 0;
+  // protocol::errc::not_controller when this broker is not the controller; request_timed_out;
+  // the controller's own refusals (topic_already_exists, invalid assignment...).
+  virtual result<void> create_topic(topic_config config, std::chrono::milliseconds timeout) = 0;
+  virtual result<void> delete_topic(const std::string& name, std::chrono::milliseconds timeout) = 0;
+};
+
 struct handler_context {
   topic_manager& topics;
   const broker_identity& self;
@@ -32,7 +45,12 @@ struct handler_context {
   // DescribeTopics, DescribeCluster). Null on a standalone broker: this broker is the whole
   // cluster and leads every partition it has.
   const controller::cluster_view* cluster = nullptr;
+  cluster_admin* admin = nullptr;  // cluster mode only, like `cluster`
 };
+
+// With a not_leader error: the partition's leader as the cluster view knows it, -1 if none.
+std::int32_t known_leader(const handler_context& ctx, std::string_view topic,
+                          std::int32_t partition);
 
 namespace wire = protocol::wire;
 
@@ -81,6 +99,7 @@ protocol::frame handle_list_offsets(handler_context& ctx, std::uint64_t correlat
 // a row, blocking.
 struct stream_append_plan {
   std::shared_ptr<partition> target;  // set once appended: the commit is still to do
+  std::string topic;
   std::int32_t partition_id = -1;
   std::error_code error;
   std::string error_message;  // overrides the error's own message when set

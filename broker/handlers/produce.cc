@@ -68,6 +68,12 @@ protocol::frame answer_produce(handler_context& ctx, std::uint64_t correlation_i
       out.setLogStartOffset(entry.log_start_offset);
       if (entry.error) {
         set_wire_error(out, entry.error);
+        if (entry.error == protocol::errc::not_leader) {
+          // The client goes straight to the leader instead of asking for metadata first.
+          out.setCurrentLeader(
+              known_leader(ctx, std::string_view(topic.getName().cStr(), topic.getName().size()),
+                           part.getPartition()));
+        }
         continue;
       }
       out.setBaseOffset(entry.produced.base_offset);

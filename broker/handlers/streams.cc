@@ -20,11 +20,13 @@ struct stream_target {
   std::int32_t id = 0;
 };
 
+// `id` receives the stream's partition as soon as it is known (a not_leader answer names it).
 result<stream_target> find_stream(handler_context& ctx, capnp::Text::Reader topic,
-                                  std::string_view key) {
+                                  std::string_view key, std::int32_t* id_out = nullptr) {
   std::string_view name(topic.cStr(), topic.size());
   CAIRN_TRY(auto config, ctx.topics.describe(name));
   std::int32_t id = protocol::partition_for_key(key, config.partitions);
+  if (id_out != nullptr) *id_out = id;
   CAIRN_TRY(auto p, ctx.topics.get(name, id));
   return stream_target{std::move(p), id};
 }
@@ -47,12 +49,12 @@ stream_append_plan append_stream(handler_context& ctx,
                                        "(exists) or a version >= 0";
     return plan;
   }
-  auto target = find_stream(ctx, request.getTopic(), key);
+  plan.topic = std::string(request.getTopic().cStr(), request.getTopic().size());
+  auto target = find_stream(ctx, request.getTopic(), key, &plan.partition_id);
   if (!target) {
     plan.error = target.error();
     return plan;
   }
-  plan.partition_id = target.value().id;
   auto appended = target.value().p->stream_append(key, *expected, bytes_of(request.getRecords()));
   if (!appended) {
     plan.error = appended.error();
@@ -76,6 +78,9 @@ protocol::frame answer_append_to_stream(handler_context& ctx, std::uint64_t corr
   if (plan.error) {
     set_wire_error(r, plan.error);
     if (!plan.error_message.empty()) r.setErrorMessage(plan.error_message);
+    if (plan.error == protocol::errc::not_leader) {
+      r.setCurrentLeader(known_leader(ctx, plan.topic, plan.partition_id));
+    }
     return finish_response(w, correlation_id, ctx.frame_bytes_max);
   }
   const stream_append_result& result = plan.appended;

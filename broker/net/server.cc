@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -76,6 +77,7 @@ struct broker_server::impl {
   tcp::acceptor acceptor;
   bool stopped = false;
   peer::replicate_sink* replicate_sink = nullptr;  // cluster mode only
+  broker_server::leadership_probe leading_term;    // cluster mode only
 };
 
 class broker_server::impl::connection : public std::enable_shared_from_this<connection> {
@@ -157,7 +159,7 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
       case W::PRODUCE: {
         bool quiet = root.getProduce().getAcks() == protocol::wire::Acks::NONE;
         produce_plan plan = append_produce(server_.ctx, root.getProduce());
-        co_await commit(plan, root.getProduce().getTimeoutMs());
+        co_await commit(plan, root.getProduce());
         protocol::frame frame = answer_produce(server_.ctx, id, root.getProduce(), plan);
         if (!quiet) response = std::move(frame);  // acks=none: no response at all, as Kafka
         break;
@@ -299,6 +301,10 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
           return protocol::make_error_response(id, protocol::errc::invalid_group_id,
                                                "FindCoordinator needs a group id");
         }
+        if (server_.ctx.cluster != nullptr) {
+          auto g = root.getFindCoordinator().getGroupId();
+          return answer_find_coordinator(server_.ctx, id, std::string_view(g.cStr(), g.size()));
+        }
         return answer_find_coordinator(id, server_.ctx.self);
       case W::HEARTBEAT:
         return answer_heartbeat(id, groups.heartbeat(read_heartbeat(root.getHeartbeat())));
@@ -372,7 +378,72 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
     std::shared_ptr<partition> target;
     std::int64_t end = 0;
     std::error_code error;  // set when the commit failed or did not finish in time
+    // Replicated partitions: where to wait, and the leader's term the batch was appended in.
+    std::string key;
+    std::string topic;
+    std::int32_t partition_id = -1;
+    std::optional<std::int64_t> term;
   };
+
+  pending_commit make_pending(std::shared_ptr<partition> target, std::string_view topic,
+                              std::int32_t partition, std::int64_t end) {
+    pending_commit p{.target = std::move(target), .end = end};
+    if (p.target->replicated()) {
+      p.key = key_of(topic, partition);
+      p.topic = std::string(topic);
+      p.partition_id = partition;
+      if (server_.leading_term) p.term = server_.leading_term(topic, partition);
+    }
+    return p;
+  }
+
+  // Replicated partitions: waits until each entry's partition committed past it (the Raft
+  // commit moves the high watermark), the leadership it was appended under is gone (not_leader:
+  // the client retries at the new leader, where an idempotent retry is found a duplicate if the
+  // batch survived), or the deadline passes (request_timed_out). Woken by notify_commit, which
+  // the cluster calls on every commit and every change of leadership; never polls.
+  asio::awaitable<void> await_replicated(std::vector<pending_commit*> entries,
+                                         std::chrono::steady_clock::time_point deadline) {
+    auto waiter = std::make_shared<fetch_waiter>(server_.io);
+    waiter->timer.expires_at(deadline);
+    for (pending_commit* e : entries)
+      server_.waiters[e->key].insert(waiter);
+    std::vector<bool> done(entries.size());
+    while (true) {
+      bool all_done = true;
+      for (std::size_t i = 0; i < entries.size(); ++i) {
+        if (done[i]) continue;
+        pending_commit& e = *entries[i];
+        if (e.target->high_watermark() >= e.end) {
+          done[i] = true;
+          continue;
+        }
+        std::optional<std::int64_t> term;
+        if (server_.leading_term) term = server_.leading_term(e.topic, e.partition_id);
+        if (!term || term != e.term) {
+          e.error = protocol::errc::not_leader;
+          done[i] = true;
+          continue;
+        }
+        all_done = false;
+      }
+      if (all_done || server_.stopped) break;
+      waiter->notified = false;
+      co_await waiter->timer.async_wait(use_tuple);
+      if (!waiter->notified) break;  // the deadline
+    }
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      if (!done[i] && entries[i]->target->high_watermark() < entries[i]->end) {
+        entries[i]->error = protocol::errc::request_timed_out;
+      }
+    }
+    for (pending_commit* e : entries) {
+      if (auto it = server_.waiters.find(e->key); it != server_.waiters.end()) {
+        it->second.erase(waiter);
+        if (it->second.empty()) server_.waiters.erase(it);
+      }
+    }
+  }
 
   // Commits each entry: at once when that needs no fdatasync, else on the flusher, resuming when
   // all are done or `timeout_ms` has passed (Kafka's produce timeout: entries still waiting then
@@ -391,8 +462,15 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
     auto wait = std::make_shared<waiting>(server_.io);
     wait->outcome.resize(entries.size());
     std::vector<bool> submitted(entries.size());
+    auto limit = timeout_ms > 0 ? std::chrono::milliseconds(timeout_ms) : kProduceTimeoutDefault;
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    std::vector<pending_commit*> replicated;
     for (std::size_t i = 0; i < entries.size(); ++i) {
       pending_commit& entry = entries[i];
+      if (entry.target->replicated()) {
+        replicated.push_back(&entry);
+        continue;
+      }
       if (!entry.target->commit_syncs(entry.end)) {
         // No disk wait (an interval flush due just now may sync).
         if (auto committed = entry.target->commit(entry.end); !committed) {
@@ -411,9 +489,9 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
             });
           });
     }
+    if (!replicated.empty()) co_await await_replicated(std::move(replicated), deadline);
     if (wait->remaining == 0) co_return;
-    auto limit = timeout_ms > 0 ? std::chrono::milliseconds(timeout_ms) : kProduceTimeoutDefault;
-    wait->done.expires_after(limit);
+    wait->done.expires_at(deadline);
     // The completions are posted to this thread, so none can run before this wait begins.
     co_await wait->done.async_wait(use_tuple);
     for (std::size_t i = 0; i < entries.size(); ++i) {
@@ -428,16 +506,25 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
     }
   }
 
-  asio::awaitable<void> commit(produce_plan& plan, std::int32_t timeout_ms) {
+  asio::awaitable<void> commit(produce_plan& plan, protocol::wire::ProduceRequest::Reader request) {
+    // acks=1 on a replicated partition: answered once on the leader's log, as Kafka.
+    const bool leader_only = request.getAcks() != protocol::wire::Acks::ALL;
     std::vector<pending_commit> pending;
     std::vector<produce_entry*> owners;
-    for (produce_entry& entry : plan.entries) {
-      if (!entry.target) continue;
-      pending.push_back({entry.target, entry.produced.end_offset(), {}});
-      owners.push_back(&entry);
+    std::size_t next = 0;
+    for (auto topic : request.getTopics()) {
+      std::string_view name(topic.getName().cStr(), topic.getName().size());
+      for (auto part : topic.getPartitions()) {
+        produce_entry& entry = plan.entries.at(next++);
+        if (!entry.target) continue;
+        if (leader_only && entry.target->replicated()) continue;
+        pending.push_back(
+            make_pending(entry.target, name, part.getPartition(), entry.produced.end_offset()));
+        owners.push_back(&entry);
+      }
     }
     if (pending.empty()) co_return;
-    co_await await_commits(pending, timeout_ms);
+    co_await await_commits(pending, request.getTimeoutMs());
     for (std::size_t i = 0; i < pending.size(); ++i) {
       if (pending[i].error) owners[i]->error = pending[i].error;
     }
@@ -450,7 +537,8 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
     auto append = request.root().getAppendToStream();
     stream_append_plan plan = append_stream(server_.ctx, append);
     if (plan.target) {
-      std::vector<pending_commit> pending{{plan.target, plan.appended.end_offset(), {}}};
+      std::vector<pending_commit> pending{
+          make_pending(plan.target, plan.topic, plan.partition_id, plan.appended.end_offset())};
       co_await await_commits(pending, append.getTimeoutMs());
       if (pending.front().error) plan.error = pending.front().error;
     }
@@ -493,10 +581,13 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
     co_return std::move(second.response);
   }
 
-  // Runs `work` on a worker thread and resumes on the io thread with its result.
+  // Runs `work` on a worker thread and resumes on the io thread with its result. The token is
+  // bound to the workers: `post(workers, use_awaitable)` alone resumes the coroutine through
+  // its own executor, the io thread, so the work would run there (a create_topics waiting for
+  // the controller would stall every connection and every Raft group of this broker).
   template <class Work>
   asio::awaitable<protocol::frame> on_worker(Work work) {
-    co_await asio::post(server_.workers, asio::use_awaitable);
+    co_await asio::post(asio::bind_executor(server_.workers, asio::use_awaitable));
     protocol::frame frame = work();
     co_await asio::post(server_.io, asio::use_awaitable);
     co_return frame;
@@ -661,6 +752,10 @@ void broker_server::stop() {
       }
     }
   });
+}
+
+void broker_server::set_leadership_probe(leadership_probe probe) {
+  impl_->leading_term = std::move(probe);
 }
 
 void broker_server::set_replicate_sink(peer::replicate_sink* sink) {

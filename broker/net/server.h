@@ -13,7 +13,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <functional>
 #include <memory>
+#include <optional>
+#include <string_view>
 
 #include "broker/admin/metrics.h"
 #include "broker/handlers/handlers.h"
@@ -49,6 +52,13 @@ class broker_server {
   // Cluster mode: Replicate requests go to `sink` (nullptr: standalone, they are refused with
   // invalidRequest). Before start(), or on the I/O thread; the sink outlives the server's run.
   void set_replicate_sink(peer::replicate_sink* sink);
+
+  // Cluster mode: the term in which this broker leads a partition (nullopt: it does not). A
+  // produce waiting for acks=all on a replicated partition answers not_leader as soon as the
+  // leadership it appended under is gone. Called on the I/O thread.
+  using leadership_probe =
+      std::function<std::optional<std::int64_t>(std::string_view topic, std::int32_t partition)>;
+  void set_leadership_probe(leadership_probe probe);
 
  private:
   struct impl;

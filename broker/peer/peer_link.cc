@@ -48,6 +48,10 @@ struct connection {
   tcp::socket socket;
   protocol::frame_reader reader;
   bool open = true;
+  // Frames begun (written or being written) and not answered yet, and when the connection
+  // last made progress (an answer, or the first frame after a quiet spell).
+  std::uint64_t outstanding = 0;
+  std::chrono::steady_clock::time_point last_progress = std::chrono::steady_clock::now();
 };
 
 }  // namespace
@@ -206,6 +210,8 @@ asio::awaitable<void> read_responses(std::shared_ptr<state> s, std::shared_ptr<c
     }
     for (protocol::frame& f : frames.value()) {
       s->count(s->responses);
+      if (c->outstanding > 0) --c->outstanding;
+      c->last_progress = std::chrono::steady_clock::now();
       auto parsed = protocol::parse_response(std::move(f));
       if (!parsed) {
         s->warn("unparsable response: {}", parsed.error().message());
@@ -221,6 +227,24 @@ asio::awaitable<void> read_responses(std::shared_ptr<state> s, std::shared_ptr<c
   }
   c->close();
   s->wake.cancel();  // the writer may be waiting for messages: let it see the close
+}
+
+// Closes a connection that stopped answering (see peer_link_options::response_timeout); the
+// writer blocked on it fails and the link dials again.
+asio::awaitable<void> watch_responses(std::shared_ptr<state> s, std::shared_ptr<connection> c) {
+  asio::steady_timer tick(s->ex);
+  while (c->open && !s->stopped) {
+    tick.expires_after(s->options.response_timeout / 4);
+    co_await tick.async_wait(use_tuple);
+    if (!c->open || s->stopped) break;
+    if (c->outstanding > 0 &&
+        std::chrono::steady_clock::now() - c->last_progress > s->options.response_timeout) {
+      s->warn("no answer for {} ms: dialling again", s->options.response_timeout.count());
+      c->close();
+      s->wake.cancel();
+      break;
+    }
+  }
 }
 
 // Takes the next frame's worth of messages off the queue, releasing their budget.
@@ -258,6 +282,7 @@ asio::awaitable<void> write_frames(std::shared_ptr<state> s, std::shared_ptr<con
       continue;
     }
     auto bytes = protocol::frame_bytes(frame.value());
+    if (c->outstanding++ == 0) c->last_progress = std::chrono::steady_clock::now();
     auto [ec, n] =
         co_await asio::async_write(c->socket, asio::buffer(bytes.data(), bytes.size()), use_tuple);
     if (ec) {
@@ -286,6 +311,7 @@ asio::awaitable<void> run(std::shared_ptr<state> s) {
       spdlog::info("{}: connected", s->name());
       s->is_connected.store(true);
       asio::co_spawn(s->ex, read_responses(s, c), asio::detached);
+      asio::co_spawn(s->ex, watch_responses(s, c), asio::detached);
       const auto since = std::chrono::steady_clock::now();
       co_await write_frames(s, c);
       s->is_connected.store(false);

@@ -45,6 +45,10 @@ struct peer_link_options {
   std::chrono::milliseconds backoff_min{20};
   std::chrono::milliseconds backoff_max{1'000};
   std::chrono::milliseconds connect_timeout{2'000};  // resolve + connect + handshake
+  // A connection with frames written (or being written) and no answer for this long is given
+  // up and dialled again: a peer that died behind a proxy or a half-open TCP connection would
+  // otherwise take every message into a socket that never drains (Kafka's request.timeout.ms).
+  std::chrono::milliseconds response_timeout{3'000};
   std::size_t queued_bytes_max = std::size_t{8} << 20;
   std::size_t frame_bytes_soft_max = std::size_t{1} << 20;
   // The hard limit per frame (the peer closes a connection past its own limit; the handshake

@@ -148,9 +148,13 @@ int main(int argc, char** argv) {
   if (!clustered) self.port = server.local_endpoint().port();
   if (cluster) {
     server.set_replicate_sink(&cluster->sink());
-    server.set_leadership_probe([&cluster](std::string_view topic, std::int32_t partition) {
-      return cluster->leading_term(topic, partition);
-    });
+    server.set_leadership_probe(
+        [&cluster](std::string_view topic, std::int32_t partition) {
+          return cluster->leading_term(topic, partition);
+        },
+        [&cluster](std::string_view topic, std::int32_t partition, std::int64_t offset) {
+          return cluster->term_at(topic, partition, offset);
+        });
     if (auto started = cluster->start(); !started) {
       spdlog::critical("cannot start cluster membership: {}", started.error().message());
       return 1;

@@ -92,10 +92,7 @@ cluster_node::cluster_node(asio::io_context& io, cluster_options options, topic_
       peer::replicate_receiver::options{.cluster_id = options_.cluster_id,
                                         .self = raft::node_id{options_.self},
                                         .members = members},
-      [this](peer::group_message&& m) {
-        last_heard_ms_[m.message.from.value()] = now_ms();
-        replicas_.deliver(to_group(m.group), m.message);
-      },
+      [this](peer::group_message&& m) { on_peer_message(std::move(m)); },
       [this](raft::node_id from, peer::partition_leadership&& l) {
         last_heard_ms_[from.value()] = now_ms();
         leaders_.update(from.value(), from_gossip(l), now_ms());
@@ -214,7 +211,8 @@ result<void> cluster_node::open_replica(const topic_config& config, std::int32_t
   replication::group_id group{config.name, partition};
   hosted h{.log = log,
            .replicator = std::make_unique<partition_replicator>(replicas_, group),
-           .replicas = config.replicas.at(static_cast<std::size_t>(partition))};
+           .replicas = config.replicas.at(static_cast<std::size_t>(partition)),
+           .raft_log = raft_log.get()};
   log->set_replicator(h.replicator.get());
   replicas_.add(group, std::move(raft_log), hs, hooks_for(log, config.name, partition));
   hosted_.emplace(key, std::move(h));
@@ -268,6 +266,17 @@ std::optional<std::int64_t> cluster_node::leading_term(std::string_view topic,
   replication::replica* r = replicas_.find({std::string(topic), partition});
   if (r == nullptr || !r->is_leader()) return std::nullopt;
   return r->term().value();
+}
+
+std::optional<std::int64_t> cluster_node::term_at(std::string_view topic, std::int32_t partition,
+                                                  std::int64_t offset) {
+  replication::replica* r = replicas_.find({std::string(topic), partition});
+  if (r == nullptr) return std::nullopt;
+  const raft::log& log = r->log();
+  if (offset < log.start_offset().value() || offset >= log.end_offset().value()) {
+    return std::nullopt;
+  }
+  return log.term_at(raft::log_offset{offset}).value();
 }
 
 result<void> cluster_node::create_topic(topic_config config, std::chrono::milliseconds timeout) {
@@ -347,6 +356,65 @@ controller::partition_leadership cluster_node::own_leadership(
   return out;
 }
 
+void cluster_node::on_peer_message(peer::group_message&& m) {
+  last_heard_ms_[m.message.from.value()] = now_ms();
+  if (const auto* append = std::get_if<raft::append_request>(&m.message.body)) {
+    for (const raft::entry& e : append->entries) {
+      if (auto checked =
+              raftlog::partition_raft_log::check_entry(e, eventstore::kBatchBytesMaxDefault);
+          !checked) {
+        spdlog::warn(
+            "{}/{}: dropped an append from broker {}: entry at {} is not a valid batch "
+            "({})",
+            m.group.topic, m.group.partition, m.message.from, e.base_offset,
+            checked.error().message());
+        return;
+      }
+    }
+  }
+  replicas_.deliver(to_group(m.group), m.message);
+}
+
+void cluster_node::run_housekeeping() {
+  for (const auto& [key, h] : hosted_) {
+    auto config = topics_.describe(key.first);
+    if (!config) continue;
+    std::error_code failed;
+    if (config.value().cleanup == cleanup_policy::compact) {
+      if (auto done = h.raft_log->compact(config.value().delete_retention_ms); !done) {
+        failed = done.error();
+      }
+    } else if (auto done =
+                   h.raft_log->apply_retention({.retention_bytes = config.value().retention_bytes,
+                                                .retention_ms = config.value().retention_ms});
+               !done) {
+      failed = done.error();
+    }
+    if (failed) {
+      spdlog::error("{}/{}: housekeeping failed: {}", key.first, key.second, failed.message());
+    }
+  }
+}
+
+void cluster_node::balance_leaders(std::int64_t now) {
+  for (auto& [key, h] : hosted_) {
+    const std::int32_t preferred = h.replicas.front();
+    if (preferred == options_.self) continue;
+    replication::replica* r = replicas_.find({key.first, key.second});
+    if (r == nullptr || !r->is_leader()) continue;
+    if (now - h.transfer_tried_ms < options_.preferred_leader_backoff.count()) continue;
+    const std::int64_t end = r->log().end_offset().value();
+    for (const raft::follower_status& f : r->followers()) {
+      if (f.id.value() != preferred || !f.recent_active || f.match_end.value() < end) continue;
+      h.transfer_tried_ms = now;
+      if (auto started = r->transfer_leadership(f.id); started) {
+        spdlog::info("{}/{}: handing leadership to its preferred replica {}", key.first, key.second,
+                     preferred);
+      }
+    }
+  }
+}
+
 void cluster_node::schedule_gossip() {
   gossip_timer_.expires_after(options_.tick_interval * options_.gossip_every_ticks);
   gossip_timer_.async_wait(
@@ -371,6 +439,8 @@ void cluster_node::on_gossip_tick() {
   links_->gossip(mine);
   leaders_.expire(now, options_.liveness_timeout.count());
   ensure_internal_topics();
+  balance_leaders(now);
+  if (++gossips_ % options_.housekeeping_every_gossips == 0) run_housekeeping();
 
   snapshot next;
   next.controller = controller_->controller_id();

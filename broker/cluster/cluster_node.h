@@ -43,6 +43,10 @@ struct cluster_options {
   std::chrono::milliseconds tick_interval{50};
   // Every this many ticks a broker gossips its leaderships and republishes the view.
   int gossip_every_ticks = 4;
+  // Housekeeping (retention, compaction) of hosted partitions runs every this many gossips.
+  int housekeeping_every_gossips = 5;
+  // A leader waits this long between two hand-overs of a partition to its preferred replica.
+  std::chrono::milliseconds preferred_leader_backoff{5'000};
   // A broker not heard from for this long is shown as not alive; its gossip expires too.
   std::chrono::milliseconds liveness_timeout{3'000};
   // __consumer_offsets is created by the controller with this many partitions.
@@ -78,6 +82,10 @@ class cluster_node final : public controller::cluster_view, public cluster_admin
 
   // I/O thread: the term in which this broker leads the partition, nullopt when it does not.
   std::optional<std::int64_t> leading_term(std::string_view topic, std::int32_t partition);
+  // I/O thread: the term of the batch holding `offset` in this broker's log of the partition,
+  // nullopt when the log does not hold it.
+  std::optional<std::int64_t> term_at(std::string_view topic, std::int32_t partition,
+                                      std::int64_t offset);
 
   // ---- cluster_admin (any thread but the I/O thread): topic changes, through the controller
   std::int32_t broker_count() const override {
@@ -99,6 +107,8 @@ class cluster_node final : public controller::cluster_view, public cluster_admin
     std::shared_ptr<broker::partition> log;
     std::unique_ptr<partition_replicator> replicator;
     std::vector<std::int32_t> replicas;
+    raftlog::partition_raft_log* raft_log = nullptr;  // owned by the replica
+    std::int64_t transfer_tried_ms = 0;               // preferred-leader balancing
   };
   struct snapshot {
     std::vector<controller::broker_status> brokers;
@@ -116,6 +126,15 @@ class cluster_node final : public controller::cluster_view, public cluster_admin
   void flush(std::shared_ptr<broker::partition> log, std::int64_t end,
              std::function<void(bool)> done);
   void on_gossip_tick();
+  // A peer's message, after the entries it carries were checked as batches (untrusted bytes
+  // must not reach the log, whose append asserts).
+  void on_peer_message(peer::group_message&& m);
+  // Retention and compaction of hosted partitions, through their Raft logs (only committed
+  // data goes), on the I/O thread like every replicated write.
+  void run_housekeeping();
+  // Kafka's auto.leader.rebalance: a leader that is not its partition's preferred replica hands
+  // leadership over once the preferred one is caught up, so leaders stay spread as assigned.
+  void balance_leaders(std::int64_t now);
   void schedule_gossip();
   // The partition as this broker's own leader replica sees it.
   controller::partition_leadership own_leadership(const replication::replica& r,
@@ -138,6 +157,7 @@ class cluster_node final : public controller::cluster_view, public cluster_admin
   boost::asio::steady_timer gossip_timer_;
   bool running_ = false;
   bool creating_internal_ = false;
+  int gossips_ = 0;
 
   std::map<std::pair<std::string, std::int32_t>, hosted> hosted_;
   controller::leadership_table leaders_;

@@ -78,6 +78,7 @@ struct broker_server::impl {
   bool stopped = false;
   peer::replicate_sink* replicate_sink = nullptr;  // cluster mode only
   broker_server::leadership_probe leading_term;    // cluster mode only
+  broker_server::term_probe term_at;               // cluster mode only
 };
 
 class broker_server::impl::connection : public std::enable_shared_from_this<connection> {
@@ -415,6 +416,12 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
         if (done[i]) continue;
         pending_commit& e = *entries[i];
         if (e.target->high_watermark() >= e.end) {
+          // Committed up to its end, but maybe a new leader's batch took its place (this
+          // broker was deposed, truncated, and caught up in one turn): the batch there must
+          // still carry the term it was appended in.
+          std::optional<std::int64_t> there;
+          if (server_.term_at) there = server_.term_at(e.topic, e.partition_id, e.end - 1);
+          if (!there || there != e.term) e.error = protocol::errc::not_leader;
           done[i] = true;
           continue;
         }
@@ -433,9 +440,7 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
       if (!waiter->notified) break;  // the deadline
     }
     for (std::size_t i = 0; i < entries.size(); ++i) {
-      if (!done[i] && entries[i]->target->high_watermark() < entries[i]->end) {
-        entries[i]->error = protocol::errc::request_timed_out;
-      }
+      if (!done[i]) entries[i]->error = protocol::errc::request_timed_out;
     }
     for (pending_commit* e : entries) {
       if (auto it = server_.waiters.find(e->key); it != server_.waiters.end()) {
@@ -754,8 +759,9 @@ void broker_server::stop() {
   });
 }
 
-void broker_server::set_leadership_probe(leadership_probe probe) {
+void broker_server::set_leadership_probe(leadership_probe probe, term_probe term_at) {
   impl_->leading_term = std::move(probe);
+  impl_->term_at = std::move(term_at);
 }
 
 void broker_server::set_replicate_sink(peer::replicate_sink* sink) {

@@ -58,7 +58,12 @@ class broker_server {
   // leadership it appended under is gone. Called on the I/O thread.
   using leadership_probe =
       std::function<std::optional<std::int64_t>(std::string_view topic, std::int32_t partition)>;
-  void set_leadership_probe(leadership_probe probe);
+  // And the term of the batch holding `offset` in this broker's log of the partition (nullopt
+  // when the log does not hold it): a commit that reached a waiting batch's end counts only if
+  // that batch is still the one appended, not a new leader's batch that replaced it there.
+  using term_probe = std::function<std::optional<std::int64_t>(
+      std::string_view topic, std::int32_t partition, std::int64_t offset)>;
+  void set_leadership_probe(leadership_probe probe, term_probe term_at);
 
  private:
   struct impl;

@@ -184,7 +184,9 @@ result<void> topic_manager::run_housekeeping() {
     std::lock_guard lock(mu_);
     for (const auto& [name, t] : topics_) {
       for (const auto& p : t.partitions) {
-        if (p) work.emplace_back(t.config, p);
+        // A replicated partition's log is trimmed through its Raft log, on the I/O thread, and
+        // only below its commit (broker/cluster): never from here.
+        if (p && !p->replicated()) work.emplace_back(t.config, p);
       }
     }
   }

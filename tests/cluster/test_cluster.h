@@ -107,6 +107,23 @@ inline bool topic_ready(const cairn::cluster_description& d, const std::string& 
   return false;
 }
 
+// One line per partition of `topic`: leader, epoch, in-sync set and each replica's lag.
+inline std::string describe(const cairn::cluster_description& d, const std::string& topic) {
+  std::string out;
+  for (const auto& t : d.topics) {
+    if (t.name != topic) continue;
+    for (const auto& p : t.partitions) {
+      out += topic + "/" + std::to_string(p.partition) + " leader " + std::to_string(p.leader) +
+             " epoch " + std::to_string(p.leader_epoch) + " isr " +
+             std::to_string(p.in_sync_replicas.size()) + " lag";
+      for (const auto& r : p.replica_states)
+        out += " " + std::to_string(r.node_id) + ":" + std::to_string(r.lag);
+      out += "\n";
+    }
+  }
+  return out;
+}
+
 inline std::int32_t leader_of(const cairn::cluster_description& d, const std::string& topic,
                               std::int32_t partition) {
   for (const auto& t : d.topics) {

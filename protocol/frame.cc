@@ -205,12 +205,12 @@ result<parsed_response> parse_response(frame f, const parse_limits& limits) {
 
 bool known_kind(wire::Request::Which kind) noexcept {
   return static_cast<std::uint16_t>(kind) <=
-         static_cast<std::uint16_t>(wire::Request::DELETE_GROUPS);
+         static_cast<std::uint16_t>(wire::Request::DESCRIBE_CLUSTER);
 }
 
 bool known_kind(wire::Response::Which kind) noexcept {
   return static_cast<std::uint16_t>(kind) <=
-         static_cast<std::uint16_t>(wire::Response::DELETE_GROUPS);
+         static_cast<std::uint16_t>(wire::Response::DESCRIBE_CLUSTER);
 }
 
 std::optional<std::uint64_t> peek_correlation_id(kj::ArrayPtr<const capnp::word> f) noexcept {

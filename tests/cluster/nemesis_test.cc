@@ -52,7 +52,7 @@ struct ack {
 
 // Reads every partition from the start until `expected` records or the bound.
 std::map<std::int32_t, std::vector<std::pair<std::int64_t, std::string>>> read_all(
-    cairn::client& c, std::size_t expected) {
+    cairn::client& c, std::size_t expected, std::string* last_error = nullptr) {
   cairn::consumer consumer(c);
   std::vector<cairn::topic_partition> all;
   for (int p = 0; p < kPartitions; ++p)
@@ -64,7 +64,10 @@ std::map<std::int32_t, std::vector<std::pair<std::int64_t, std::string>>> read_a
   int idle = 0;
   while (std::chrono::steady_clock::now() < deadline && idle < 6) {
     auto polled = consumer.poll(500);
-    if (!polled) continue;
+    if (!polled) {
+      if (last_error != nullptr) *last_error = polled.error().message();
+      continue;
+    }
     if (polled.value().empty() && seen >= expected) ++idle;
     for (auto& r : polled.value()) {
       out[r.partition].emplace_back(r.offset, r.value.value_or(""));
@@ -211,9 +214,15 @@ TEST_CASE("under kill -9, SIGSTOP and cuts, acknowledged writes survive and repl
   REQUIRE(healed);
 
   // Exactly once, at the acknowledged offsets, and one order for every reader.
-  auto first = read_all(*c, acks.size());
+  // Fresh clients: `c` lived through the faults, and an SDK connection whose peer died behind
+  // a proxy keeps timing out (the SDK keeps a connection after a request timeout; see
+  // docs/replication.md, "Not done yet").
+  std::string first_error, second_error;
+  c = cluster.connect();
+  auto first = read_all(*c, acks.size(), &first_error);
   auto other_client = cluster.connect();
-  auto second = read_all(*other_client, acks.size());
+  auto second = read_all(*other_client, acks.size(), &second_error);
+  INFO("last poll errors: '" << first_error << "', '" << second_error << "'");
   CHECK(first == second);
   std::map<std::pair<std::int32_t, std::int64_t>, std::string> at;
   std::set<std::string> values;

@@ -194,10 +194,16 @@ TEST_CASE("under kill -9, SIGSTOP and cuts, acknowledged writes survive and repl
 
   // Healed: every replica in sync with nothing to catch up.
   std::string last_seen;
+  std::map<std::int32_t, std::int64_t> healed_hw;  // partition → high watermark, all in sync
   const bool healed = cluster.wait_for(
       *c,
       [&](const cairn::cluster_description& d) {
         last_seen = cairn::testing::describe(d, kTopic);
+        for (const auto& t : d.topics) {
+          if (t.name != kTopic) continue;
+          for (const auto& p : t.partitions)
+            healed_hw[p.partition] = p.high_watermark;
+        }
         if (!topic_ready(d, kTopic, 3)) return false;
         for (const auto& t : d.topics) {
           if (t.name != kTopic) continue;
@@ -257,17 +263,24 @@ TEST_CASE("under kill -9, SIGSTOP and cuts, acknowledged writes survive and repl
     CHECK(recorded[version] == payload);
   }
 
-  // Byte for byte: every replica of every partition holds the same batches.
+  // Byte for byte: every replica of every partition holds the same batches below the high
+  // watermark seen when all were in sync. (Stopping the brokers one by one elects new leaders,
+  // whose no-ops the stopped ones never get: the tails past it may differ, as Raft allows.)
   c.reset();
   other_client.reset();
   for (int id = 1; id <= 3; ++id)
     cluster.broker(id).stop();
   for (int p = 0; p < kPartitions; ++p) {
     const std::string rel = "/topics/" + kTopic + "/" + std::to_string(p);
-    auto reference = batches_of(cluster.data_dir(1) + rel);
+    auto committed = [&](std::vector<std::pair<std::int64_t, std::string>> all) {
+      std::erase_if(all, [&](const auto& b) { return b.first >= healed_hw[p]; });
+      return all;
+    };
+    auto reference = committed(batches_of(cluster.data_dir(1) + rel));
+    CHECK(!reference.empty());
     for (int id = 2; id <= 3; ++id) {
-      INFO("partition " << p << ", broker " << id);
-      CHECK(batches_of(cluster.data_dir(id) + rel) == reference);
+      INFO("partition " << p << ", broker " << id << ", high watermark " << healed_hw[p]);
+      CHECK(committed(batches_of(cluster.data_dir(id) + rel)) == reference);
     }
   }
 }

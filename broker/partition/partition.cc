@@ -145,15 +145,7 @@ result<void> partition::commit(std::int64_t end) {
                "{}: commit() on a replicated partition: the Raft driver moves the high watermark",
                dir_);
   CAIRN_TRY(log_->flush_per_policy(end));
-  std::int64_t current = high_watermark_.load();
-  bool moved = false;
-  while (current < end) {
-    if (high_watermark_.compare_exchange_weak(current, end)) {
-      moved = true;
-      break;
-    }
-  }
-  if (moved && on_commit_) on_commit_(end);
+  advance_high_watermark(end);
   return success();
 }
 
@@ -440,6 +432,10 @@ void partition::set_high_watermark(std::int64_t end) {
   CAIRN_ASSERT(options_.replicated, "{}: set_high_watermark on a standalone partition", dir_);
   CAIRN_ASSERT(end <= log_->end_offset(), "{}: high watermark {} past the log end {}", dir_, end,
                log_->end_offset());
+  advance_high_watermark(end);
+}
+
+void partition::advance_high_watermark(std::int64_t end) {
   std::int64_t current = high_watermark_.load();
   bool moved = false;
   while (current < end) {

@@ -209,6 +209,9 @@ class partition {
   // The local append (and the stream index), under `writer`; commit(end) follows.
   result<eventstore::append_result> append_locked(const writer_lock& writer, std::span<char> batch,
                                                   const eventstore::record_batch_view& view);
+  // Moves the high watermark to `end` if that is forward (never back, whichever commit lands
+  // first) and tells on_commit.
+  void advance_high_watermark(std::int64_t end);
   // Opens the stream index and catches it up with the log. REQUIRES: writer_mu_ held.
   result<void> ensure_stream_index();
   // Replicated mode: marks the calling thread as the partition's writer for the scope of one

@@ -65,15 +65,14 @@ replica_state replica::state() const {
 void replica::start_flush() {
   const std::int64_t end = tracked_.end_offset().value();
   flush_in_flight_ = true;
-  truncated_during_flush_ = std::numeric_limits<std::int64_t>::max();
+  // Truncations before this point are in what the flush covers; only later ones matter.
+  tracked_.take_truncated_below();
   hooks_.flush(end, [this, end, alive = std::weak_ptr<bool>(alive_)](bool ok) {
     if (alive.expired()) return;
     flush_in_flight_ = false;
     // The log may have been truncated below `end` (and appended again) while the flush ran:
     // then what was flushed is not what the log holds there now, and it is not reported.
-    const std::int64_t truncated =
-        std::min(truncated_during_flush_, tracked_.take_truncated_below());
-    if (ok && truncated >= end) node_.flushed(raft::log_offset{end});
+    if (ok && tracked_.take_truncated_below() >= end) node_.flushed(raft::log_offset{end});
     hooks_.wake();  // report it, and flush what was appended meanwhile
   });
 }
@@ -81,11 +80,9 @@ void replica::start_flush() {
 void replica::drain() {
   // Durability first, so that what it unlocks (an ack, a commit) leaves in this round.
   if (!hooks_.flush) {
-    tracked_.take_truncated_below();
     if (tracked_.end_offset() > node_.durable_end()) node_.flushed(tracked_.end_offset());
-  } else {
-    truncated_during_flush_ = std::min(truncated_during_flush_, tracked_.take_truncated_below());
-    if (!flush_in_flight_ && tracked_.end_offset() > node_.durable_end()) start_flush();
+  } else if (!flush_in_flight_ && tracked_.end_offset() > node_.durable_end()) {
+    start_flush();
   }
 
   raft::ready out = node_.take_ready();

@@ -109,7 +109,8 @@ class replica {
                const raft::configuration& config) override;
     void save_hard_state(const raft::hard_state& hs) override { inner_->save_hard_state(hs); }
 
-    // The lowest offset truncated (or reset) since the last call, or max when none.
+    // The lowest offset truncated (or reset) since the last call, or max when none. Only the
+    // flush path reads it: it takes it when a flush starts and again when it completes.
     std::int64_t take_truncated_below();
 
    private:
@@ -125,8 +126,6 @@ class replica {
   raft::node node_;
 
   bool flush_in_flight_ = false;
-  // Truncations seen while the flush in flight ran (min offset).
-  std::int64_t truncated_during_flush_ = std::numeric_limits<std::int64_t>::max();
   std::int64_t commit_reported_ = 0;
   replica_state state_reported_;
   // Watched by the flush completion, which may arrive after this replica was removed.

@@ -279,21 +279,21 @@ std::optional<std::int64_t> cluster_node::term_at(std::string_view topic, std::i
   return log.term_at(raft::log_offset{offset}).value();
 }
 
+controller_group::command_builder cluster_node::create_command(topic_config config) const {
+  return [config = std::move(config), brokers = options_.members.node_ids()](
+             const controller::controller_state& state) -> result<controller::command> {
+    controller::create_topic c{.config = config, .assignment = config.replicas};
+    if (c.assignment.empty()) {
+      CAIRN_TRY(c.assignment, controller::assign_replicas(brokers, config.partitions,
+                                                          config.replication_factor, state.load()));
+    }
+    c.config.replicas.clear();
+    return controller::command{std::move(c)};
+  };
+}
+
 result<void> cluster_node::create_topic(topic_config config, std::chrono::milliseconds timeout) {
-  std::vector<std::int32_t> brokers = options_.members.node_ids();
-  return controller_->submit(
-      [config = std::move(config),
-       brokers](const controller::controller_state& state) -> result<controller::command> {
-        controller::create_topic c{.config = config, .assignment = config.replicas};
-        if (c.assignment.empty()) {
-          CAIRN_TRY(c.assignment,
-                    controller::assign_replicas(brokers, config.partitions,
-                                                config.replication_factor, state.load()));
-        }
-        c.config.replicas.clear();
-        return controller::command{std::move(c)};
-      },
-      timeout);
+  return controller_->submit(create_command(std::move(config)), timeout);
 }
 
 result<void> cluster_node::delete_topic(const std::string& name,
@@ -315,16 +315,12 @@ void cluster_node::ensure_internal_topics() {
                           std::min<std::size_t>(3, options_.members.size())),
                       .retention_ms = -1,
                       .cleanup = cleanup_policy::compact};
-  // submit() blocks for the commit: run it off the I/O thread.
-  asio::post(flush_threads_, [this, config, alive = std::weak_ptr<bool>(alive_)] {
-    if (alive.expired()) return;
-    auto made = create_topic(config, std::chrono::seconds(10));
+  // Proposed here, on the I/O thread; the completion runs here too. No thread waits for it.
+  controller_->propose(create_command(config), [this, name = config.name](result<void> made) {
+    creating_internal_ = false;
     if (!made && made.error() != broker::errc::topic_already_exists) {
-      spdlog::warn("creating {}: {} (retrying)", config.name, made.error().message());
+      spdlog::warn("creating {}: {} (retrying)", name, made.error().message());
     }
-    asio::post(io_, [this, alive] {
-      if (!alive.expired()) creating_internal_ = false;
-    });
   });
 }
 

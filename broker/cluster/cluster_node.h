@@ -139,6 +139,9 @@ class cluster_node final : public controller::cluster_view, public cluster_admin
   // The partition as this broker's own leader replica sees it.
   controller::partition_leadership own_leadership(const replication::replica& r,
                                                   const std::vector<std::int32_t>& replicas) const;
+  // The controller command creating `config`, assigning its replicas from the state's load
+  // unless config.replicas already says where they go.
+  controller_group::command_builder create_command(topic_config config) const;
   // Makes sure __consumer_offsets exists, once this broker is the controller.
   void ensure_internal_topics();
   std::int64_t now_ms() const;

@@ -120,33 +120,33 @@ void controller_group::apply_committed(std::int64_t commit_end) {
     auto node = waiting_.extract(waiting_.begin());
     auto outcome = outcomes_.find(node.key());
     std::error_code ec = outcome == outcomes_.end() ? std::error_code() : outcome->second;
-    node.mapped()->set_value(ec ? result<void>(ec) : result<void>(success()));
+    node.mapped()(ec ? result<void>(ec) : result<void>(success()));
   }
   // Outcomes no proposal of this broker waits for are not kept.
   outcomes_.erase(outcomes_.begin(), outcomes_.upper_bound(applied_end_));
 }
 
 void controller_group::fail_waiting(std::error_code why) {
-  for (auto& [end, done] : waiting_)
-    done->set_value(why);
+  auto waiting = std::move(waiting_);
   waiting_.clear();
+  for (auto& [end, done] : waiting)
+    done(why);
 }
 
-void controller_group::propose(const command_builder& build,
-                               std::shared_ptr<std::promise<result<void>>> done) {
+void controller_group::propose(const command_builder& build, completion done) {
   replication::replica* r = replicas_.find(kGroup);
   if (r == nullptr || !r->is_leader()) {
-    done->set_value(protocol::errc::not_controller);
+    done(protocol::errc::not_controller);
     return;
   }
   auto built = build(state_);
   if (!built) {
-    done->set_value(built.error());
+    done(built.error());
     return;
   }
   const controller::command& c = built.value();
   if (auto checked = state_.check(c); !checked) {
-    done->set_value(checked.error());
+    done(checked.error());
     return;
   }
   eventstore::record_batch_builder builder;
@@ -154,7 +154,7 @@ void controller_group::propose(const command_builder& build,
   builder.add({.value = value, .timestamp_ms = wall_ms()});
   auto proposed = r->propose(builder.finish(), 1);
   if (!proposed) {
-    done->set_value(protocol::errc::not_controller);
+    done(protocol::errc::not_controller);
     return;
   }
   waiting_.emplace(proposed.value().last_offset.value() + 1, std::move(done));
@@ -163,7 +163,9 @@ void controller_group::propose(const command_builder& build,
 result<void> controller_group::submit(command_builder build, std::chrono::milliseconds timeout) {
   auto done = std::make_shared<std::promise<result<void>>>();
   auto outcome = done->get_future();
-  asio::post(io_, [this, build = std::move(build), done] { propose(build, done); });
+  asio::post(io_, [this, build = std::move(build), done] {
+    propose(build, [done](result<void> r) { done->set_value(std::move(r)); });
+  });
   if (outcome.wait_for(timeout) != std::future_status::ready) {
     return protocol::errc::request_timed_out;
   }

@@ -7,7 +7,7 @@
 // Applying a committed command tells the broker what changed (topics and partitions created or
 // removed); the `on_change` callback opens or closes the replicas this broker holds.
 //
-// Threads: the broker's I/O thread, except submit(), which any thread may call.
+// Threads: the broker's I/O thread, except submit(), which any other thread may call.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -53,6 +53,10 @@ class controller_group {
   using command_builder =
       std::function<result<controller::command>(const controller::controller_state&)>;
   result<void> submit(command_builder build, std::chrono::milliseconds timeout);
+  // The same on the I/O thread, without waiting: `done` runs there once this broker applied the
+  // command, or at once with the refusal.
+  using completion = std::function<void(result<void>)>;
+  void propose(const command_builder& build, completion done);
 
   // The folded state. I/O thread only (copies for other threads come from the broker).
   const controller::controller_state& state() const { return state_; }
@@ -66,8 +70,6 @@ class controller_group {
   void apply_committed(std::int64_t commit_end);
   // The controller lost leadership or term: proposals waiting may never commit.
   void fail_waiting(std::error_code why);
-  // On the I/O thread: proposes and registers the completion.
-  void propose(const command_builder& build, std::shared_ptr<std::promise<result<void>>> done);
 
   boost::asio::io_context& io_;
   std::shared_ptr<partition> log_;
@@ -76,7 +78,7 @@ class controller_group {
   controller::controller_state state_;
   std::int64_t applied_end_ = 0;  // records below it are folded into state_
   // Proposals waiting to be applied: end offset of their batch → completion.
-  std::multimap<std::int64_t, std::shared_ptr<std::promise<result<void>>>> waiting_;
+  std::multimap<std::int64_t, completion> waiting_;
   // Outcomes of applied records, kept until the proposal waiting for them reads them.
   std::map<std::int64_t, std::error_code> outcomes_;
   mutable std::mutex leader_mu_;  // guards controller_id_ (read by handler threads)

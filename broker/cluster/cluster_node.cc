@@ -215,7 +215,9 @@ result<void> cluster_node::open_replica(const topic_config& config, std::int32_t
            .raft_log = raft_log.get()};
   log->set_replicator(h.replicator.get());
   replicas_.add(group, std::move(raft_log), hs, hooks_for(log, config.name, partition));
+  const bool preferred = h.replicas.front() == options_.self;
   hosted_.emplace(key, std::move(h));
+  if (preferred && hs.term.value() == 0) replicas_.find(group)->campaign_now();  // a new group
   return success();
 }
 
@@ -293,7 +295,33 @@ controller_group::command_builder cluster_node::create_command(topic_config conf
 }
 
 result<void> cluster_node::create_topic(topic_config config, std::chrono::milliseconds timeout) {
-  return controller_->submit(create_command(std::move(config)), timeout);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const std::string name = config.name;
+  CAIRN_TRY(controller_->submit(create_command(std::move(config)), timeout));
+  // Committed is enough for Kafka, whose producers wait for metadata. Waiting for the leaders
+  // here means every replica applied the topic and elected: "create, then produce" works on
+  // the first try, on whichever broker the client asks. Without leaders in time (replicas down)
+  // the topic still exists, and its partitions answer leader_not_available until elected.
+  const auto leaders_by =
+      std::min(deadline, std::chrono::steady_clock::now() + options_.leader_wait);
+  std::unique_lock lock(view_mu_);
+  const bool led = view_changed_.wait_until(lock, leaders_by, [&] {
+    auto topic = view_.topics.find(name);
+    if (topic == view_.topics.end()) return false;
+    for (std::int32_t p = 0; p < topic->second.partitions; ++p) {
+      auto l = view_.partitions.find(std::make_pair(name, p));
+      if (l == view_.partitions.end() || l->second.leader < 0) return false;
+      // In sync means the replica opened the partition, so its broker knows the topic.
+      for (std::int32_t replica : l->second.replicas) {
+        if (alive_in_view(replica) && !std::ranges::count(l->second.in_sync_replicas, replica)) {
+          return false;
+        }
+      }
+    }
+    return true;
+  });
+  if (!led) spdlog::info("created topic {}; not all of its partitions have a leader yet", name);
+  return success();
 }
 
 result<void> cluster_node::delete_topic(const std::string& name,
@@ -395,9 +423,16 @@ void cluster_node::run_housekeeping() {
 void cluster_node::balance_leaders(std::int64_t now) {
   for (auto& [key, h] : hosted_) {
     const std::int32_t preferred = h.replicas.front();
-    if (preferred == options_.self) continue;
     replication::replica* r = replicas_.find({key.first, key.second});
-    if (r == nullptr || !r->is_leader()) continue;
+    if (r == nullptr) continue;
+    if (preferred == options_.self) {
+      // A new group's first election is run by its preferred replica as soon as it can win it
+      // (its peers may open the group a little later than it did, so it tries every gossip):
+      // leaders come in a round trip instead of a randomized timeout and a hand-over after it.
+      if (r->term().value() == 0) r->campaign_now();
+      continue;
+    }
+    if (!r->is_leader()) continue;
     if (now - h.transfer_tried_ms < options_.preferred_leader_backoff.count()) continue;
     const std::int64_t end = r->log().end_offset().value();
     for (const raft::follower_status& f : r->followers()) {
@@ -463,8 +498,17 @@ void cluster_node::on_gossip_tick() {
     }
     next.topics.emplace(name, std::move(config));
   }
-  std::lock_guard lock(view_mu_);
-  view_ = std::move(next);
+  {
+    std::lock_guard lock(view_mu_);
+    view_ = std::move(next);
+  }
+  view_changed_.notify_all();
+}
+
+bool cluster_node::alive_in_view(std::int32_t broker) const {
+  return std::ranges::any_of(view_.brokers, [broker](const controller::broker_status& b) {
+    return b.node_id == broker && b.alive;
+  });
 }
 
 std::vector<controller::broker_status> cluster_node::brokers() const {

@@ -16,6 +16,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -47,6 +48,8 @@ struct cluster_options {
   int housekeeping_every_gossips = 5;
   // A leader waits this long between two hand-overs of a partition to its preferred replica.
   std::chrono::milliseconds preferred_leader_backoff{5'000};
+  // How long CreateTopics waits, after the commit, for the new partitions to elect leaders.
+  std::chrono::milliseconds leader_wait{5'000};
   // A broker not heard from for this long is shown as not alive; its gossip expires too.
   std::chrono::milliseconds liveness_timeout{3'000};
   // __consumer_offsets is created by the controller with this many partitions.
@@ -91,6 +94,10 @@ class cluster_node final : public controller::cluster_view, public cluster_admin
   std::int32_t broker_count() const override {
     return static_cast<std::int32_t>(options_.members.size());
   }
+  // Answers once the controller committed the topic and, in this broker's view, every partition
+  // has a leader and every replica on a live broker is in sync (bounded by `leader_wait` within
+  // `timeout`; the topic exists either way): a client may produce at once, through any broker
+  // hosting the topic.
   result<void> create_topic(topic_config config, std::chrono::milliseconds timeout) override;
   result<void> delete_topic(const std::string& name, std::chrono::milliseconds timeout) override;
 
@@ -166,8 +173,10 @@ class cluster_node final : public controller::cluster_view, public cluster_admin
   controller::leadership_table leaders_;
   std::map<std::int32_t, std::int64_t> last_heard_ms_;  // peer → when (I/O thread)
 
+  bool alive_in_view(std::int32_t broker) const;  // REQUIRES: view_mu_ held
   mutable std::mutex view_mu_;
-  snapshot view_;  // guarded by view_mu_
+  snapshot view_;                         // guarded by view_mu_
+  std::condition_variable view_changed_;  // view_ was republished
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

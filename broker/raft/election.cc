@@ -36,6 +36,12 @@ void node::tick_election() {
   }
 }
 
+void node::campaign_now() {
+  if (role_ == role::leader || !promotable()) return;
+  reset_election_timer();
+  campaign(false);
+}
+
 void node::campaign(bool transfer) {
   if (options_.pre_vote && !transfer) {
     // Ask whether a majority would vote for us in term + 1, without leaving our term (§9.6).

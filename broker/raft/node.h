@@ -105,6 +105,12 @@ class node {
   // invalid_transfer_target, transfer_in_progress.
   result<void> transfer_leadership(node_id to);
 
+  // Starts an election now (a pre-vote first, when enabled) instead of waiting for the election
+  // timeout: etcd's campaign. The driver calls it on a new group's preferred replica, so a topic
+  // gets its leaders in a round trip rather than after a randomized timeout. Safe at any time
+  // (an election is always safe in Raft); does nothing on a leader or a non-voter.
+  void campaign_now();
+
   // Leader only: changes one member (§4.1) by appending a config batch, in force from its
   // append. Errors: not_leader, transfer_in_progress, leader_not_ready (no entry of this term
   // committed yet, the fix of §4.1's single-server bug), config_change_pending (the last change

@@ -53,6 +53,11 @@ result<void> replica::transfer_leadership(raft::node_id to) {
   return started;
 }
 
+void replica::campaign_now() {
+  node_.campaign_now();
+  hooks_.wake();
+}
+
 replica_state replica::state() const {
   return {.role = node_.current_role(),
           .term = node_.term(),

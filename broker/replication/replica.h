@@ -73,6 +73,8 @@ class replica {
   // It is in the local log when this returns; it is committed when commit_end() passes it.
   result<raft::offset_range> propose(std::string records, std::int64_t record_count);
   result<void> transfer_leadership(raft::node_id to);
+  // Campaigns at once (raft::node::campaign_now): a new group's preferred replica.
+  void campaign_now();
   // Hands the node's outputs out: flush requests, messages, commit, state changes.
   void drain();
 

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <future>
 #include <map>
+#include <mutex>
 #include <set>
 
 #include "cairn/admin.h"
@@ -156,4 +157,56 @@ TEST_CASE("a topic created on any broker goes through the controller", "[cluster
     }
   }
   CHECK(leaders.size() >= 1);
+}
+
+TEST_CASE("a created topic takes produce on every broker at once", "[cluster]") {
+  test_cluster cluster(3);
+  auto c = cluster.connect();
+  REQUIRE(cluster.wait_for(*c, [](const cairn::cluster_description& d) {
+    int alive = 0;
+    for (const auto& b : d.brokers)
+      alive += b.alive ? 1 : 0;
+    return d.controller_id > 0 && alive == 3;
+  }));
+  cairn::admin admin(*c);
+  constexpr int kFreshPartitions = 6;
+  auto created =
+      admin.create_topic("fresh", {.partitions = kFreshPartitions, .replication_factor = 3});
+  if (!created) FAIL("create_topic: " << created.error().message());
+
+  // No waiting: the answer to CreateTopics came once the partitions had leaders and replicas.
+  auto now = admin.describe_cluster();
+  REQUIRE(now);
+  INFO(cairn::testing::describe(now.value(), "fresh"));
+  CHECK(topic_ready(now.value(), "fresh", 3));
+  for (int id = 1; id <= cluster.size(); ++id) {
+    // A client that knows only this broker, and a producer that must not need a single retry.
+    auto only = cairn::client::create({.bootstrap = {cluster.bootstrap().at(id - 1)}});
+    REQUIRE(only);
+    std::mutex mu;  // the callback runs on the client's thread
+    std::vector<std::string> retried;
+    auto p = cairn::producer::create(
+        *only.value(),
+        {.linger_ms = 1,
+         .on_retriable_error = [&](const cairn::topic_partition& tp, std::error_code ec) {
+           std::lock_guard lock(mu);
+           retried.push_back(std::to_string(tp.partition) + ": " + ec.message());
+         }});
+    REQUIRE(p);
+    std::vector<std::future<cairn::delivery_result>> sent;
+    for (int partition = 0; partition < kFreshPartitions; ++partition) {
+      sent.push_back(p.value()->send({.topic = "fresh",
+                                      .value = "from broker " + std::to_string(id),
+                                      .partition = partition}));
+    }
+    for (auto& s : sent) {
+      REQUIRE(s.wait_for(30s) == std::future_status::ready);
+      auto r = s.get();
+      if (!r) FAIL("broker " << id << ": " << r.error().message());
+    }
+    REQUIRE(p.value()->flush());
+    std::lock_guard lock(mu);
+    INFO("bootstrap broker " << id);
+    CHECK(retried.empty());
+  }
 }

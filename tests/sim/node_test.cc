@@ -288,3 +288,25 @@ TEST_CASE("raft node: transfer targets must be voters other than the leader", "[
   CHECK(h[n3].current_role() == role::leader);
   CHECK(h[n1].current_role() == role::follower);
 }
+
+TEST_CASE("raft node: campaign_now elects a fresh group's node without a timeout", "[raft]") {
+  harness h(voters({1, 2, 3}));
+  h[n2].campaign_now();  // no tick at all: the election starts now
+  h.settle();
+  CHECK(h[n2].current_role() == role::leader);
+  CHECK(h[n1].leader() == n2);
+  CHECK(h[n3].leader() == n2);
+}
+
+TEST_CASE("raft node: campaign_now cannot depose a leader its followers still hear", "[raft]") {
+  harness h(voters({1, 2, 3}));
+  h.elect(n1);
+  const term_id t = h[n1].term();
+  h[n3].campaign_now();
+  h.settle();  // the pre-vote is refused inside the leader's lease
+  CHECK(h[n1].current_role() == role::leader);
+  CHECK(h[n1].term() == t);
+  CHECK(h[n3].term() == t);
+  h[n1].campaign_now();  // a leader ignores it
+  CHECK(h[n1].current_role() == role::leader);
+}

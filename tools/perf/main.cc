@@ -16,7 +16,9 @@
 #include <cstring>
 #include <future>
 #include <iostream>
+#include <map>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "cairn/admin.h"
@@ -104,7 +106,8 @@ summary produce(cairn::client& c, const settings& s) {
     std::exit(1);
   }
   summary r;
-  std::mutex mu;  // guards r.latency_us and r.failed (callbacks run on the client's thread)
+  std::mutex mu;  // guards r.latency_us, r.failed and errors (callbacks run on the client's thread)
+  std::map<std::string, std::int64_t> errors;  // why records failed, reported on stderr
   std::string value(static_cast<std::size_t>(std::max(s.record_size, 8)), 'x');
   auto start = clock_type::now();
   bool progress = ::isatty(STDERR_FILENO) == 1;
@@ -117,10 +120,11 @@ summary produce(cairn::client& c, const settings& s) {
     std::int64_t sent = now_ns();
     std::memcpy(value.data(), &sent, sizeof sent);
     p.value()->send({.topic = s.topic, .value = value},
-                    [&mu, &r, sent](const cairn::delivery_result& d) {
+                    [&mu, &r, &errors, sent](const cairn::delivery_result& d) {
                       std::lock_guard lock(mu);
                       if (!d) {
                         ++r.failed;
+                        ++errors[d.error().message()];
                         return;
                       }
                       r.latency_us.record(static_cast<std::uint64_t>((now_ns() - sent) / 1000));
@@ -133,6 +137,10 @@ summary produce(cairn::client& c, const settings& s) {
     std::fprintf(stderr, "cairn-perf: flush: %s\n", flushed.error().message().c_str());
   }
   if (progress) std::fprintf(stderr, "\r");
+  for (const auto& [why, count] : errors) {
+    std::fprintf(stderr, "cairn-perf: %lld records failed: %s\n", static_cast<long long>(count),
+                 why.c_str());
+  }
   r.seconds = std::chrono::duration<double>(clock_type::now() - start).count();
   r.records = s.records;
   r.bytes = s.records * static_cast<std::int64_t>(value.size());

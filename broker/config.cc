@@ -27,6 +27,9 @@ result<std::optional<broker_config>> parse_command_line(int argc, char** argv) {
       "cluster", po::value(&cluster),
       "every broker of the cluster, ID=HOST:PORT,... (the same list on every broker; the "
       "addresses are what clients and peers dial). Without it the broker runs alone")(
+      "join", po::bool_switch(&config.join),
+      "with --cluster, on a new broker of a running cluster: it waits to be added to the "
+      "controller's group instead of starting as one of its voters (docs/replication.md)")(
       "workers", po::value(&config.worker_threads)->default_value(config.worker_threads),
       "threads that run requests against the disk")(
       "offsets-partitions",
@@ -65,6 +68,7 @@ result<std::optional<broker_config>> parse_command_line(int argc, char** argv) {
       config.node_id, cluster,
       vm.count("listen") ? std::optional<std::string_view>(listen) : std::nullopt, &why);
   if (!settings) return bad(why);
+  if (config.join && settings.value().standalone) return bad("--join needs --cluster");
   auto h = parse_host_port(http);
   if (!h) return bad("--http wants HOST:PORT, e.g. 127.0.0.1:7071 (got '" + http + "')");
   auto f = eventstore::flush_policy::parse(flush);

@@ -26,6 +26,9 @@ struct broker_config {
   // one-broker map of this node at `listen`, and `standalone` stays true.
   bool standalone = true;
   controller::cluster_map cluster = controller::cluster_map::standalone(1, listen);
+  // --join: a broker added to a running cluster. Its controller log starts with no voters, so it
+  // never campaigns; the controller adds it as a learner, then promotes it.
+  bool join = false;
   std::size_t worker_threads = 4;
   // Consumer groups (Kafka's offsets.topic.num.partitions, group.initial.rebalance.delay.ms,
   // group.min/max.session.timeout.ms).

@@ -82,7 +82,8 @@ int main(int argc, char** argv) {
                                              .members = config.cluster,
                                              .data_dir = config.data_dir,
                                              .partition_options = topic_options.partition_options,
-                                             .offsets_partitions = config.offsets_partitions};
+                                             .offsets_partitions = config.offsets_partitions,
+                                             .joining = config.join};
     cluster::cluster_listener listener{
         .partition_changed =
             [&server_ptr, &groups_ptr](const std::string& topic, std::int32_t partition) {

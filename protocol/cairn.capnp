@@ -852,4 +852,11 @@ struct ClusterBroker {
   port @2 :UInt16;
   alive @3 :Bool;          # answered the controller's leader recently
   lastSeenMsAgo @4 :Int64; # -1 when never seen (or this broker cannot tell)
+  controllerRole @5 :ControllerRole;  # its place in the controller's Raft group
+}
+
+enum ControllerRole {
+  none @0;     # not a member (yet): a broker that joined is added as a learner first
+  voter @1;
+  learner @2;  # receives the controller's log, does not vote until caught up and promoted
 }

@@ -120,16 +120,18 @@ result<void> cluster_node::start() {
   const std::string dir =
       (std::filesystem::path(options_.data_dir) / "controller" / std::string(kControllerTopic))
           .string();
-  CAIRN_TRY(controller_,
-            controller_group::open(
-                io_, dir, options_.partition_options, options_.members.node_ids(), replicas_,
-                flush_waits_ ? controller_group::flush_runner(
-                                   [this](std::shared_ptr<broker::partition> log, std::int64_t end,
-                                          std::function<void(bool)> done) {
-                                     flush(std::move(log), end, std::move(done));
-                                   })
-                             : controller_group::flush_runner(),
-                [this](const controller::state_change& change) { on_controller_change(change); }));
+  CAIRN_TRY(
+      controller_,
+      controller_group::open(
+          io_, dir, options_.partition_options,
+          options_.joining ? std::vector<std::int32_t>{} : options_.members.node_ids(), replicas_,
+          flush_waits_ ? controller_group::flush_runner(
+                             [this](std::shared_ptr<broker::partition> log, std::int64_t end,
+                                    std::function<void(bool)> done) {
+                               flush(std::move(log), end, std::move(done));
+                             })
+                       : controller_group::flush_runner(),
+          [this](const controller::state_change& change) { on_controller_change(change); }));
   // The partitions on disk serve at once (their assignment is in topic.json); the controller's
   // log, once committed, confirms them or removes those deleted while this broker was down.
   for (const topic_config& config : topics_.list()) {
@@ -470,14 +472,20 @@ void cluster_node::on_gossip_tick() {
   links_->gossip(mine);
   leaders_.expire(now, options_.liveness_timeout.count());
   ensure_internal_topics();
+  controller_->reconcile_members(options_.members.node_ids());
   balance_leaders(now);
   if (++gossips_ % options_.housekeeping_every_gossips == 0) run_housekeeping();
 
   snapshot next;
   next.controller = controller_->controller_id();
+  const raft::configuration controllers = controller_->membership();
   for (const controller::cluster_member& m : options_.members.members()) {
     controller::broker_status b{
         .node_id = m.node_id, .host = m.address.host, .port = m.address.port};
+    b.in_controller =
+        controllers.contains(raft::node_id{m.node_id})     ? controller::controller_role::voter
+        : controllers.is_learner(raft::node_id{m.node_id}) ? controller::controller_role::learner
+                                                           : controller::controller_role::none;
     if (m.node_id == options_.self) {
       b.alive = true;
       b.last_seen_ms_ago = 0;

@@ -54,6 +54,8 @@ struct cluster_options {
   std::chrono::milliseconds liveness_timeout{3'000};
   // __consumer_offsets is created by the controller with this many partitions.
   std::int32_t offsets_partitions = 8;
+  // A broker added to a running cluster (--join): a new controller log gets no voters.
+  bool joining = false;
 };
 
 // What the rest of the broker hears from the cluster, on the I/O thread.

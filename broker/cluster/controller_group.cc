@@ -2,8 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <chrono>
+#include <optional>
 
 #include "broker/controller/commands.h"
 #include "eventstore/record/control_batch.h"
@@ -73,6 +75,58 @@ controller_group::controller_group(asio::io_context& io, std::shared_ptr<partiti
 
 controller_group::~controller_group() {
   replicas_.remove(kGroup);
+}
+
+raft::configuration controller_group::membership() const {
+  auto it = replicas_.replicas().find(kGroup);
+  return it != replicas_.replicas().end() ? it->second->log().config() : raft::configuration{};
+}
+
+void controller_group::reconcile_members(const std::vector<std::int32_t>& brokers) {
+  replication::replica* r = replicas_.find(kGroup);
+  if (r == nullptr || !r->is_leader()) return;
+  const raft::configuration cfg = r->log().config();
+  const auto in_map = [&](raft::node_id id) {
+    return std::find(brokers.begin(), brokers.end(), id.value()) != brokers.end();
+  };
+  std::optional<std::pair<raft::config_op, raft::node_id>> step;
+  for (std::int32_t b : brokers) {
+    if (!cfg.is_member(raft::node_id{b})) {
+      step = {raft::config_op::add_learner, raft::node_id{b}};
+      break;
+    }
+  }
+  if (!step) {
+    const std::int64_t end = r->log().end_offset().value();
+    for (const raft::follower_status& f : r->followers()) {
+      // Caught up now: promoted, it does not hold the quorum back while it copies the log.
+      if (f.learner && in_map(f.id) && f.recent_active && f.match_end.value() >= end) {
+        step = {raft::config_op::promote, f.id};
+        break;
+      }
+    }
+  }
+  if (!step) {
+    for (const auto* set : {&cfg.learners, &cfg.voters}) {
+      for (raft::node_id id : *set) {
+        if (!in_map(id)) {
+          step = {raft::config_op::remove, id};
+          break;
+        }
+      }
+      if (step) break;
+    }
+  }
+  if (!step) return;
+  if (auto changed = r->change_config(step->first, step->second); changed) {
+    spdlog::info("controller: {} broker {} (config at offset {})", raft::to_string(step->first),
+                 step->second, changed.value().base_offset);
+  } else if (changed.error() != raft::errc::config_change_pending &&
+             changed.error() != raft::errc::leader_not_ready &&
+             changed.error() != raft::errc::transfer_in_progress) {
+    spdlog::warn("controller: cannot {} broker {}: {}", raft::to_string(step->first), step->second,
+                 changed.error().message());
+  }
 }
 
 std::int32_t controller_group::controller_id() const {

@@ -58,6 +58,17 @@ class controller_group {
   using completion = std::function<void(result<void>)>;
   void propose(const command_builder& build, completion done);
 
+  // The group's members as this broker's log has them (the newest configuration, in force from
+  // its append). I/O thread only.
+  raft::configuration membership() const;
+
+  // On the controller, one step towards a group of exactly `brokers` (the cluster map) as
+  // voters: a broker missing from the group joins as a learner, a learner that has caught up
+  // with the controller's log is promoted, and a member no longer in the map is removed. One
+  // change at a time, each committed before the next (Raft's single-server changes); nothing
+  // while a change is pending or on another broker. I/O thread; called every gossip.
+  void reconcile_members(const std::vector<std::int32_t>& brokers);
+
   // The folded state. I/O thread only (copies for other threads come from the broker).
   const controller::controller_state& state() const { return state_; }
 

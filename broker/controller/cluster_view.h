@@ -16,12 +16,16 @@
 
 namespace cairn::broker::controller {
 
+// A broker's place in the controller's Raft group.
+enum class controller_role { none, voter, learner };
+
 struct broker_status {
   std::int32_t node_id = -1;
   std::string host;  // advertised
   std::uint16_t port = 0;
   bool alive = false;
   std::int64_t last_seen_ms_ago = -1;  // -1: never, or this broker cannot tell
+  controller_role in_controller = controller_role::none;
 };
 
 class cluster_view {

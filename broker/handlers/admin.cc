@@ -340,6 +340,11 @@ protocol::frame handle_describe_cluster(handler_context& ctx, std::uint64_t corr
       out[i].setPort(brokers[i].port);
       out[i].setAlive(brokers[i].alive);
       out[i].setLastSeenMsAgo(brokers[i].last_seen_ms_ago);
+      out[i].setControllerRole(brokers[i].in_controller == controller::controller_role::voter
+                                   ? wire::ControllerRole::VOTER
+                               : brokers[i].in_controller == controller::controller_role::learner
+                                   ? wire::ControllerRole::LEARNER
+                                   : wire::ControllerRole::NONE);
     }
     d.setControllerId(ctx.cluster->controller_id());
   } else {
@@ -350,6 +355,7 @@ protocol::frame handle_describe_cluster(handler_context& ctx, std::uint64_t corr
     self.setPort(ctx.self.port);
     self.setAlive(true);
     self.setLastSeenMsAgo(0);
+    self.setControllerRole(wire::ControllerRole::VOTER);
     d.setControllerId(ctx.self.node_id);
   }
   auto configs = known_topics(ctx);

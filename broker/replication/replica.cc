@@ -53,6 +53,12 @@ result<void> replica::transfer_leadership(raft::node_id to) {
   return started;
 }
 
+result<raft::offset_range> replica::change_config(raft::config_op op, raft::node_id member) {
+  auto changed = node_.change_config(op, member);
+  hooks_.wake();
+  return changed;
+}
+
 void replica::campaign_now() {
   node_.campaign_now();
   hooks_.wake();

@@ -75,6 +75,8 @@ class replica {
   result<void> transfer_leadership(raft::node_id to);
   // Campaigns at once (raft::node::campaign_now): a new group's preferred replica.
   void campaign_now();
+  // Leader only: one membership change (raft::node::change_config).
+  result<raft::offset_range> change_config(raft::config_op op, raft::node_id member);
   // Hands the node's outputs out: flush requests, messages, commit, state changes.
   void drain();
 

@@ -193,8 +193,12 @@ asio::awaitable<result<cluster_description>> admin::async_describe_cluster() {
   d.cluster_id = r.getClusterId();
   d.controller_id = r.getControllerId();
   for (auto b : r.getBrokers()) {
+    const auto role = b.getControllerRole() == wire::ControllerRole::VOTER ? controller_role::voter
+                      : b.getControllerRole() == wire::ControllerRole::LEARNER
+                          ? controller_role::learner
+                          : controller_role::none;
     d.brokers.push_back(
-        {b.getNodeId(), b.getHost(), b.getPort(), b.getAlive(), b.getLastSeenMsAgo()});
+        {b.getNodeId(), b.getHost(), b.getPort(), b.getAlive(), b.getLastSeenMsAgo(), role});
   }
   for (auto t : r.getTopics()) {
     topic_info topic{.name = t.getName(), .error = error_of(t.getErrorCode()), .partitions = {}};

@@ -3,6 +3,7 @@
 // serve produce with acks=all and idempotence; a leader killed with SIGKILL is replaced, the
 // producer follows the new leader without the application noticing, and every acknowledged
 // record is read back exactly once, in one order per partition. Waits are bounded.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <future>
@@ -209,4 +210,84 @@ TEST_CASE("a created topic takes produce on every broker at once", "[cluster]") 
     INFO("bootstrap broker " << id);
     CHECK(retried.empty());
   }
+}
+
+namespace {
+
+int count_alive(const cairn::cluster_description& d) {
+  int alive = 0;
+  for (const auto& b : d.brokers)
+    alive += b.alive ? 1 : 0;
+  return alive;
+}
+
+bool voters_are(const cairn::cluster_description& d, const std::set<std::int32_t>& expected) {
+  std::set<std::int32_t> voters;
+  for (const auto& b : d.brokers) {
+    if (b.in_controller == cairn::controller_role::voter) voters.insert(b.node_id);
+  }
+  return voters == expected && d.controller_id > 0;
+}
+
+}  // namespace
+
+TEST_CASE("a broker joins a running cluster, votes in the controller and takes new topics",
+          "[cluster]") {
+  test_cluster cluster(4, {}, /*running=*/3);
+  auto c = cluster.connect();
+  REQUIRE(cluster.wait_for(*c, [](const cairn::cluster_description& d) {
+    return voters_are(d, {1, 2, 3}) && count_alive(d) == 3;
+  }));
+  create_replicated_topic(cluster, *c, "before");
+  auto p = cairn::producer::create(*c, {.linger_ms = 1, .retry_backoff_ms = 50});
+  REQUIRE(p);
+  std::vector<acknowledged> acks = produce(*p.value(), "before", 0, 100);
+
+  // The documented procedure: start the new broker with the larger map and --join, then restart
+  // the others onto that map, one at a time, each back before the next goes.
+  cluster.join(4);
+  for (int id = 1; id <= 3; ++id) {
+    cluster.roll(id);
+    // Whichever broker answers (some still on the old map) sees this one back.
+    REQUIRE(cluster.wait_for(*c, [id](const cairn::cluster_description& d) {
+      return d.controller_id > 0 && std::ranges::any_of(d.brokers, [id](const auto& b) {
+               return b.node_id == id && b.alive;
+             });
+    }));
+  }
+  // The controller adds broker 4 as a learner, and promotes it once it has the whole log.
+  REQUIRE(cluster.wait_for(*c, [](const cairn::cluster_description& d) {
+    return voters_are(d, {1, 2, 3, 4});
+  }));
+
+  // New topics spread over four brokers; the old one stays where it was (as in Kafka, moving
+  // partitions is a separate reassignment).
+  cairn::admin admin(*c);
+  auto created = admin.create_topic("after", {.partitions = 4, .replication_factor = 3});
+  if (!created) FAIL("create_topic: " << created.error().message());
+  auto d = admin.describe_cluster();
+  REQUIRE(d);
+  INFO(cairn::testing::describe(d.value(), "after"));
+  CHECK(topic_ready(d.value(), "after", 3));
+  int hosted_by_new = 0;
+  for (const auto& t : d.value().topics) {
+    if (t.name != "after") continue;
+    for (const auto& part : t.partitions)
+      hosted_by_new += std::ranges::count(part.replicas, 4) > 0 ? 1 : 0;
+  }
+  CHECK(hosted_by_new >= 2);  // 12 replicas over 4 brokers: 3 each
+
+  auto more = produce(*p.value(), "before", 100, 100);
+  acks.insert(acks.end(), more.begin(), more.end());
+  check_exactly_once(acks, read_all(*c, "before", acks.size()));
+  auto fresh = produce(*p.value(), "after", 0, 100);
+  CHECK(fresh.size() == 100);
+
+  // A quorum of the four: with broker 1 gone, the other three still change topics.
+  cluster.kill(1);
+  REQUIRE(cluster.wait_for(*c, [](const cairn::cluster_description& d) {
+    return d.controller_id > 1 && count_alive(d) == 3;
+  }));
+  auto third = admin.create_topic("third", {.partitions = 1, .replication_factor = 3});
+  if (!third) FAIL("create_topic with broker 1 down: " << third.error().message());
 }

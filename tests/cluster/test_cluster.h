@@ -20,24 +20,38 @@ namespace cairn::testing {
 
 class test_cluster {
  public:
-  explicit test_cluster(int brokers, std::vector<std::string> extra = {})
+  // `brokers` addresses, of which the first `running` (all by default) start as the cluster,
+  // their map listing only them; join() brings the others in.
+  explicit test_cluster(int brokers, std::vector<std::string> extra = {}, int running = -1)
       : extra_(std::move(extra)) {
+    if (running < 0) running = brokers;
     for (int i = 0; i < brokers; ++i) {
       auto& m = members_.emplace_back(std::make_unique<member>());
       // A placeholder target until the broker runs and its port is known.
       m->proxy = std::make_unique<fault::tcp_proxy>("127.0.0.1", 1);
     }
-    for (int i = 0; i < brokers; ++i) {
-      if (i > 0) map_ += ",";
-      map_ += std::to_string(i + 1) + "=" + members_[i]->proxy->address();
-    }
-    for (int id = 1; id <= brokers; ++id)
+    set_map(running);
+    for (int id = 1; id <= running; ++id)
       start(id);
+  }
+
+  // Adds broker `id` the documented way (docs/replication.md): the map grows to include it and
+  // it starts with --join; roll() then restarts the others one by one onto the larger map.
+  void join(int id) {
+    set_map(id);
+    members_.at(id - 1)->joined = true;
+    start(id);
+  }
+  // A clean restart (SIGTERM, then start again with the current map).
+  void roll(int id) {
+    members_.at(id - 1)->broker->stop();
+    start(id);
   }
 
   void start(int id) {
     member& m = *members_.at(id - 1);
     std::vector<std::string> args = {"--node-id", std::to_string(id), "--cluster", map_};
+    if (m.joined) args.push_back("--join");
     args.insert(args.end(), extra_.begin(), extra_.end());
     m.broker = std::make_unique<broker_process>(CAIRN_BROKER_PATH, m.dir.path().string(), args);
     m.proxy->set_target("127.0.0.1", m.broker->port());
@@ -83,7 +97,16 @@ class test_cluster {
   }
 
  private:
+  void set_map(int brokers) {
+    map_.clear();
+    for (int i = 0; i < brokers; ++i) {
+      if (i > 0) map_ += ",";
+      map_ += std::to_string(i + 1) + "=" + members_[i]->proxy->address();
+    }
+  }
+
   struct member {
+    bool joined = false;  // started with --join
     temp_dir dir;
     std::unique_ptr<fault::tcp_proxy> proxy;
     std::unique_ptr<broker_process> broker;

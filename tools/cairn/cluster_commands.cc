@@ -36,14 +36,18 @@ void print_brokers(const cluster_description& d) {
   std::printf("cluster %s  controller %s  brokers %zu (%zu alive)\n", d.cluster_id.c_str(),
               d.controller_id < 0 ? "none" : std::to_string(d.controller_id).c_str(),
               d.brokers.size(), alive);
-  std::printf("%-8s %-24s %-6s %s\n", "broker", "address", "alive", "last-seen");
+  std::printf("%-8s %-24s %-6s %-11s %s\n", "broker", "address", "alive", "controller",
+              "last-seen");
   for (const auto& b : d.brokers) {
     std::string id = std::to_string(b.node_id) + (b.node_id == d.controller_id ? " *" : "");
     std::string address = b.host.find(':') != std::string::npos
                               ? fmt::format("[{}]:{}", b.host, b.port)
                               : fmt::format("{}:{}", b.host, b.port);
-    std::printf("%-8s %-24s %-6s %s\n", id.c_str(), address.c_str(), b.alive ? "yes" : "no",
-                seen(b.last_seen_ms_ago).c_str());
+    const char* role = b.in_controller == controller_role::voter     ? "voter"
+                       : b.in_controller == controller_role::learner ? "learner"
+                                                                     : "-";
+    std::printf("%-8s %-24s %-6s %-11s %s\n", id.c_str(), address.c_str(), b.alive ? "yes" : "no",
+                role, seen(b.last_seen_ms_ago).c_str());
   }
 }
 

@@ -32,12 +32,17 @@ struct topic_description {
 
 // --- the cluster ---
 
+// A broker's place in the controller's Raft group: a broker that joined a running cluster is a
+// learner until it has caught up, then a voter.
+enum class controller_role { none, voter, learner };
+
 struct cluster_broker {
   std::int32_t node_id = -1;
   std::string host;
   std::uint16_t port = 0;
   bool alive = false;                  // answered the controller recently
   std::int64_t last_seen_ms_ago = -1;  // -1: never, or the broker cannot tell
+  controller_role in_controller = controller_role::none;
 };
 
 struct cluster_description {

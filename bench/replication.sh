@@ -3,7 +3,8 @@
 # the noisy shared machine affects the baseline and the cluster alike (docs/benchmarks.md).
 #   1. throughput: cairn-perf produce (acks all, 100-byte records, 3 partitions) against one
 #      standalone broker, then against three brokers with replication factor 3; the ratio.
-#   2. p99 produce latency at 10,000 records/s with flush always, on the three-broker cluster.
+#   2. p99 produce latency at 10,000 records/s with flush always, on the three-broker cluster,
+#      beside the disk's own fdatasync latency and one standalone broker at the same rate.
 #   3. failover: SIGKILL a partition's leader, then time until a produce to that partition is
 #      acknowledged by the new leader (the SDK finds it on its own), five times.
 # Usage: bench/replication.sh [BUILD_DIR] [RECORDS]
@@ -98,7 +99,35 @@ for round in 1 2 3 4 5; do
 done
 stop_all
 
-echo "== 2. latency at 10,000 records/s, flush always, 3 brokers RF3"
+echo "== 2. latency at 10,000 records/s, flush always"
+# The phases above leave hundreds of MB dirty in the page cache (flush never); their background
+# writeback would land in this phase's fdatasyncs. Each latency run starts with a clean cache.
+sync
+echo "-- baseline: the disk's own write(4 KiB) + fdatasync, 5 s"
+python3 - "$work/sync-probe" <<'PY'
+import os, sys, time
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+chunk, lat, end = b"x" * 4096, [], time.monotonic() + 5
+while time.monotonic() < end:
+    os.write(fd, chunk)
+    t = time.perf_counter()
+    os.fdatasync(fd)
+    lat.append(time.perf_counter() - t)
+os.close(fd)
+lat.sort()
+q = lambda f: f"{lat[min(len(lat) - 1, int(len(lat) * f))] * 1e3:.2f}"
+print(f"fdatasync x{len(lat)}: p50 {q(0.5)} p99 {q(0.99)} p99.9 {q(0.999)} max {lat[-1] * 1e3:.2f} ms")
+PY
+echo "-- baseline: one standalone broker"
+"$broker" --data-dir "$work/single-always" --listen "127.0.0.1:$((base + 11))" --http 127.0.0.1:0 \
+  --flush always --log-level warn >/dev/null 2>"$work/single-always.log" &
+pids+=($!)
+sleep 0.5
+"$perf" produce --topic lat --records 100000 --partitions 3 --acks all --rate 10000 \
+  --linger-ms 1 -b "127.0.0.1:$((base + 11))" | tail -1 || true
+stop_all
+sync
+echo "-- 3 brokers, RF3"
 start_cluster always
 "$cli" -b "127.0.0.1:$base" topic create lat -p 3 -r 3 >/dev/null
 balanced lat

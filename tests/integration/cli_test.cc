@@ -81,9 +81,10 @@ TEST_CASE("cairn cluster status shows a standalone broker as the whole cluster",
   INFO(status.out);
   CHECK(status.exit_code == 0);
   CHECK(status.out.find("cluster cairn  controller 1  brokers 1 (1 alive)\n") == 0);
-  // The broker line: id with the controller mark, address, alive, last seen.
+  // The broker line: id with the controller mark, address, alive, role in the controller's
+  // group (alone, it is the group's one voter), last seen.
   CHECK(status.out.find("1 *      127.0.0.1:" + std::to_string(port)) != std::string::npos);
-  CHECK(status.out.find(" yes    0 ms ago\n") != std::string::npos);
+  CHECK(status.out.find(" yes    voter       0 ms ago\n") != std::string::npos);
   CHECK(status.out.find("topic  partition leader  epoch  replicas     in-sync      lag\n") !=
         std::string::npos);
   CHECK(status.out.find("orders 0         1       0      1            1            1:0\n") !=

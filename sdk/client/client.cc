@@ -7,6 +7,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <future>
+#include <set>
+#include <string>
 
 #include "eventstore/base/assert.h"
 #include "sdk/client/client_impl.h"
@@ -120,7 +122,16 @@ asio::awaitable<result<protocol::parsed_response>> client_impl::call(
     const broker_info& broker, const sdk::request_filler& fill, wire::Response::Which expected,
     std::chrono::milliseconds timeout, bool keep_error) {
   BOOST_OUTCOME_CO_TRY(auto conn, co_await connection_to(broker));
-  BOOST_OUTCOME_CO_TRY(auto response, co_await conn->call(fill, timeout));
+  auto called = co_await conn->call(fill, timeout);
+  if (!called) {
+    // As Kafka's client: a request that timed out says the connection may be dead without an
+    // error (a broker killed behind a proxy, a half-open TCP link, a frozen process). Keeping
+    // it would time out every request sent to that broker; the next one dials again. Requests
+    // still in flight on it fail with connection_lost, which callers retry.
+    if (called.error() == sdk::errc::request_timeout) conn->close();
+    co_return called.error();
+  }
+  auto response = std::move(called).value();
   auto root = response.root();
   if (root.getErrorCode() != wire::ErrorCode::NONE &&
       (!keep_error || root.which() == wire::Response::REJECTED)) {
@@ -136,7 +147,10 @@ asio::awaitable<result<protocol::parsed_response>> client_impl::call_any(
   std::vector<broker_info> candidates = metadata_.brokers();
   candidates.insert(candidates.end(), bootstrap_.begin(), bootstrap_.end());
   std::error_code last = sdk::errc::no_brokers;
+  std::set<std::string> asked;
   for (const broker_info& b : candidates) {
+    // A bootstrap entry is usually also in the metadata: one broker is asked once.
+    if (!asked.insert(address_of(b)).second) continue;
     auto r = co_await call(b, fill, expected, timeout);
     if (r) co_return r;
     last = r.error();

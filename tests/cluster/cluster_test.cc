@@ -291,3 +291,34 @@ TEST_CASE("a broker joins a running cluster, votes in the controller and takes n
   auto third = admin.create_topic("third", {.partitions = 1, .replication_factor = 3});
   if (!third) FAIL("create_topic with broker 1 down: " << third.error().message());
 }
+
+TEST_CASE("a broker taken out of the map leaves the controller's group", "[cluster]") {
+  test_cluster cluster(4);
+  auto c = cluster.connect();
+  REQUIRE(cluster.wait_for(*c, [](const cairn::cluster_description& d) {
+    return voters_are(d, {1, 2, 3, 4}) && count_alive(d) == 4;
+  }));
+  cluster.leave(4);
+  for (int id = 1; id <= 3; ++id) {
+    cluster.roll(id);
+    REQUIRE(cluster.wait_for(*c, [id](const cairn::cluster_description& d) {
+      return d.controller_id > 0 && std::ranges::any_of(d.brokers, [id](const auto& b) {
+               return b.node_id == id && b.alive;
+             });
+    }));
+  }
+  // Once every broker has the smaller map, the controller removes broker 4 from its group.
+  REQUIRE(cluster.wait_for(*c, [](const cairn::cluster_description& d) {
+    return d.brokers.size() == 3 && voters_are(d, {1, 2, 3});
+  }));
+  cluster.stop(4);
+  // Brokers 1 and 2 alone are a quorum of three voters, not of four: the create below works
+  // only if broker 4 really left the group.
+  cluster.kill(3);
+  cairn::admin admin(*c);
+  REQUIRE(cluster.wait_for(*c, [](const cairn::cluster_description& d) {
+    return d.controller_id == 1 || d.controller_id == 2;
+  }));
+  auto made = admin.create_topic("after-leave", {.partitions = 1, .replication_factor = 2});
+  if (!made) FAIL("create_topic with two of three voters: " << made.error().message());
+}

@@ -42,6 +42,9 @@ class test_cluster {
     members_.at(id - 1)->joined = true;
     start(id);
   }
+  // Takes the last broker, `id`, out of the map; roll() the others onto it, then stop it.
+  void leave(int id) { set_map(id - 1); }
+  void stop(int id) { members_.at(id - 1)->broker->stop(); }
   // A clean restart (SIGTERM, then start again with the current map).
   void roll(int id) {
     members_.at(id - 1)->broker->stop();

@@ -207,6 +207,16 @@ void cluster::inject_faults() {
     }
   }
 
+  if (opts_.campaign > 0 && chance(opts_.campaign)) {
+    replica& r = replicas_[draw(replicas_.size())];
+    if (r.up) {
+      note(fmt::format("n{} campaigns now ({})", r.id, raft::to_string(r.raft->current_role())));
+      r.raft->campaign_now();
+      ++stats_.campaigns;
+      after(r);
+    }
+  }
+
   if (chance(opts_.config_change)) {
     if (auto l = leader()) {
       replica& r = at(*l);
@@ -629,6 +639,7 @@ sim_options swarm_options(std::uint64_t seed) {
   // Drawn last, so that the parameters above (and the seeds recorded against them) stay put.
   o.one_way = uniform(0.0, 0.005);
   o.learner_ops = uniform(0.0, 1.0);
+  o.campaign = uniform(0.0, 0.01);
   return o;
 }
 

@@ -53,6 +53,9 @@ struct sim_options {
   double transfer = 0.003;
   double config_change = 0.004;
   double learner_ops = 0.5;  // share of config changes drawn among all ops (learners included)
+  // A random up node campaigns at once (node::campaign_now, as a new partition's preferred
+  // replica does). 0 draws nothing, so seeds recorded before it replay unchanged.
+  double campaign = 0.0;
 
   raft::options node;  // id and seed set per node
   mutant bug = mutant::none;
@@ -66,6 +69,7 @@ struct sim_stats {
   std::int64_t crashes = 0;
   std::int64_t installs = 0;
   std::int64_t transfers = 0;
+  std::int64_t campaigns = 0;
   std::int64_t config_changes = 0;
   std::int64_t retentions = 0;
   std::int64_t messages = 0;

@@ -96,6 +96,7 @@ int main(int argc, char** argv) {
     total.crashes += r.stats.crashes;
     total.installs += r.stats.installs;
     total.transfers += r.stats.transfers;
+    total.campaigns += r.stats.campaigns;
     total.config_changes += r.stats.config_changes;
     total.retentions += r.stats.retentions;
     if (trace) {
@@ -122,12 +123,13 @@ int main(int argc, char** argv) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::printf(
       "raft-sim: %llu seeds from %llu in %.1f s, %llu failed; %lld leaders, %lld batches "
-      "committed, %lld crashes, %lld installs, %lld transfers, %lld config changes, %lld "
-      "retentions\n",
+      "committed, %lld crashes, %lld installs, %lld transfers, %lld campaigns, %lld config "
+      "changes, %lld retentions\n",
       static_cast<unsigned long long>(ran), static_cast<unsigned long long>(first), elapsed,
       static_cast<unsigned long long>(failed), static_cast<long long>(total.leaders),
       static_cast<long long>(total.committed_batches), static_cast<long long>(total.crashes),
       static_cast<long long>(total.installs), static_cast<long long>(total.transfers),
-      static_cast<long long>(total.config_changes), static_cast<long long>(total.retentions));
+      static_cast<long long>(total.campaigns), static_cast<long long>(total.config_changes),
+      static_cast<long long>(total.retentions));
   return failed == 0 ? 0 : 1;
 }

@@ -84,18 +84,25 @@ void visit_value(const capnp::DynamicValue::Reader& value) {
 
 template <class Root>
 result<parsed_frame<Root>> parse(frame f, const parse_limits& limits) {
-  // The traversal budget grows with the frame so that big legitimate frames (64 MiB of fetch
-  // data) are readable, while a small frame cannot be amplified into a large read.
-  capnp::ReaderOptions options;
-  options.traversalLimitInWords =
-      std::max<std::uint64_t>(f.size(), 64) * limits.traversal_words_per_frame_word;
-  options.nestingLimit = limits.nesting_limit;
+  // A message without aliasing reads each of its words at most once: validation gets the
+  // frame's words (and slack for the smallest frames). Big legitimate frames (64 MiB of fetch
+  // data) stay readable, and a small frame cannot be amplified into a large read.
+  capnp::ReaderOptions validation;
+  validation.traversalLimitInWords = f.size() + 64;
+  validation.nestingLimit = limits.nesting_limit;
+  capnp::ReaderOptions handler = validation;
+  handler.traversalLimitInWords =
+      std::max<std::uint64_t>(f.size(), 64) * limits.handler_words_per_frame_word;
   try {
     // FlatArrayMessageReader checks the segment table against the array: every segment must lie
     // inside it. A frame_reader frame always passes; a hand-built frame may not.
-    auto reader = std::make_unique<capnp::FlatArrayMessageReader>(f.asPtr(), options);
+    {
+      capnp::FlatArrayMessageReader checked(f.asPtr(), validation);
+      visit_struct(capnp::toDynamic(checked.getRoot<Root>()));
+    }
+    // A fresh budget for the handler: validation's reads do not count against it.
+    auto reader = std::make_unique<capnp::FlatArrayMessageReader>(f.asPtr(), handler);
     auto root = reader->getRoot<Root>();
-    visit_struct(capnp::toDynamic(root));
     return parsed_frame<Root>(std::move(f), std::move(reader), root);
   } catch (const kj::Exception&) {
     return errc::invalid_request;

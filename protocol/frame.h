@@ -14,14 +14,14 @@
 //   - segment_count_max (default 512): a header claiming 2^32 segments would make the reader
 //     buffer a 16 GiB segment table. Checked on the first 4 bytes.
 //   - traversal limit (parse_limits): a small frame whose pointers all alias one big struct, or
-//     a list of 2^29 zero-sized structs, looks tiny on the wire but huge when read. Reads are
-//     budgeted at a multiple of the frame's own size, so work stays proportional to bytes sent.
+//     a list of 2^29 zero-sized structs, looks tiny on the wire but huge when read. Validation
+//     may read no more words than the frame has; the handler's reads are budgeted at a multiple
+//     of that, so work stays proportional to bytes sent.
 //   - nesting limit (parse_limits): deeply nested (or cyclic) pointers would recurse until the
 //     stack overflows. Our schema nests at most ~8 levels, so a small constant is enough.
 //   - full validation at parse: a pointer out of bounds, of the wrong kind, or Text without its
 //     NUL would make capnp throw on first access, deep inside a handler. parse_request walks the
-//     whole message once against the schema, so after it succeeds no accessor can throw
-//     (within the traversal budget that parse leaves for the handler).
+//     whole message once against the schema, so after it succeeds no accessor can throw.
 #pragma once
 
 #include <capnp/message.h>
@@ -111,9 +111,12 @@ class frame_reader {
 
 // Limits applied when a frame is interpreted as a message (see the header comment).
 struct parse_limits {
-  // Words the whole parse may traverse, as a multiple of the frame's words. Validation uses
-  // about 1x, which leaves the rest for the handler to read each field a few more times.
-  std::uint64_t traversal_words_per_frame_word = 4;
+  // Validation reads the whole message once within the frame's own words (plus a little slack):
+  // a message that reads bigger than it is, its pointers aliasing one big struct, is refused
+  // there. The handler then reads through a reader of its own with this multiple of the frame's
+  // words, so it can read every field several times and no accessor ever runs out of budget
+  // (which would throw inside a handler).
+  std::uint64_t handler_words_per_frame_word = 8;
   // Struct/list depth. The deepest message in cairn.capnp nests 6 levels (Response ->
   // MetadataResponse -> topics -> TopicMetadata -> partitions -> PartitionMetadata -> replicas).
   int nesting_limit = 16;

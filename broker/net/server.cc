@@ -1,5 +1,6 @@
 #include "broker/net/server.h"
 
+#include <kj/exception.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -12,6 +13,7 @@
 #include <boost/asio/write.hpp>
 #include <chrono>
 #include <deque>
+#include <exception>
 #include <map>
 #include <set>
 
@@ -31,6 +33,19 @@ constexpr std::size_t kWriteFramesMax = 64;
 constexpr std::size_t kWriteBytesSoftMax = std::size_t{256} << 10;
 
 namespace {
+
+// What the exception in flight says (capnp's kj::Exception is not a std::exception).
+std::string describe_current_exception() {
+  try {
+    throw;
+  } catch (const kj::Exception& e) {
+    return e.getDescription().cStr();
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "an exception of unknown type";
+  }
+}
 
 std::string key_of(std::string_view topic, std::int32_t partition) {
   return std::string(topic) + '\0' + std::to_string(partition);
@@ -148,9 +163,45 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
   asio::awaitable<void> handle(protocol::parsed_request request) {
     auto self = shared_from_this();
     auto id = request.correlation_id();
-    auto root = request.root();
     auto started = std::chrono::steady_clock::now();
     bool rejected = false;
+    std::optional<protocol::frame> response;
+    using W = protocol::wire::Request;
+    try {
+      response = co_await respond(request, rejected);
+    } catch (...) {
+      // parse_request validated the frame, so no handler should throw. If one does, that request
+      // fails and the broker goes on serving: a throw escaping here would stop the I/O loop.
+      rejected = true;
+      spdlog::error("{}: request {} ({}) failed: {}", peer_, id,
+                    static_cast<unsigned>(request.kind()), describe_current_exception());
+      response = protocol::make_error_response(
+          id, protocol::errc::internal,
+          "internal broker error while handling the request: see the broker's log");
+    }
+    if (response && protocol::frame_bytes(*response).size() > client_frame_bytes_max_) {
+      response = protocol::make_error_response(
+          id, protocol::errc::record_too_large,
+          "the response is larger than the frameBytesMax this client announced: ask for less");
+    }
+    if (response) enqueue(std::move(*response));
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - started)
+                      .count();
+    auto kind = request.kind();
+    server_.metrics.count_request(static_cast<std::size_t>(kind), rejected);
+    if (kind == W::PRODUCE) server_.metrics.produce_latency.record_us(micros);
+    if (kind == W::FETCH) server_.metrics.fetch_latency.record_us(micros);
+    if (kind == W::APPEND_TO_STREAM) server_.metrics.append_to_stream_latency.record_us(micros);
+    --in_flight_;
+    slot_free_.cancel_one();
+  }
+
+  // The answer to one request (nullopt: none, as for acks=none); `rejected` counts it as refused.
+  asio::awaitable<std::optional<protocol::frame>> respond(const protocol::parsed_request& request,
+                                                          bool& rejected) {
+    auto id = request.correlation_id();
+    auto root = request.root();
     std::optional<protocol::frame> response;
     using W = protocol::wire::Request;
     switch (request.kind()) {
@@ -230,22 +281,7 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
             "this broker does not implement that request kind (yet): upgrade the broker");
         break;
     }
-    if (response && protocol::frame_bytes(*response).size() > client_frame_bytes_max_) {
-      response = protocol::make_error_response(
-          id, protocol::errc::record_too_large,
-          "the response is larger than the frameBytesMax this client announced: ask for less");
-    }
-    if (response) enqueue(std::move(*response));
-    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                      std::chrono::steady_clock::now() - started)
-                      .count();
-    auto kind = request.kind();
-    server_.metrics.count_request(static_cast<std::size_t>(kind), rejected);
-    if (kind == W::PRODUCE) server_.metrics.produce_latency.record_us(micros);
-    if (kind == W::FETCH) server_.metrics.fetch_latency.record_us(micros);
-    if (kind == W::APPEND_TO_STREAM) server_.metrics.append_to_stream_latency.record_us(micros);
-    --in_flight_;
-    slot_free_.cancel_one();
+    co_return response;
   }
 
   // The consumer-group requests: the coordinator runs on this thread (its state machines take

@@ -378,6 +378,71 @@ TEST_CASE("a tiny frame claiming 2^29-1 zero-sized structs hits the traversal li
   CHECK(parsed.error() == errc::invalid_request);
 }
 
+TEST_CASE("pointers aliasing one text are refused, even when they read only 3x the frame",
+          "[protocol][frame]") {
+  // A Metadata request naming three topics whose pointers all point at one 800-byte text: about
+  // 110 words on the wire, 300 when read. Validation may read no more than the frame holds, so
+  // this is refused at parse, rather than passing it and leaving a handler, which reads the
+  // topics again, to run out of budget and throw.
+  capnp::MallocMessageBuilder message;
+  auto topics = message.initRoot<wire::Request>().initMetadata().initTopics(3);
+  topics.set(0, std::string(799, 'x'));  // 799 characters and the NUL: 800 bytes, 100 words
+  const frame original = finish_raw(message);
+  // Find the first element's pointer: a list pointer (kind 1) of BYTE elements (size 2), 800
+  // long; the two empty pointers follow it.
+  auto* w = reinterpret_cast<std::uint64_t*>(const_cast<capnp::word*>(original.begin()));
+  std::size_t at = 0;
+  for (std::size_t i = 1; i + 2 < original.size(); ++i) {
+    const std::uint64_t p = w[i];
+    if ((p & 3) == 1 && ((p >> 32) & 7) == 2 && (p >> 35) == 800 && w[i + 1] == 0 &&
+        w[i + 2] == 0) {
+      at = i;
+      break;
+    }
+  }
+  REQUIRE(at > 0);
+  const auto offset = static_cast<std::int32_t>(static_cast<std::uint32_t>(w[at]) >> 2);
+  for (std::uint64_t k = 1; k <= 2; ++k) {
+    // Same target, one word further from it per element: the offset counts from the pointer.
+    const auto aliased = static_cast<std::uint32_t>(offset - static_cast<std::int32_t>(k)) << 2;
+    w[at + k] = (w[at] & 0xFFFFFFFF00000000ULL) | aliased | 1;
+  }
+  CHECK(original.size() < 130);
+  auto parsed = protocol::parse_request(copy_frame(original));
+  REQUIRE_FALSE(parsed);
+  CHECK(parsed.error() == errc::invalid_request);
+}
+
+TEST_CASE("a handler reads every field of a validated frame several times", "[protocol][frame]") {
+  // The handler's reader has a budget of its own: reading a produce request's records six times
+  // (the plan and the commit each walk the topics) never throws.
+  protocol::frame_writer writer;
+  auto topics = writer.init_request(13).initProduce().initTopics(4);
+  for (unsigned t = 0; t < 4; ++t) {
+    topics[t].setName("topic-" + std::to_string(t));
+    auto parts = topics[t].initPartitions(4);
+    for (unsigned p = 0; p < 4; ++p) {
+      parts[p].setPartition(static_cast<std::int32_t>(p));
+      std::string bytes(4096, static_cast<char>('a' + p));
+      parts[p].setRecords(
+          capnp::Data::Reader(reinterpret_cast<const capnp::byte*>(bytes.data()), bytes.size()));
+    }
+  }
+  auto written = writer.finish();
+  REQUIRE(written);
+  auto parsed = protocol::parse_request(std::move(written).value());
+  REQUIRE(parsed);
+  std::size_t bytes = 0;
+  for (int pass = 0; pass < 6; ++pass) {
+    for (auto topic : parsed.value().root().getProduce().getTopics()) {
+      bytes += topic.getName().size();
+      for (auto part : topic.getPartitions())
+        bytes += part.getRecords().size();
+    }
+  }
+  CHECK(bytes == 6 * 4 * (7 + 4 * 4096));
+}
+
 TEST_CASE("the nesting limit applies and the default admits the deepest message",
           "[protocol][frame]") {
   protocol::frame_writer writer;

@@ -14,6 +14,7 @@
 #include "cairn/admin.h"
 #include "cairn/consumer.h"
 #include "cairn/producer.h"
+#include "protocol/key_partitioner.h"
 #include "tests/cluster/test_cluster.h"
 
 using namespace std::chrono_literals;
@@ -321,4 +322,91 @@ TEST_CASE("a broker taken out of the map leaves the controller's group", "[clust
   }));
   auto made = admin.create_topic("after-leave", {.partitions = 1, .replication_factor = 2});
   if (!made) FAIL("create_topic with two of three voters: " << made.error().message());
+}
+
+TEST_CASE("a consumer group outlives its coordinator's SIGKILL with its offsets", "[cluster]") {
+  test_cluster cluster(3, {"--group-initial-rebalance-delay-ms", "0"});
+  auto c = cluster.connect();
+  create_replicated_topic(cluster, *c, "events");
+  REQUIRE(cluster.wait_for(*c, [](const cairn::cluster_description& d) {
+    return topic_ready(d, "__consumer_offsets", 3);
+  }));
+  auto p = cairn::producer::create(*c, {.linger_ms = 1, .retry_backoff_ms = 50});
+  REQUIRE(p);
+  std::map<cairn::topic_partition, std::int64_t> end;  // per partition: past its last record
+  auto produce_more = [&](int first) {
+    for (const acknowledged& a : produce(*p.value(), "events", first, 300)) {
+      std::int64_t& e = end[{"events", a.partition}];
+      e = std::max(e, a.offset + 1);
+    }
+  };
+  produce_more(0);
+
+  auto member_client = cluster.connect();
+  cairn::consumer member(*member_client,
+                         {.session_timeout_ms = 6'000, .heartbeat_interval_ms = 500});
+  REQUIRE(member.subscribe({"events"}, "billing"));
+  std::set<std::string> seen;
+  // Reads (bounded) until `want` distinct records came; poll() returns errors a retry fixes.
+  auto read_until = [&](std::size_t want) {
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (seen.size() < want && std::chrono::steady_clock::now() < deadline) {
+      auto polled = member.poll(200);
+      if (!polled) continue;
+      for (const auto& r : polled.value())
+        seen.insert(r.value.value_or(""));
+    }
+    return seen.size() >= want;
+  };
+  REQUIRE(read_until(300));
+  REQUIRE(member.commit());
+  const auto first_end = end;
+
+  // The coordinator is the leader of the group's __consumer_offsets partition: kill it.
+  cairn::admin admin(*c);
+  auto before = admin.describe_cluster();
+  REQUIRE(before);
+  const std::int32_t coordinator = leader_of(before.value(), "__consumer_offsets",
+                                             cairn::protocol::partition_for_key("billing", 8));
+  REQUIRE(coordinator > 0);
+  cluster.kill(coordinator);
+
+  // The group's offsets as the new coordinator has them (rebuilt from its log), bounded wait.
+  auto stored_offsets = [&]() -> std::optional<std::map<cairn::topic_partition, std::int64_t>> {
+    auto described = admin.describe_group("billing");
+    if (!described) return std::nullopt;
+    std::map<cairn::topic_partition, std::int64_t> stored;
+    for (const auto& g : described.value().partitions) {
+      if (g.committed) stored[g.partition] = *g.committed;
+    }
+    return stored;
+  };
+  std::optional<std::map<cairn::topic_partition, std::int64_t>> after_kill;
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (!after_kill && std::chrono::steady_clock::now() < deadline) {
+    (void)member.poll(100);  // the member keeps heartbeating through the move
+    after_kill = stored_offsets();
+  }
+  REQUIRE(after_kill);
+  CHECK(*after_kill == first_end);
+  auto moved = admin.describe_cluster();
+  REQUIRE(moved);
+  const std::int32_t successor = leader_of(moved.value(), "__consumer_offsets",
+                                           cairn::protocol::partition_for_key("billing", 8));
+  CHECK(successor > 0);
+  CHECK(successor != coordinator);
+
+  // The member goes on: it reads what comes next and commits it at the new coordinator.
+  produce_more(300);
+  REQUIRE(read_until(600));
+  bool committed = false;
+  while (!committed && std::chrono::steady_clock::now() < deadline + 30s) {
+    (void)member.poll(100);  // a rejoin after the move runs inside poll()
+    committed = static_cast<bool>(member.commit(end));
+  }
+  REQUIRE(committed);
+  member.close();
+  auto final_offsets = stored_offsets();
+  REQUIRE(final_offsets);
+  CHECK(*final_offsets == end);
 }

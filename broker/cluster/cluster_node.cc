@@ -101,6 +101,7 @@ cluster_node::cluster_node(asio::io_context& io, cluster_options options, topic_
 
 cluster_node::~cluster_node() {
   stop();
+  compaction_thread_.join();  // before the partitions it compacts are closed
   *alive_ = false;
   controller_.reset();
   for (auto& [key, h] : hosted_) {
@@ -156,6 +157,7 @@ void cluster_node::stop() {
 }
 
 result<void> cluster_node::close() {
+  compaction_thread_.join();  // the broker closes the partitions next
   if (!controller_) return success();
   return controller_->close();
 }
@@ -407,9 +409,19 @@ void cluster_node::run_housekeeping() {
     if (!config) continue;
     std::error_code failed;
     if (config.value().cleanup == cleanup_policy::compact) {
-      if (auto done = h.raft_log->compact(config.value().delete_retention_ms); !done) {
-        failed = done.error();
-      }
+      if (!compacting_.insert(key).second) continue;  // the last pass is still at it
+      asio::post(compaction_thread_, [this, alive = std::weak_ptr<bool>(alive_), key = key,
+                                      log = h.log, retention = config.value().delete_retention_ms] {
+        auto done = raftlog::partition_raft_log::compact(*log, retention);
+        if (!done) {
+          spdlog::error("{}/{}: compaction failed: {}", key.first, key.second,
+                        done.error().message());
+        }
+        asio::post(io_, [this, alive, key] {
+          if (!alive.expired()) compacting_.erase(key);
+        });
+      });
+      continue;
     } else if (auto done =
                    h.raft_log->apply_retention({.retention_bytes = config.value().retention_bytes,
                                                 .retention_ms = config.value().retention_ms});

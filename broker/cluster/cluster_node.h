@@ -21,6 +21,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 
 #include "broker/cluster/controller_group.h"
 #include "broker/cluster/partition_replicator.h"
@@ -139,7 +140,10 @@ class cluster_node final : public controller::cluster_view, public cluster_admin
   // must not reach the log, whose append asserts).
   void on_peer_message(peer::group_message&& m);
   // Retention and compaction of hosted partitions, through their Raft logs (only committed
-  // data goes), on the I/O thread like every replicated write.
+  // data goes). Retention moves the Raft log's start, so it runs here on the I/O thread like
+  // every replicated write (it unlinks whole segments: cheap). Compaction reads and rewrites
+  // segments (seconds for a large partition), so it runs on compaction_thread_, one partition
+  // at a time, never twice at once for one partition.
   void run_housekeeping();
   // Kafka's auto.leader.rebalance: a leader that is not its partition's preferred replica hands
   // leadership over once the preferred one is caught up, so leaders stay spread as assigned.
@@ -166,6 +170,8 @@ class cluster_node final : public controller::cluster_view, public cluster_admin
   std::unique_ptr<peer::replicate_receiver> receiver_;
   std::unique_ptr<controller_group> controller_;
   boost::asio::thread_pool flush_threads_{2};
+  boost::asio::thread_pool compaction_thread_{1};
+  std::set<std::pair<std::string, std::int32_t>> compacting_;  // I/O thread
   boost::asio::steady_timer gossip_timer_;
   bool running_ = false;
   bool creating_internal_ = false;

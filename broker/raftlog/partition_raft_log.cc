@@ -233,8 +233,7 @@ raft::batch_info partition_raft_log::batch_at(raft::log_offset o) const {
   if (!header) halt(dir_, "batch_at", header.error());
   // Replicated logs keep every batch boundary (compaction too), so a batch holds `o`.
   const std::optional<es::batch_header>& found = header.value();
-  CAIRN_ASSERT(found.has_value() && found->base_offset <= o.value(), "no batch holds offset {}",
-               o);
+  CAIRN_ASSERT(found.has_value() && found->base_offset <= o.value(), "no batch holds offset {}", o);
   const es::batch_header& h = *found;
   raft::batch_info info{raft::log_offset{h.base_offset}, raft::log_offset{h.last_offset()},
                         state_.term_at(o)};
@@ -375,10 +374,11 @@ result<std::size_t> partition_raft_log::apply_retention(const es::retention_poli
   return deleted;
 }
 
-result<es::compaction_result> partition_raft_log::compact(std::int64_t delete_retention_ms) {
-  return partition_.log().compact({.delete_retention_ms = delete_retention_ms,
-                                   .end_max = partition_.high_watermark(),
-                                   .keep_batch_boundaries = true});
+result<es::compaction_result> partition_raft_log::compact(broker::partition& p,
+                                                          std::int64_t delete_retention_ms) {
+  return p.log().compact({.delete_retention_ms = delete_retention_ms,
+                          .end_max = p.high_watermark(),
+                          .keep_batch_boundaries = true});
 }
 
 result<void> partition_raft_log::check_entry(const raft::entry& e, std::int32_t batch_bytes_max) {

@@ -82,8 +82,12 @@ class partition_raft_log final : public raft::log {
   // ---- housekeeping of a replicated partition (instead of partition::log()'s own) ----
   // Retention below the high watermark only (Raft: start <= commit end), then the base moves.
   result<std::size_t> apply_retention(const eventstore::retention_policy& policy);
-  // Compaction of committed segments only, keeping every batch boundary and control batch.
-  result<eventstore::compaction_result> compact(std::int64_t delete_retention_ms);
+  // Compaction of committed segments only, keeping every batch boundary and control batch (so
+  // the Raft state, which follows batch headers, is unchanged). Static and on the partition, not
+  // on this log: it may run on a thread of its own (eventstore::partition_log::compact), and
+  // holding the partition keeps it valid even if the replica closes meanwhile.
+  static result<eventstore::compaction_result> compact(broker::partition& p,
+                                                       std::int64_t delete_retention_ms);
 
   // The input check for an entry that arrived from the network, before node::step sees it: its
   // bytes are one valid RecordBatch spanning [base_offset, last_offset], a control batch of the

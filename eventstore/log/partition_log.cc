@@ -314,6 +314,7 @@ result<std::int64_t> partition_log::truncate(std::int64_t offset) {
 
 result<std::size_t> partition_log::apply_retention(const retention_policy& policy,
                                                    std::int64_t end_max) {
+  std::lock_guard cleaning(cleaning_mu_);
   std::vector<std::shared_ptr<segment>> doomed;
   {
     std::lock_guard lock(mu_);
@@ -343,6 +344,7 @@ result<std::size_t> partition_log::apply_retention(const retention_policy& polic
 }
 
 result<compaction_result> partition_log::compact(const compaction_options& options) {
+  std::lock_guard cleaning(cleaning_mu_);
   std::vector<std::shared_ptr<segment>> sealed;
   {
     std::lock_guard lock(mu_);
@@ -374,6 +376,7 @@ result<compaction_result> partition_log::compact(const compaction_options& optio
 
 result<void> partition_log::reset_to(std::int64_t start) {
   if (start < 0) return errc::invalid_argument;
+  std::lock_guard cleaning(cleaning_mu_);
   std::lock_guard lock(mu_);
   if (closed_) return errc::log_closed;
   CAIRN_TRY(wait_for_seal_locked());

@@ -3,9 +3,12 @@
 // zero-copy sends), finds offsets by timestamp, truncates (for replication), applies retention and
 // compaction, and makes appends durable under a flush policy with group commit.
 //
-// Threads: append, truncate, roll, apply_retention, compact and close are the partition writer's
-// and must come from one caller at a time. read, scan, offset_for_timestamp, the flush calls and
-// the offset getters may be called from any thread at the same time as the writer.
+// Threads: append, truncate, roll, apply_retention, reset_to and close are the partition writer's
+// and must come from one caller at a time. compact may run on a thread of its own beside the
+// writer: it reads and replaces only sealed segments (truncation never reaches below what it
+// compacts), and apply_retention and reset_to, which remove segments, wait for it. read, scan,
+// offset_for_timestamp, the flush calls and the offset getters may be called from any thread at
+// the same time as the writer.
 #pragma once
 
 #include <atomic>
@@ -148,6 +151,9 @@ class partition_log {
   const log_options options_;
   file lock_file_;  // `.lock`, flock'ed while this log is open: one owner per directory
 
+  // Held by compact() throughout, and by apply_retention() and reset_to(): no segment that a
+  // compaction is cleaning is removed under it. Taken before mu_.
+  std::mutex cleaning_mu_;
   mutable std::mutex mu_;                           // guards segments_ and closed_
   std::vector<std::shared_ptr<segment>> segments_;  // oldest first; never empty
   bool closed_ = false;

@@ -222,6 +222,19 @@ int count_alive(const cairn::cluster_description& d) {
   return alive;
 }
 
+// Restarts brokers 1..count onto the cluster's current map, one at a time, each seen alive again
+// (by whichever broker answers, some still on the old map) before the next goes.
+void roll_brokers(test_cluster& cluster, cairn::client& c, int count) {
+  for (int id = 1; id <= count; ++id) {
+    cluster.roll(id);
+    REQUIRE(cluster.wait_for(c, [id](const cairn::cluster_description& d) {
+      return d.controller_id > 0 && std::ranges::any_of(d.brokers, [id](const auto& b) {
+               return b.node_id == id && b.alive;
+             });
+    }));
+  }
+}
+
 bool voters_are(const cairn::cluster_description& d, const std::set<std::int32_t>& expected) {
   std::set<std::int32_t> voters;
   for (const auto& b : d.brokers) {
@@ -247,15 +260,7 @@ TEST_CASE("a broker joins a running cluster, votes in the controller and takes n
   // The documented procedure: start the new broker with the larger map and --join, then restart
   // the others onto that map, one at a time, each back before the next goes.
   cluster.join(4);
-  for (int id = 1; id <= 3; ++id) {
-    cluster.roll(id);
-    // Whichever broker answers (some still on the old map) sees this one back.
-    REQUIRE(cluster.wait_for(*c, [id](const cairn::cluster_description& d) {
-      return d.controller_id > 0 && std::ranges::any_of(d.brokers, [id](const auto& b) {
-               return b.node_id == id && b.alive;
-             });
-    }));
-  }
+  roll_brokers(cluster, *c, 3);
   // The controller adds broker 4 as a learner, and promotes it once it has the whole log.
   REQUIRE(cluster.wait_for(*c, [](const cairn::cluster_description& d) {
     return voters_are(d, {1, 2, 3, 4});
@@ -300,14 +305,7 @@ TEST_CASE("a broker taken out of the map leaves the controller's group", "[clust
     return voters_are(d, {1, 2, 3, 4}) && count_alive(d) == 4;
   }));
   cluster.leave(4);
-  for (int id = 1; id <= 3; ++id) {
-    cluster.roll(id);
-    REQUIRE(cluster.wait_for(*c, [id](const cairn::cluster_description& d) {
-      return d.controller_id > 0 && std::ranges::any_of(d.brokers, [id](const auto& b) {
-               return b.node_id == id && b.alive;
-             });
-    }));
-  }
+  roll_brokers(cluster, *c, 3);
   // Once every broker has the smaller map, the controller removes broker 4 from its group.
   REQUIRE(cluster.wait_for(*c, [](const cairn::cluster_description& d) {
     return d.brokers.size() == 3 && voters_are(d, {1, 2, 3});

@@ -185,6 +185,7 @@ replication::replica::hooks cluster_node::hooks_for(const std::shared_ptr<broker
     }
     // Produce requests waiting for a commit re-check whether this broker still leads.
     if (listener_.partition_changed) listener_.partition_changed(topic, partition);
+    schedule_publish();  // Metadata and DescribeCluster name the new leader without a gossip wait
   };
   return h;
 }
@@ -487,7 +488,20 @@ void cluster_node::on_gossip_tick() {
   controller_->reconcile_members(options_.members.node_ids());
   balance_leaders(now);
   if (++gossips_ % options_.housekeeping_every_gossips == 0) run_housekeeping();
+  publish_view(now);
+}
 
+void cluster_node::schedule_publish() {
+  if (publish_pending_) return;
+  publish_pending_ = true;
+  asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
+    if (alive.expired() || !running_) return;
+    publish_pending_ = false;
+    publish_view(now_ms());
+  });
+}
+
+void cluster_node::publish_view(std::int64_t now) {
   snapshot next;
   next.controller = controller_->controller_id();
   const raft::configuration controllers = controller_->membership();
@@ -514,6 +528,16 @@ void cluster_node::on_gossip_tick() {
       controller::partition_leadership l{.topic = name, .partition = p};
       if (const auto* known = leaders_.find(name, p)) l = *known;
       l.replicas = config.replicas.at(static_cast<std::size_t>(p));
+      // This broker's own replica is fresher than gossip (up to one gossip old): a leader
+      // describes itself, a follower knows its leader from the leader's first append.
+      if (const replication::replica* r = replicas_.find({name, p}); r != nullptr) {
+        if (r->is_leader()) {
+          l = own_leadership(*r, l.replicas);
+        } else if (r->leader().value() > 0 && r->term().value() > l.leader_epoch) {
+          l.leader = r->leader().value();
+          l.leader_epoch = r->term().value();
+        }
+      }
       next.partitions.emplace(std::make_pair(name, p), std::move(l));
     }
     next.topics.emplace(name, std::move(config));

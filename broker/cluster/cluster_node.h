@@ -136,6 +136,10 @@ class cluster_node final : public controller::cluster_view, public cluster_admin
   void flush(std::shared_ptr<broker::partition> log, std::int64_t end,
              std::function<void(bool)> done);
   void on_gossip_tick();
+  // Rebuilds the view the handlers read (brokers, controller, topics, leaders): every gossip,
+  // and soon after a hosted replica's role, term or leader changed (schedule_publish).
+  void publish_view(std::int64_t now);
+  void schedule_publish();
   // A peer's message, after the entries it carries were checked as batches (untrusted bytes
   // must not reach the log, whose append asserts).
   void on_peer_message(peer::group_message&& m);
@@ -185,6 +189,7 @@ class cluster_node final : public controller::cluster_view, public cluster_admin
   mutable std::mutex view_mu_;
   snapshot view_;                         // guarded by view_mu_
   std::condition_variable view_changed_;  // view_ was republished
+  bool publish_pending_ = false;          // I/O thread: a publish_view is posted
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

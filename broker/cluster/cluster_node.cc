@@ -183,6 +183,11 @@ replication::replica::hooks cluster_node::hooks_for(const std::shared_ptr<broker
       *leading = now_leading;
       if (listener_.leadership_changed) listener_.leadership_changed(topic, partition, now_leading);
     }
+    {
+      std::lock_guard lock(view_mu_);
+      live_leaders_[std::make_pair(topic, partition)] = {
+          s.leader.value() > 0 ? s.leader.value() : -1, s.term.value()};
+    }
     // Produce requests waiting for a commit re-check whether this broker still leads.
     if (listener_.partition_changed) listener_.partition_changed(topic, partition);
     schedule_publish();  // Metadata and DescribeCluster name the new leader without a gossip wait
@@ -229,6 +234,10 @@ result<void> cluster_node::open_replica(const topic_config& config, std::int32_t
 void cluster_node::close_replica(const std::string& topic, std::int32_t partition) {
   auto it = hosted_.find(std::make_pair(topic, partition));
   if (it == hosted_.end()) return;
+  {
+    std::lock_guard lock(view_mu_);
+    live_leaders_.erase(std::make_pair(topic, partition));
+  }
   it->second.log->set_replicator(nullptr);
   replicas_.remove({topic, partition});
   hosted_.erase(it);
@@ -582,9 +591,16 @@ std::optional<topic_config> cluster_node::topic(std::string_view name) const {
 std::optional<controller::partition_leadership> cluster_node::partition(
     std::string_view topic, std::int32_t partition) const {
   std::lock_guard lock(view_mu_);
-  auto it = view_.partitions.find(std::make_pair(std::string(topic), partition));
+  const auto key = std::make_pair(std::string(topic), partition);
+  auto it = view_.partitions.find(key);
   if (it == view_.partitions.end()) return std::nullopt;
-  return it->second;
+  controller::partition_leadership l = it->second;
+  if (auto live = live_leaders_.find(key);
+      live != live_leaders_.end() && live->second.second > l.leader_epoch) {
+    l.leader = live->second.first;  // newer than the last publish (-1: electing)
+    l.leader_epoch = live->second.second;
+  }
+  return l;
 }
 
 }  // namespace cairn::broker::cluster

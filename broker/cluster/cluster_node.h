@@ -190,6 +190,11 @@ class cluster_node final : public controller::cluster_view, public cluster_admin
   snapshot view_;                         // guarded by view_mu_
   std::condition_variable view_changed_;  // view_ was republished
   bool publish_pending_ = false;          // I/O thread: a publish_view is posted
+  // The leader and term each hosted replica knows, set by its `changed` hook as it happens and
+  // read by partition() over the published view: a Metadata request that follows an append
+  // this broker acknowledged names that append's leader. Guarded by view_mu_.
+  std::map<std::pair<std::string, std::int32_t>, std::pair<std::int32_t, std::int64_t>, std::less<>>
+      live_leaders_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

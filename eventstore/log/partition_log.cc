@@ -359,6 +359,14 @@ result<compaction_result> partition_log::compact(const compaction_options& optio
   }
   compaction_result stats;
   if (sealed.empty()) return stats;
+  // Nothing sealed since the last pass, which left every key once: a pass now could only drop
+  // tombstones that expired since, so it waits for delete_retention_ms (Kafka's cleaner, too,
+  // runs only on a log with new dirty data). A large compacted partition is not reread every
+  // housekeeping second.
+  const std::int64_t sealed_end = sealed.back()->next_offset();
+  if (sealed_end == cleaned_end_ && now_ms() - cleaned_at_ms_ < options.delete_retention_ms) {
+    return stats;
+  }
   CAIRN_TRY(auto latest, build_key_offsets(sealed, options_.segment.batch_bytes_max));
   for (const auto& original : sealed) {
     CAIRN_TRY(auto cleaned,
@@ -371,6 +379,8 @@ result<compaction_result> partition_log::compact(const compaction_options& optio
                  original->base_offset());
     *it = std::shared_ptr<segment>(std::move(replaced));
   }
+  cleaned_end_ = sealed_end;
+  cleaned_at_ms_ = now_ms();
   return stats;
 }
 
@@ -380,6 +390,7 @@ result<void> partition_log::reset_to(std::int64_t start) {
   std::lock_guard lock(mu_);
   if (closed_) return errc::log_closed;
   CAIRN_TRY(wait_for_seal_locked());
+  cleaned_end_ = -1;  // other segments will be sealed at these offsets
   // Newest first: a crash part way leaves a prefix of the old log, never a log with a hole. The
   // caller (partition_raft_log) records the new start before calling this and finishes an
   // interrupted reset at the next open.

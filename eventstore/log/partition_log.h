@@ -154,6 +154,10 @@ class partition_log {
   // Held by compact() throughout, and by apply_retention() and reset_to(): no segment that a
   // compaction is cleaning is removed under it. Taken before mu_.
   std::mutex cleaning_mu_;
+  // Where the last compaction pass ended (the next offset of the last sealed segment it read),
+  // and when it finished: a pass with nothing newly sealed is skipped. Guarded by cleaning_mu_.
+  std::int64_t cleaned_end_ = -1;
+  std::int64_t cleaned_at_ms_ = 0;
   mutable std::mutex mu_;                           // guards segments_ and closed_
   std::vector<std::shared_ptr<segment>> segments_;  // oldest first; never empty
   bool closed_ = false;

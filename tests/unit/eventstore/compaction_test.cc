@@ -92,3 +92,44 @@ TEST_CASE("compaction keeps the latest record per key with its offset", "[compac
   REQUIRE(chunk);
   CHECK(chunk.value().range.size > 0);
 }
+
+TEST_CASE("a compaction pass with nothing newly sealed waits out delete_retention_ms",
+          "[compaction]") {
+  cairn::testing::temp_dir dir;
+  std::int64_t now = 1'000'000;
+  log_options options;
+  options.clock_ms = [&now] { return now; };
+  auto log = partition_log::open(dir.path(), options).value();
+  std::string values = cairn::testing::make_batch({{"a", "1", now}, {"a", "2", now}});
+  std::string tombstone = cairn::testing::make_batch({{"b", std::nullopt, now - 900}});
+  REQUIRE(log->append(values));
+  REQUIRE(log->append(tombstone));
+  REQUIRE(log->roll());
+  const compaction_options compact{.delete_retention_ms = 1000};
+  auto first = log->compact(compact);
+  REQUIRE(first);
+  CHECK(first.value().records_removed == 1);  // a=1
+  CHECK(contents(*log).count("b") == 1);      // the tombstone is 900 ms old: it stays
+
+  // 200 ms on, the tombstone has expired, but nothing new was sealed: the log is not reread.
+  now += 200;
+  auto skipped = log->compact(compact);
+  REQUIRE(skipped);
+  CHECK(skipped.value().bytes_before == 0);
+  CHECK(contents(*log).count("b") == 1);
+
+  // A whole delete_retention_ms after the last pass, one runs and drops it.
+  now += 900;
+  auto expired = log->compact(compact);
+  REQUIRE(expired);
+  CHECK(expired.value().tombstones_removed == 1);
+  CHECK(contents(*log).count("b") == 0);
+
+  // Newly sealed data is compacted at once.
+  std::string newer = cairn::testing::make_batch({{"a", "3", now}});
+  REQUIRE(log->append(newer));
+  REQUIRE(log->roll());
+  auto fresh = log->compact(compact);
+  REQUIRE(fresh);
+  CHECK(fresh.value().records_removed == 1);  // a=2
+}

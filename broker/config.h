@@ -6,7 +6,7 @@
 #include <string>
 
 #include "broker/controller/cluster_map.h"
-#include "eventstore/base/result.h"
+#include "cairn/base/result.h"
 #include "eventstore/log/flush_policy.h"
 
 namespace cairn::broker {

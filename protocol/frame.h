@@ -36,9 +36,9 @@
 #include <string_view>
 #include <vector>
 
-#include "eventstore/base/result.h"
+#include "cairn/base/result.h"
 #include "protocol/cairn.capnp.h"
-#include "protocol/errc.h"
+#include "protocol/wire_errc.h"
 
 namespace cairn::protocol {
 

@@ -1,8 +1,8 @@
-#include "sdk/errc.h"
+#include "cairn/errc.h"
 
 #include <string>
 
-#include "protocol/errc.h"
+#include "protocol/wire_errc.h"
 
 namespace cairn::sdk {
 namespace {

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "bench/es_command/run_stats.h"
-#include "eventstore/base/result.h"
+#include "cairn/base/result.h"
 
 namespace bench {
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "cairn/es/decider.h"
-#include "eventstore/base/result.h"
+#include "cairn/base/result.h"
 
 namespace bench {
 

@@ -7,7 +7,7 @@
 #include <memory>
 
 #include "broker/admin/metrics.h"
-#include "eventstore/base/result.h"
+#include "cairn/base/result.h"
 
 namespace cairn::broker {
 

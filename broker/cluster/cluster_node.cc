@@ -10,7 +10,7 @@
 #include "broker/controller/commands.h"
 #include "broker/errc.h"
 #include "broker/net/group_coordinator.h"
-#include "protocol/errc.h"
+#include "protocol/wire_errc.h"
 
 namespace cairn::broker::cluster {
 namespace asio = boost::asio;

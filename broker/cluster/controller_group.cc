@@ -10,7 +10,7 @@
 #include "broker/controller/commands.h"
 #include "eventstore/record/control_batch.h"
 #include "eventstore/record/record_batch.h"
-#include "protocol/errc.h"
+#include "protocol/wire_errc.h"
 
 namespace cairn::broker::cluster {
 namespace asio = boost::asio;

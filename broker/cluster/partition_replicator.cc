@@ -1,7 +1,7 @@
 #include "broker/cluster/partition_replicator.h"
 
 #include "eventstore/record/batch_header.h"
-#include "protocol/errc.h"
+#include "protocol/wire_errc.h"
 
 namespace cairn::broker::cluster {
 

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <numeric>
 
-#include "eventstore/base/assert.h"
-#include "protocol/errc.h"
+#include "cairn/base/assert.h"
+#include "protocol/wire_errc.h"
 
 namespace cairn::broker::controller {
 namespace {

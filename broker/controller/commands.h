@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "broker/topics/topic_config.h"
-#include "eventstore/base/result.h"
+#include "cairn/base/result.h"
 
 namespace cairn::broker::controller {
 

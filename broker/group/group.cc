@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <set>
 
-#include "eventstore/base/assert.h"
+#include "cairn/base/assert.h"
 
 namespace cairn::broker::group {
 

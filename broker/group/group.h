@@ -54,7 +54,7 @@
 
 #include "broker/group/group_errc.h"
 #include "broker/group/offsets_codec.h"
-#include "eventstore/base/strong_type.h"
+#include "cairn/base/strong_type.h"
 
 namespace cairn::broker::group {
 

@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "broker/group/group.h"
-#include "eventstore/base/assert.h"
+#include "cairn/base/assert.h"
 
 namespace cairn::broker::group {
 

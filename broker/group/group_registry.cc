@@ -1,7 +1,7 @@
 #include "broker/group/group_registry.h"
 
 #include "broker/group/group_errc.h"
-#include "eventstore/base/assert.h"
+#include "cairn/base/assert.h"
 
 namespace cairn::broker::group {
 

@@ -37,7 +37,7 @@
 
 #include "broker/group/group.h"
 #include "broker/group/offsets_codec.h"
-#include "eventstore/base/result.h"
+#include "cairn/base/result.h"
 
 namespace cairn::broker::group {
 

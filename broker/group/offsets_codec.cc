@@ -4,7 +4,7 @@
 #include <set>
 
 #include "broker/group/group_errc.h"
-#include "eventstore/base/assert.h"
+#include "cairn/base/assert.h"
 #include "eventstore/record/endian.h"
 #include "protocol/key_partitioner.h"
 

@@ -34,8 +34,8 @@
 #include <variant>
 #include <vector>
 
-#include "eventstore/base/result.h"
-#include "eventstore/base/strong_type.h"
+#include "cairn/base/result.h"
+#include "cairn/base/strong_type.h"
 
 namespace cairn::broker::group {
 

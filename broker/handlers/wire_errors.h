@@ -5,7 +5,7 @@
 #include <string>
 #include <system_error>
 
-#include "protocol/errc.h"
+#include "protocol/wire_errc.h"
 
 namespace cairn::broker {
 

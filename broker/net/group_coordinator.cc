@@ -13,7 +13,7 @@
 
 #include "broker/errc.h"
 #include "eventstore/record/record_batch.h"
-#include "protocol/errc.h"
+#include "protocol/wire_errc.h"
 
 namespace cairn::broker {
 

@@ -4,7 +4,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
-#include "eventstore/base/result.h"
+#include "cairn/base/result.h"
 
 namespace cairn::broker {
 

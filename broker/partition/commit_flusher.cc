@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <map>
 
-#include "eventstore/base/assert.h"
+#include "cairn/base/assert.h"
 
 namespace cairn::broker {
 

@@ -7,7 +7,7 @@
 #include <limits>
 
 #include "broker/errc.h"
-#include "eventstore/base/assert.h"
+#include "cairn/base/assert.h"
 #include "eventstore/errc.h"
 #include "eventstore/record/control_batch.h"
 

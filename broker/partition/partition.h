@@ -42,7 +42,7 @@
 #include <vector>
 
 #include "broker/partition/producer_state.h"
-#include "eventstore/base/result.h"
+#include "cairn/base/result.h"
 #include "eventstore/log/partition_log.h"
 #include "eventstore/stream/expected_version.h"
 #include "eventstore/stream/stream_index.h"

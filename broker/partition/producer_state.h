@@ -17,7 +17,7 @@
 #include <optional>
 #include <unordered_map>
 
-#include "eventstore/base/result.h"
+#include "cairn/base/result.h"
 #include "eventstore/record/batch_header.h"
 
 namespace cairn::broker {

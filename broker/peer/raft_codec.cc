@@ -9,7 +9,7 @@
 #include <string>
 #include <utility>
 
-#include "protocol/errc.h"
+#include "protocol/wire_errc.h"
 
 namespace cairn::peer {
 

@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "broker/peer/raft_codec.h"
-#include "eventstore/base/result.h"
+#include "cairn/base/result.h"
 #include "protocol/frame.h"
 
 namespace cairn::peer {

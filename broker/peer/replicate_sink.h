@@ -6,7 +6,7 @@
 #include <string>
 
 #include "protocol/cairn.capnp.h"
-#include "protocol/errc.h"
+#include "protocol/wire_errc.h"
 
 namespace cairn::peer {
 

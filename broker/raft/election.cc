@@ -2,7 +2,7 @@
 #include <utility>
 
 #include "broker/raft/node.h"
-#include "eventstore/base/assert.h"
+#include "cairn/base/assert.h"
 
 namespace cairn::raft {
 

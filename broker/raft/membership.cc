@@ -3,7 +3,7 @@
 // from its append on every replica (the log answers config()), the next change only once the
 // previous one is committed and the leader has committed an entry of its own term.
 #include "broker/raft/node.h"
-#include "eventstore/base/assert.h"
+#include "cairn/base/assert.h"
 
 namespace cairn::raft {
 

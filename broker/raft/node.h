@@ -24,7 +24,7 @@
 #include "broker/raft/log.h"
 #include "broker/raft/messages.h"
 #include "broker/raft/types.h"
-#include "eventstore/base/result.h"
+#include "cairn/base/result.h"
 
 namespace cairn::raft {
 

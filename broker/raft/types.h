@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "eventstore/base/strong_type.h"
+#include "cairn/base/strong_type.h"
 
 namespace cairn::raft {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "broker/raftlog/errc.h"
-#include "eventstore/base/assert.h"
+#include "cairn/base/assert.h"
 #include "eventstore/record/crc32c.h"
 #include "eventstore/record/endian.h"
 

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "broker/raft/types.h"
-#include "eventstore/base/result.h"
+#include "cairn/base/result.h"
 
 namespace cairn::raftlog {
 

@@ -9,7 +9,7 @@
 #include <span>
 
 #include "broker/raftlog/errc.h"
-#include "eventstore/base/assert.h"
+#include "cairn/base/assert.h"
 #include "eventstore/errc.h"
 #include "eventstore/log/file.h"
 #include "eventstore/record/control_batch.h"

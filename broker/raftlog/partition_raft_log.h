@@ -31,7 +31,7 @@
 #include "broker/partition/partition.h"
 #include "broker/raft/log.h"
 #include "broker/raftlog/log_state.h"
-#include "eventstore/base/result.h"
+#include "cairn/base/result.h"
 #include "eventstore/log/compaction.h"
 #include "eventstore/log/retention.h"
 #include "eventstore/record/record_batch.h"

@@ -17,7 +17,7 @@
 
 #include "broker/errc.h"
 #include "eventstore/log/file.h"
-#include "protocol/errc.h"
+#include "protocol/wire_errc.h"
 
 namespace cairn::broker {
 namespace fs = std::filesystem;

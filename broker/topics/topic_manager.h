@@ -15,7 +15,7 @@
 
 #include "broker/partition/partition.h"
 #include "broker/topics/topic_config.h"
-#include "eventstore/base/result.h"
+#include "cairn/base/result.h"
 
 namespace cairn::broker {
 

@@ -1,8 +1,8 @@
-#include "eventstore/lmdb/env.h"
+#include "cairn/lmdb/env.h"
 
 #include <utility>
 
-#include "eventstore/base/assert.h"
+#include "cairn/base/assert.h"
 
 namespace cairn::lmdb {
 

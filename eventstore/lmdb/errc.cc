@@ -1,4 +1,4 @@
-#include "eventstore/lmdb/errc.h"
+#include "cairn/lmdb/errc.h"
 
 #include <lmdb.h>
 

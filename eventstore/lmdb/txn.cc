@@ -1,8 +1,8 @@
-#include "eventstore/lmdb/txn.h"
+#include "cairn/lmdb/txn.h"
 
 #include <utility>
 
-#include "eventstore/base/assert.h"
+#include "cairn/base/assert.h"
 
 namespace cairn::lmdb {
 namespace {

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "eventstore/base/result.h"
+#include "cairn/base/result.h"
 #include "eventstore/log/file.h"
 #include "eventstore/record/record_batch.h"
 

@@ -15,7 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "eventstore/base/result.h"
+#include "cairn/base/result.h"
 #include "eventstore/log/segment.h"
 
 namespace cairn::eventstore {

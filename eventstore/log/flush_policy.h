@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "eventstore/base/result.h"
+#include "cairn/base/result.h"
 
 namespace cairn::eventstore {
 

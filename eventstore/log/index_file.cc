@@ -1,6 +1,6 @@
 #include "eventstore/log/index_file.h"
 
-#include "eventstore/base/assert.h"
+#include "cairn/base/assert.h"
 #include "eventstore/record/crc32c.h"
 #include "eventstore/record/endian.h"
 

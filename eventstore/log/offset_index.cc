@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <limits>
 
-#include "eventstore/base/assert.h"
+#include "cairn/base/assert.h"
 #include "eventstore/errc.h"
 #include "eventstore/log/index_file.h"
 #include "eventstore/record/endian.h"

@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "eventstore/base/result.h"
+#include "cairn/base/result.h"
 #include "eventstore/log/compaction.h"
 #include "eventstore/log/file.h"
 #include "eventstore/log/flush_policy.h"

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <limits>
 
-#include "eventstore/base/assert.h"
+#include "cairn/base/assert.h"
 #include "eventstore/errc.h"
 #include "eventstore/log/batch_scanner.h"
 

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "eventstore/base/result.h"
+#include "cairn/base/result.h"
 #include "eventstore/log/file.h"
 #include "eventstore/log/offset_index.h"
 #include "eventstore/log/time_index.h"

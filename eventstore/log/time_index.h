@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "eventstore/base/result.h"
+#include "cairn/base/result.h"
 
 namespace cairn::eventstore {
 

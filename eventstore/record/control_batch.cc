@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "eventstore/base/assert.h"
+#include "cairn/base/assert.h"
 #include "eventstore/errc.h"
 #include "eventstore/record/endian.h"
 

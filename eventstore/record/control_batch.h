@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "eventstore/base/result.h"
+#include "cairn/base/result.h"
 #include "eventstore/record/batch_header.h"
 #include "eventstore/record/record_batch.h"
 

@@ -1,6 +1,6 @@
 #include "eventstore/record/record_batch.h"
 
-#include "eventstore/base/assert.h"
+#include "cairn/base/assert.h"
 #include "eventstore/errc.h"
 #include "eventstore/record/crc32c.h"
 #include "eventstore/record/varint.h"

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "eventstore/base/result.h"
+#include "cairn/base/result.h"
 #include "eventstore/record/batch_header.h"
 
 namespace cairn::eventstore {

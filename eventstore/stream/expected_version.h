@@ -11,8 +11,8 @@
 #include <cstdint>
 #include <optional>
 
-#include "eventstore/base/result.h"
-#include "eventstore/base/strong_type.h"
+#include "cairn/base/result.h"
+#include "cairn/base/strong_type.h"
 #include "eventstore/errc.h"
 
 namespace cairn::eventstore {

@@ -8,9 +8,9 @@
 #include <cstdio>
 #include <utility>
 
-#include "eventstore/base/assert.h"
+#include "cairn/base/assert.h"
 #include "eventstore/errc.h"
-#include "eventstore/lmdb/cursor.h"
+#include "cairn/lmdb/cursor.h"
 #include "eventstore/record/endian.h"
 
 namespace cairn::eventstore {

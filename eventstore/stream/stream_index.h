@@ -29,10 +29,10 @@
 #include <string_view>
 #include <vector>
 
-#include "eventstore/base/result.h"
-#include "eventstore/base/strong_type.h"
-#include "eventstore/lmdb/env.h"
-#include "eventstore/lmdb/txn.h"
+#include "cairn/base/result.h"
+#include "cairn/base/strong_type.h"
+#include "cairn/lmdb/env.h"
+#include "cairn/lmdb/txn.h"
 #include "eventstore/record/record_batch.h"
 
 namespace cairn::eventstore {

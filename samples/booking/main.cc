@@ -15,7 +15,7 @@
 #include "cairn/es/process_manager.h"
 #include "cairn/es/process_manager_dispatch.h"
 #include "cairn/es/repository.h"
-#include "eventstore/lmdb/snapshot_store.h"
+#include "cairn/lmdb/snapshot_store.h"
 #include "samples/booking/booking.h"
 #include "samples/booking/booking_desk.h"
 #include "samples/booking/booking_saga.h"

@@ -2,7 +2,7 @@
 
 #include "cairn/es/envelope.h"
 #include "cairn/es/event_registry.h"
-#include "eventstore/lmdb/cursor.h"
+#include "cairn/lmdb/cursor.h"
 #include "samples/booking/booking.h"
 #include "samples/booking/inventory.h"
 #include "samples/booking/overloaded.h"

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "eventstore/base/result.h"
+#include "cairn/base/result.h"
 
 namespace samples::http {
 

@@ -25,7 +25,7 @@
 #include <variant>
 #include <vector>
 
-#include "eventstore/base/result.h"
+#include "cairn/base/result.h"
 
 namespace samples::http {
 

@@ -18,7 +18,7 @@
 #include "cairn/client.h"
 #include "cairn/consumer.h"
 #include "cairn/es/projection.h"
-#include "eventstore/base/result.h"
+#include "cairn/base/result.h"
 
 namespace samples {
 

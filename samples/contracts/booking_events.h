@@ -9,7 +9,7 @@
 #include <variant>
 
 #include "cairn/es/errc.h"
-#include "eventstore/base/result.h"
+#include "cairn/base/result.h"
 #include "samples/contracts/booking_events.capnp.h"
 #include "samples/contracts/capnp_text.h"
 

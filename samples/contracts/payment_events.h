@@ -8,7 +8,7 @@
 #include <variant>
 
 #include "cairn/es/errc.h"
-#include "eventstore/base/result.h"
+#include "cairn/base/result.h"
 #include "samples/contracts/capnp_text.h"
 #include "samples/contracts/payment_events.capnp.h"
 

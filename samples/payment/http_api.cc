@@ -7,7 +7,7 @@
 #include "samples/common/service.h"
 #include "samples/payment/read_model.h"
 #include "samples/payment/views.h"
-#include "sdk/errc.h"
+#include "cairn/errc.h"
 
 namespace samples::payment {
 namespace {

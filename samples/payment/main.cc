@@ -11,7 +11,7 @@
 
 #include "cairn/admin.h"
 #include "cairn/es/repository.h"
-#include "eventstore/lmdb/snapshot_store.h"
+#include "cairn/lmdb/snapshot_store.h"
 #include "samples/common/http_server.h"
 #include "samples/common/service.h"
 #include "samples/contracts/booking_events.h"

@@ -15,7 +15,7 @@
 #include "cairn/admin.h"
 #include "cairn/es/event_handler.h"
 #include "cairn/es/repository.h"
-#include "eventstore/lmdb/snapshot_store.h"
+#include "cairn/lmdb/snapshot_store.h"
 #include "samples/quickstart/account.h"
 #include "samples/quickstart/balances.h"
 

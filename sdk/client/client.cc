@@ -10,7 +10,7 @@
 #include <set>
 #include <string>
 
-#include "eventstore/base/assert.h"
+#include "cairn/base/assert.h"
 #include "sdk/client/client_impl.h"
 
 namespace cairn {

@@ -11,8 +11,8 @@
 #include <optional>
 #include <vector>
 
-#include "protocol/errc.h"
-#include "sdk/errc.h"
+#include "protocol/wire_errc.h"
+#include "cairn/errc.h"
 
 namespace cairn::sdk {
 

@@ -23,7 +23,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "eventstore/base/result.h"
+#include "cairn/base/result.h"
 #include "protocol/frame.h"
 
 namespace cairn::sdk {

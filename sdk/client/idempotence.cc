@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <limits>
 
-#include "eventstore/base/assert.h"
+#include "cairn/base/assert.h"
 
 namespace cairn::sdk {
 

@@ -36,7 +36,7 @@
 #include <map>
 #include <vector>
 
-#include "sdk/client/types.h"
+#include "cairn/types.h"
 
 namespace cairn::sdk {
 

@@ -2,8 +2,8 @@
 
 #include <charconv>
 
-#include "protocol/errc.h"
-#include "sdk/errc.h"
+#include "protocol/wire_errc.h"
+#include "cairn/errc.h"
 
 namespace cairn::sdk {
 

@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "cairn/metadata.h"
-#include "eventstore/base/result.h"
+#include "cairn/base/result.h"
 #include "protocol/cairn.capnp.h"
-#include "sdk/client/types.h"
+#include "cairn/types.h"
 
 namespace cairn::sdk {
 

@@ -1,6 +1,6 @@
 #include "sdk/client/partitioner.h"
 
-#include "eventstore/base/assert.h"
+#include "cairn/base/assert.h"
 
 namespace cairn::sdk {
 

@@ -29,7 +29,7 @@
 #include <set>
 #include <unordered_map>
 
-#include "eventstore/base/assert.h"
+#include "cairn/base/assert.h"
 #include "sdk/client/client_impl.h"
 #include "sdk/client/partitioner.h"
 #include "sdk/client/record_accumulator.h"

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "eventstore/base/assert.h"
+#include "cairn/base/assert.h"
 #include "eventstore/record/batch_header.h"
 
 namespace cairn::sdk {

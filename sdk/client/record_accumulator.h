@@ -27,11 +27,11 @@
 #include <unordered_map>
 #include <vector>
 
-#include "eventstore/base/result.h"
+#include "cairn/base/result.h"
 #include "eventstore/record/record_batch.h"
 #include "sdk/client/idempotence.h"
-#include "sdk/client/types.h"
-#include "sdk/errc.h"
+#include "cairn/types.h"
+#include "cairn/errc.h"
 
 namespace cairn::sdk {
 

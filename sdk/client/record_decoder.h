@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "cairn/consumer.h"
-#include "eventstore/base/result.h"
+#include "cairn/base/result.h"
 
 namespace cairn::sdk {
 

@@ -2,8 +2,8 @@
 // besides LMDB; the consumer loop is in projection_live.cc, rebuild in projection_rebuild.cc.
 #include "cairn/es/projection.h"
 
-#include "eventstore/base/assert.h"
-#include "eventstore/lmdb/cursor.h"
+#include "cairn/base/assert.h"
+#include "cairn/lmdb/cursor.h"
 #include "sdk/es/projection_checkpoint.h"
 #include "sdk/es/projection_generation.h"
 

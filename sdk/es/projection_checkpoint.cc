@@ -3,7 +3,7 @@
 
 #include <charconv>
 
-#include "eventstore/lmdb/cursor.h"
+#include "cairn/lmdb/cursor.h"
 
 namespace cairn::es::checkpoint {
 

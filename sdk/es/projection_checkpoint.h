@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "cairn/consumer.h"
-#include "eventstore/lmdb/txn.h"
+#include "cairn/lmdb/txn.h"
 
 namespace cairn::es::checkpoint {
 

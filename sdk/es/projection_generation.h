@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "cairn/es/projection.h"
-#include "eventstore/lmdb/env.h"
-#include "eventstore/lmdb/txn.h"
+#include "cairn/lmdb/env.h"
+#include "cairn/lmdb/txn.h"
 
 namespace cairn::es {
 

@@ -26,8 +26,8 @@
 #include <string_view>
 #include <vector>
 
-#include "eventstore/base/assert.h"
-#include "sdk/client/types.h"
+#include "cairn/base/assert.h"
+#include "cairn/types.h"
 
 namespace cairn::sdk {
 

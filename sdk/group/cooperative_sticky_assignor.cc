@@ -3,7 +3,7 @@
 #include <limits>
 #include <set>
 
-#include "eventstore/base/assert.h"
+#include "cairn/base/assert.h"
 #include "sdk/group/assignor.h"
 
 namespace cairn::sdk {

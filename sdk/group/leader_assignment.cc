@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include "sdk/errc.h"
+#include "cairn/errc.h"
 #include "sdk/group/membership_codec.h"
 
 namespace cairn::sdk {

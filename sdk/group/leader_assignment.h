@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "eventstore/base/result.h"
+#include "cairn/base/result.h"
 #include "sdk/group/assignor.h"
 
 namespace cairn::sdk {

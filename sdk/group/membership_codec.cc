@@ -4,7 +4,7 @@
 #include <set>
 #include <utility>
 
-#include "sdk/errc.h"
+#include "cairn/errc.h"
 
 namespace cairn::sdk {
 namespace {

@@ -40,8 +40,8 @@
 #include <string_view>
 #include <vector>
 
-#include "eventstore/base/result.h"
-#include "sdk/client/types.h"
+#include "cairn/base/result.h"
+#include "cairn/types.h"
 
 namespace cairn::sdk {
 

@@ -1,7 +1,7 @@
 // Kafka's range assignor: contiguous ranges per topic (see assignor.h).
 #include <set>
 
-#include "eventstore/base/assert.h"
+#include "cairn/base/assert.h"
 #include "sdk/group/assignor.h"
 
 namespace cairn::sdk {

@@ -1,7 +1,7 @@
 #include "sdk/group/recovery.h"
 
-#include "protocol/errc.h"
-#include "sdk/errc.h"
+#include "protocol/wire_errc.h"
+#include "cairn/errc.h"
 
 namespace cairn::sdk {
 

@@ -1,7 +1,7 @@
 // Kafka's round-robin assignor: one ring over all subscribed partitions (see assignor.h).
 #include <set>
 
-#include "eventstore/base/assert.h"
+#include "cairn/base/assert.h"
 #include "sdk/group/assignor.h"
 
 namespace cairn::sdk {

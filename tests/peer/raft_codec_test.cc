@@ -9,7 +9,7 @@
 #include <limits>
 
 #include "broker/peer/replicate_frame.h"
-#include "protocol/errc.h"
+#include "protocol/wire_errc.h"
 #include "tests/peer/random_messages.h"
 
 namespace cairn::peer {

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <utility>
 
-#include "eventstore/base/assert.h"
+#include "cairn/base/assert.h"
 
 namespace cairn::raft::sim {
 namespace {

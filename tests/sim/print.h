@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "eventstore/base/strong_type.h"
+#include "cairn/base/strong_type.h"
 
 namespace Catch {
 

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "eventstore/base/assert.h"
+#include "cairn/base/assert.h"
 
 namespace cairn::raft::sim {
 

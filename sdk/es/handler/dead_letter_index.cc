@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "eventstore/base/assert.h"
+#include "cairn/base/assert.h"
 
 namespace cairn::es {
 

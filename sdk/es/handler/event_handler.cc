@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "cairn/admin.h"
-#include "eventstore/base/assert.h"
+#include "cairn/base/assert.h"
 #include "sdk/es/handler/event_handler_state.h"
 
 namespace cairn::es {

@@ -8,7 +8,7 @@
 
 #include "cairn/admin.h"
 #include "cairn/es/event_handler.h"
-#include "eventstore/base/assert.h"
+#include "cairn/base/assert.h"
 #include "sdk/es/handler/event_handler_state.h"
 
 namespace cairn::es {

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "cairn/es/process_manager_engine.h"
-#include "eventstore/lmdb/env.h"
+#include "cairn/lmdb/env.h"
 #include "sdk/es/process/store.h"
 
 namespace cairn::es {

@@ -4,7 +4,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "cairn/es/process_manager_engine.h"
-#include "eventstore/base/assert.h"
+#include "cairn/base/assert.h"
 #include "sdk/es/process/engine_impl.h"
 #include "sdk/es/projection_checkpoint.h"
 

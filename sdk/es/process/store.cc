@@ -4,8 +4,8 @@
 #include <boost/json.hpp>
 
 #include "cairn/es/process_manager_errc.h"
-#include "eventstore/base/assert.h"
-#include "eventstore/lmdb/cursor.h"
+#include "cairn/base/assert.h"
+#include "cairn/lmdb/cursor.h"
 #include "sdk/es/projection_checkpoint.h"
 
 namespace cairn::es::process_store {

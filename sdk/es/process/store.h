@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "cairn/es/process_manager_types.h"
-#include "eventstore/lmdb/txn.h"
+#include "cairn/lmdb/txn.h"
 
 namespace cairn::es::process_store {
 

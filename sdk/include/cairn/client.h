@@ -29,10 +29,10 @@
 #include <vector>
 
 #include "cairn/metadata.h"
-#include "eventstore/base/result.h"
-#include "protocol/errc.h"
-#include "sdk/client/types.h"
-#include "sdk/errc.h"
+#include "cairn/base/result.h"
+#include "cairn/protocol/errc.h"
+#include "cairn/types.h"
+#include "cairn/errc.h"
 
 namespace cairn {
 

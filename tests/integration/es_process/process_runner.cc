@@ -18,7 +18,7 @@
 
 #include "cairn/es/process_manager.h"
 #include "cairn/es/process_manager_dispatch.h"
-#include "eventstore/lmdb/snapshot_store.h"
+#include "cairn/lmdb/snapshot_store.h"
 #include "tests/unit/sdk/es_process/booking_process.h"
 
 namespace es = cairn::es;

@@ -5,7 +5,7 @@
 #include <fstream>
 
 #include "broker/errc.h"
-#include "protocol/errc.h"
+#include "protocol/wire_errc.h"
 #include "tests/support/batches.h"
 #include "tests/support/temp_dir.h"
 

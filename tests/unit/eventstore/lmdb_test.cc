@@ -1,10 +1,10 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "eventstore/lmdb/cursor.h"
-#include "eventstore/lmdb/env.h"
-#include "eventstore/lmdb/errc.h"
-#include "eventstore/lmdb/txn.h"
+#include "cairn/lmdb/cursor.h"
+#include "cairn/lmdb/env.h"
+#include "cairn/lmdb/errc.h"
+#include "cairn/lmdb/txn.h"
 #include "stream_test_util.h"
 
 using namespace cairn;

@@ -1,4 +1,4 @@
-#include "eventstore/lmdb/snapshot_store.h"
+#include "cairn/lmdb/snapshot_store.h"
 
 #include <catch2/catch.hpp>
 #include <string>

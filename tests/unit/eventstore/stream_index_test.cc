@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "eventstore/errc.h"
-#include "eventstore/lmdb/txn.h"
+#include "cairn/lmdb/txn.h"
 #include "eventstore/record/endian.h"
 #include "stream_test_util.h"
 

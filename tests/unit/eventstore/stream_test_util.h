@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "eventstore/base/assert.h"
+#include "cairn/base/assert.h"
 #include "eventstore/record/record_batch.h"
 #include "eventstore/stream/stream_index.h"
 #include "tests/support/temp_dir.h"

@@ -1,4 +1,4 @@
-#include "protocol/errc.h"
+#include "protocol/wire_errc.h"
 
 #include <capnp/schema.h>
 

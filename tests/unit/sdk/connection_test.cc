@@ -12,8 +12,8 @@
 #include <catch2/catch.hpp>
 #include <deque>
 
-#include "protocol/errc.h"
-#include "sdk/errc.h"
+#include "protocol/wire_errc.h"
+#include "cairn/errc.h"
 
 namespace {
 

@@ -13,7 +13,7 @@
 #include <mutex>
 #include <thread>
 
-#include "protocol/errc.h"
+#include "protocol/wire_errc.h"
 
 namespace {
 

@@ -2,7 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "sdk/errc.h"
+#include "cairn/errc.h"
 #include "sdk/group/membership_codec.h"
 
 using namespace cairn;

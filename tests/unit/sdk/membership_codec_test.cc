@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <random>
 
-#include "sdk/errc.h"
+#include "cairn/errc.h"
 
 using namespace cairn::sdk;
 

@@ -2,10 +2,10 @@
 
 #include <catch2/catch.hpp>
 
-#include "protocol/errc.h"
+#include "protocol/wire_errc.h"
 #include "protocol/frame.h"
 #include "sdk/client/backoff.h"
-#include "sdk/errc.h"
+#include "cairn/errc.h"
 
 namespace {
 

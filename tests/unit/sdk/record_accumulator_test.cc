@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "sdk/client/partitioner.h"
-#include "sdk/errc.h"
+#include "cairn/errc.h"
 
 using namespace cairn::sdk;
 using cairn::eventstore::record_batch_view;

@@ -4,7 +4,7 @@
 
 #include "eventstore/record/control_batch.h"
 #include "eventstore/record/record_batch.h"
-#include "protocol/errc.h"
+#include "protocol/wire_errc.h"
 
 namespace {
 

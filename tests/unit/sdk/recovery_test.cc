@@ -2,8 +2,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "protocol/errc.h"
-#include "sdk/errc.h"
+#include "protocol/wire_errc.h"
+#include "cairn/errc.h"
 
 using namespace cairn;
 using sdk::group_recovery;

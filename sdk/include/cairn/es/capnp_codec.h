@@ -46,7 +46,7 @@
 #include <utility>
 
 #include "cairn/es/errc.h"
-#include "eventstore/base/result.h"
+#include "cairn/base/result.h"
 
 namespace cairn::es {
 

@@ -19,7 +19,7 @@
 #include <utility>
 #include <vector>
 
-#include "eventstore/base/result.h"
+#include "cairn/base/result.h"
 
 namespace cairn::es {
 

@@ -37,7 +37,7 @@
 #include "cairn/es/envelope.h"
 #include "cairn/es/errc.h"
 #include "cairn/streams.h"
-#include "eventstore/base/result.h"
+#include "cairn/base/result.h"
 
 namespace cairn::es {
 

@@ -30,7 +30,7 @@
 #include "cairn/es/envelope.h"
 #include "cairn/es/event_registry.h"
 #include "cairn/es/process_manager_engine.h"
-#include "eventstore/base/assert.h"
+#include "cairn/base/assert.h"
 
 namespace cairn::es {
 

@@ -22,7 +22,7 @@
 #include "cairn/consumer.h"
 #include "cairn/es/process_manager_errc.h"
 #include "cairn/es/process_manager_types.h"
-#include "eventstore/lmdb/env.h"
+#include "cairn/lmdb/env.h"
 
 namespace cairn::es {
 

@@ -12,7 +12,7 @@
 
 #include "cairn/client.h"
 #include "cairn/consumer.h"
-#include "eventstore/lmdb/env.h"
+#include "cairn/lmdb/env.h"
 
 namespace cairn::es {
 

@@ -27,8 +27,8 @@
 
 #include "cairn/client.h"
 #include "cairn/consumer.h"
-#include "eventstore/lmdb/env.h"
-#include "eventstore/lmdb/txn.h"
+#include "cairn/lmdb/env.h"
+#include "cairn/lmdb/txn.h"
 
 namespace cairn::es {
 

@@ -25,7 +25,7 @@
 #include "cairn/es/loaded_aggregate.h"
 #include "cairn/es/snapshot_policy.h"
 #include "cairn/streams.h"
-#include "eventstore/lmdb/snapshot_store.h"
+#include "cairn/lmdb/snapshot_store.h"
 
 namespace cairn::es {
 

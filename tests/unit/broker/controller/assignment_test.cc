@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <set>
 
-#include "protocol/errc.h"
+#include "protocol/wire_errc.h"
 
 using namespace cairn::broker;
 using namespace cairn::broker::controller;

@@ -20,10 +20,10 @@
 #include <string>
 #include <string_view>
 
-#include "eventstore/base/result.h"
-#include "eventstore/base/strong_type.h"
-#include "eventstore/lmdb/env.h"
-#include "eventstore/lmdb/txn.h"
+#include "cairn/base/result.h"
+#include "cairn/base/strong_type.h"
+#include "cairn/lmdb/env.h"
+#include "cairn/lmdb/txn.h"
 
 namespace cairn::lmdb {
 

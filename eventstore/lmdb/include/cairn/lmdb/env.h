@@ -14,8 +14,8 @@
 #include <cstddef>
 #include <filesystem>
 
-#include "eventstore/base/result.h"
-#include "eventstore/lmdb/errc.h"
+#include "cairn/base/result.h"
+#include "cairn/lmdb/errc.h"
 
 namespace cairn::lmdb {
 

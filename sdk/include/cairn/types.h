@@ -6,7 +6,7 @@
 #include <functional>
 #include <string>
 
-#include "eventstore/base/strong_type.h"
+#include "cairn/base/strong_type.h"
 
 namespace cairn::sdk {
 

@@ -1,5 +1,7 @@
 // Errors of the native protocol as std::error_code: the wire ErrorCode enum (cairn.capnp), one
-// for one, plus the few codes that only the frame codec produces and that never travel.
+// for one, plus the few codes that only the frame codec produces and that never travel. Public:
+// the SDK reports what the broker answered with these. The conversions to and from the wire enum
+// live in protocol/wire_errc.h, which needs the generated schema header.
 //
 // Retriability follows Kafka's rules (RetriableException in Kafka's client): a retriable error
 // may succeed if the same request is sent again, possibly after refreshing metadata; a
@@ -9,7 +11,6 @@
 #include <cstdint>
 #include <system_error>
 
-#include "protocol/cairn.capnp.h"
 
 namespace cairn::protocol {
 
@@ -65,19 +66,6 @@ const std::error_category& protocol_category() noexcept;
 inline std::error_code make_error_code(errc e) noexcept {
   return {static_cast<int>(e), protocol_category()};
 }
-
-// Wire → errc. An ErrorCode this build does not know (a newer peer) becomes unknown_error_code,
-// which is not retriable: the safe reading of an error one cannot interpret.
-errc from_wire(wire::ErrorCode code) noexcept;
-
-// errc → wire. The local-only codes map to what the peer should hear: frame_too_large and
-// frame_too_many_segments → invalidRequest (the peer sent them), unknown_error_code → internal.
-wire::ErrorCode to_wire(errc e) noexcept;
-
-// Any error_code → wire: protocol errors as above, success → none, every other category
-// (eventstore, system, ...) → internal. The broker maps eventstore errors it can name itself
-// before falling back to this.
-wire::ErrorCode to_wire(std::error_code ec) noexcept;
 
 // Kafka's rule: may the same request succeed if sent again (after a backoff, and after a
 // metadata refresh when needs_metadata_refresh says so)? Retries stay bounded by the caller's

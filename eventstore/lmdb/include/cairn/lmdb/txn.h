@@ -14,9 +14,9 @@
 #include <string>
 #include <string_view>
 
-#include "eventstore/base/result.h"
-#include "eventstore/lmdb/env.h"
-#include "eventstore/lmdb/errc.h"
+#include "cairn/base/result.h"
+#include "cairn/lmdb/env.h"
+#include "cairn/lmdb/errc.h"
 
 namespace cairn::lmdb {
 

@@ -10,10 +10,10 @@
 #include <string_view>
 #include <utility>
 
-#include "eventstore/base/assert.h"
-#include "eventstore/base/result.h"
-#include "eventstore/lmdb/errc.h"
-#include "eventstore/lmdb/txn.h"
+#include "cairn/base/assert.h"
+#include "cairn/base/result.h"
+#include "cairn/lmdb/errc.h"
+#include "cairn/lmdb/txn.h"
 
 namespace cairn::lmdb {
 

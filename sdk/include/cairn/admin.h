@@ -19,15 +19,15 @@ struct topic_settings {
 };
 
 struct topic_listing {
-  std::string name;
+  std::string name{};
   std::int32_t partitions = 0;
   bool internal = false;
 };
 
 struct topic_description {
-  std::string name;
-  topic_settings settings;  // effective values
-  std::vector<partition_info> partitions;
+  std::string name{};
+  topic_settings settings{};  // effective values
+  std::vector<partition_info> partitions{};
 };
 
 // --- the cluster ---
@@ -38,7 +38,7 @@ enum class controller_role { none, voter, learner };
 
 struct cluster_broker {
   std::int32_t node_id = -1;
-  std::string host;
+  std::string host{};
   std::uint16_t port = 0;
   bool alive = false;                  // answered the controller recently
   std::int64_t last_seen_ms_ago = -1;  // -1: never, or the broker cannot tell
@@ -46,50 +46,50 @@ struct cluster_broker {
 };
 
 struct cluster_description {
-  std::string cluster_id;
+  std::string cluster_id{};
   std::int32_t controller_id = -1;  // -1 while the controller has no leader
-  std::vector<cluster_broker> brokers;
+  std::vector<cluster_broker> brokers{};
   // Every topic, internal ones (names starting with "__") included; per partition its leader,
   // replicas, in-sync set and replica states (lag).
-  std::vector<topic_info> topics;
+  std::vector<topic_info> topics{};
 };
 
 // --- consumer groups ---
 
 struct group_listing {
-  std::string group_id;
-  std::string protocol_type;  // "consumer" for cairn and Kafka consumers
-  std::string state;          // Empty, PreparingRebalance, CompletingRebalance, Stable, Dead
+  std::string group_id{};
+  std::string protocol_type{};  // "consumer" for cairn and Kafka consumers
+  std::string state{};          // Empty, PreparingRebalance, CompletingRebalance, Stable, Dead
 };
 
 struct group_member_description {
-  std::string member_id;
-  std::optional<std::string> group_instance_id;
-  std::string client_id;
-  std::string client_host;
-  std::vector<topic_partition> assignment;  // decoded; empty for a non-consumer protocol
+  std::string member_id{};
+  std::optional<std::string> group_instance_id{};
+  std::string client_id{};
+  std::string client_host{};
+  std::vector<topic_partition> assignment{};  // decoded; empty for a non-consumer protocol
 };
 
 // One partition the group reads or has offsets for.
 struct group_partition_offsets {
-  topic_partition partition;
-  std::optional<std::int64_t> committed;  // the group's next offset; nullopt: none committed
-  std::string metadata;                   // stored with the commit
-  std::int64_t log_end_offset = -1;       // the high watermark (ListOffsets latest); -1: unknown
-  std::optional<std::int64_t> lag;        // log_end_offset - committed, when both are known
-  std::string member_id;                  // the member it is assigned to; empty: none
+  topic_partition partition{};
+  std::optional<std::int64_t> committed{};  // the group's next offset; nullopt: none committed
+  std::string metadata{};                   // stored with the commit
+  std::int64_t log_end_offset = -1;         // the high watermark (ListOffsets latest); -1: unknown
+  std::optional<std::int64_t> lag{};        // log_end_offset - committed, when both are known
+  std::string member_id{};                  // the member it is assigned to; empty: none
 };
 
 struct group_description {
-  std::string group_id;
-  std::string state;
-  std::string protocol_type;
-  std::string protocol_name;  // the assignor in use
+  std::string group_id{};
+  std::string state{};
+  std::string protocol_type{};
+  std::string protocol_name{};  // the assignor in use
   std::int32_t generation = -1;
-  std::string leader;
-  std::vector<group_member_description> members;
+  std::string leader{};
+  std::vector<group_member_description> members{};
   // Assigned partitions and partitions with a committed offset, by (topic, partition).
-  std::vector<group_partition_offsets> partitions;
+  std::vector<group_partition_offsets> partitions{};
 };
 
 // Where reset_offsets moves a group (Kafka's kafka-consumer-groups --to-earliest|--to-latest|

@@ -28,11 +28,11 @@
 #include <string>
 #include <vector>
 
-#include "cairn/metadata.h"
 #include "cairn/base/result.h"
+#include "cairn/errc.h"
+#include "cairn/metadata.h"
 #include "cairn/protocol/errc.h"
 #include "cairn/types.h"
-#include "cairn/errc.h"
 
 namespace cairn {
 
@@ -42,7 +42,7 @@ template <class T>
 using awaitable = boost::asio::awaitable<T>;
 
 struct client_options {
-  std::vector<std::string> bootstrap;  // "host:port", tried in order until one answers
+  std::vector<std::string> bootstrap{};  // "host:port", tried in order until one answers
   std::string client_id = "cairn-sdk";
   std::int64_t connect_timeout_ms = 5'000;   // TCP connect + handshake
   std::int64_t request_timeout_ms = 30'000;  // default per request (long polls add their wait)
@@ -84,7 +84,7 @@ class client {
 
  private:
   explicit client(std::unique_ptr<client_impl> impl);
-  std::unique_ptr<client_impl> impl_;
+  std::unique_ptr<client_impl> impl_{};
 };
 
 }  // namespace cairn

@@ -39,7 +39,7 @@ struct consumer_options {
   // Static membership (KIP-345): a stable name for this member across restarts. A static member
   // that restarts within session_timeout_ms gets its partitions back without a rebalance, and
   // close() does not leave the group (as Kafka).
-  std::optional<std::string> group_instance_id;
+  std::optional<std::string> group_instance_id{};
   // No heartbeat for this long: the coordinator removes the member and rebalances. The broker
   // bounds it (Kafka's group.min/max.session.timeout.ms; Cairn's minimum is 6000).
   std::int32_t session_timeout_ms = 45'000;
@@ -64,37 +64,37 @@ struct consumer_options {
 struct rebalance_listener {
   // Newly assigned partitions (possibly none, after every completed rebalance). A seek here
   // replaces the committed offset as the start.
-  std::function<void(const std::vector<topic_partition>&)> on_assigned;
+  std::function<void(const std::vector<topic_partition>&)> on_assigned{};
   // Partitions taken away in an orderly rebalance, before anyone else gets them: commit what
   // was processed. Eager assignors revoke everything before every rebalance; cooperative-sticky
   // only what moves.
-  std::function<void(const std::vector<topic_partition>&)> on_revoked;
+  std::function<void(const std::vector<topic_partition>&)> on_revoked{};
   // Partitions lost: this member was dropped from the group (session timeout, a stale
   // generation, the max poll interval). Others may own them already: do not commit them.
-  std::function<void(const std::vector<topic_partition>&)> on_lost;
+  std::function<void(const std::vector<topic_partition>&)> on_lost{};
 };
 
 // The consumer's place in its group, for logs and for fencing an external store.
 struct group_membership_info {
-  std::string group_id;
-  std::string member_id;         // empty before the first join
+  std::string group_id{};
+  std::string member_id{};       // empty before the first join
   std::int32_t generation = -1;  // -1 before the first completed rebalance
-  std::string protocol;          // the assignor the group agreed on
+  std::string protocol{};        // the assignor the group agreed on
 };
 
 struct record_header {
-  std::string key;
-  std::optional<std::string> value;
+  std::string key{};
+  std::optional<std::string> value{};
 };
 
 struct consumer_record {
-  std::string topic;
+  std::string topic{};
   std::int32_t partition = 0;
   std::int64_t offset = 0;
   std::int64_t timestamp_ms = 0;
-  std::optional<std::string> key;
-  std::optional<std::string> value;
-  std::vector<record_header> headers;
+  std::optional<std::string> key{};
+  std::optional<std::string> value{};
+  std::vector<record_header> headers{};
 };
 
 class consumer {
@@ -180,9 +180,9 @@ class consumer {
  private:
   struct state;  // sdk/client/consumer_state.h
   client& client_;
-  consumer_options options_;
-  rebalance_listener listener_;   // touched on the caller's thread only
-  std::unique_ptr<state> state_;  // touched on the client's thread only
+  consumer_options options_{};
+  rebalance_listener listener_{};   // touched on the caller's thread only
+  std::unique_ptr<state> state_{};  // touched on the client's thread only
 };
 
 }  // namespace cairn

@@ -11,7 +11,7 @@ namespace cairn {
 
 struct broker_info {
   std::int32_t node_id = -1;
-  std::string host;
+  std::string host{};
   std::uint16_t port = 0;
 };
 
@@ -25,29 +25,29 @@ struct replica_status {
 
 struct partition_info {
   std::int32_t partition = 0;
-  std::error_code error;     // e.g. protocol::errc::leader_not_available during an election
+  std::error_code error{};   // e.g. protocol::errc::leader_not_available during an election
   std::int32_t leader = -1;  // node id; -1 while there is none
   std::int64_t log_start_offset = -1;
   std::int64_t high_watermark = -1;
   std::int64_t log_end_offset = -1;
   std::int32_t leader_epoch = -1;
-  std::vector<std::int32_t> replicas;  // node ids, the preferred leader first
-  std::vector<std::int32_t> in_sync_replicas;
-  std::vector<replica_status> replica_states;  // empty when the broker had no report from the
-                                               // leader (Metadata may leave it out)
+  std::vector<std::int32_t> replicas{};  // node ids, the preferred leader first
+  std::vector<std::int32_t> in_sync_replicas{};
+  std::vector<replica_status> replica_states{};  // empty when the broker had no report from the
+                                                 // leader (Metadata may leave it out)
 };
 
 struct topic_info {
-  std::string name;
-  std::error_code error;  // protocol::errc::unknown_topic for a topic that does not exist
-  std::vector<partition_info> partitions;
+  std::string name{};
+  std::error_code error{};  // protocol::errc::unknown_topic for a topic that does not exist
+  std::vector<partition_info> partitions{};
 };
 
 struct cluster_info {
-  std::string cluster_id;
+  std::string cluster_id{};
   std::int32_t controller_id = -1;  // the broker that takes topic changes; -1: none right now
-  std::vector<broker_info> brokers;
-  std::vector<topic_info> topics;
+  std::vector<broker_info> brokers{};
+  std::vector<topic_info> topics{};
 };
 
 }  // namespace cairn

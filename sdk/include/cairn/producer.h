@@ -36,25 +36,25 @@ struct producer_options {
   std::int32_t broker_timeout_ms = 30'000;  // how long the broker may wait for acks=all
   // Called on the client's thread for every failed attempt that will be retried (a dead
   // broker, a stale leader, a timeout): the delivery results only say how each record ended.
-  std::function<void(const topic_partition&, std::error_code)> on_retriable_error;
+  std::function<void(const topic_partition&, std::error_code)> on_retriable_error{};
 };
 
 struct header {
-  std::string key;
-  std::optional<std::string> value;
+  std::string key{};
+  std::optional<std::string> value{};
 };
 
 struct producer_record {
-  std::string topic;
-  std::optional<std::string> key;    // nullopt: keyless (sticky partitioning)
-  std::optional<std::string> value;  // nullopt: a tombstone
-  std::vector<header> headers;
-  std::int64_t timestamp_ms = -1;         // -1: now
-  std::optional<std::int32_t> partition;  // overrides the partitioner
+  std::string topic{};
+  std::optional<std::string> key{};    // nullopt: keyless (sticky partitioning)
+  std::optional<std::string> value{};  // nullopt: a tombstone
+  std::vector<header> headers{};
+  std::int64_t timestamp_ms = -1;           // -1: now
+  std::optional<std::int32_t> partition{};  // overrides the partitioner
 };
 
 struct record_metadata {
-  topic_partition tp;
+  topic_partition tp{};
   std::int64_t offset = -1;  // -1 with acks::none
 };
 
@@ -87,7 +87,7 @@ class producer {
 
  private:
   explicit producer(std::shared_ptr<producer_impl> impl);
-  std::shared_ptr<producer_impl> impl_;
+  std::shared_ptr<producer_impl> impl_{};
 };
 
 }  // namespace cairn

@@ -20,14 +20,14 @@ inline constexpr std::int64_t exists = -4;     // the stream must have at least 
 }  // namespace expected_version
 
 struct event_header {
-  std::string key;
-  std::optional<std::string> value;
+  std::string key{};
+  std::optional<std::string> value{};
 };
 
 struct event_data {
-  std::string type;  // sent as the `type` header when not empty, e.g. "payments.Captured.v1"
-  std::string data;
-  std::vector<event_header> headers;
+  std::string type{};  // sent as the `type` header when not empty, e.g. "payments.Captured.v1"
+  std::string data{};
+  std::vector<event_header> headers{};
 };
 
 struct appended {
@@ -49,15 +49,15 @@ struct recorded_event {
   std::int64_t version = 0;
   std::int64_t offset = 0;
   std::int64_t timestamp_ms = 0;
-  std::string type;
-  std::string data;
-  std::vector<event_header> headers;
+  std::string type{};
+  std::string data{};
+  std::vector<event_header> headers{};
 };
 
 struct stream_slice {
   std::int32_t partition = -1;
   std::int64_t last_version = -1;  // the stream's current version; -1 when it does not exist
-  std::vector<recorded_event> events;
+  std::vector<recorded_event> events{};
 };
 
 class streams {

@@ -11,7 +11,7 @@
 namespace cairn::sdk {
 
 struct topic_partition {
-  std::string topic;
+  std::string topic{};
   std::int32_t partition = 0;
 
   auto operator<=>(const topic_partition&) const = default;

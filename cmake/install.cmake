@@ -29,6 +29,9 @@ install(FILES ${PROJECT_BINARY_DIR}/CairnConfig.cmake ${PROJECT_BINARY_DIR}/Cair
         DESTINATION ${CAIRN_CMAKE_DIR} COMPONENT dev)
 
 # pkg-config for the client library alone (cairn.pc), for builds that do not use CMake.
+# Relocatable: the prefix is found from the file's own place, so the same file serves an install
+# prefix, the Debian package (/usr) and a package extracted anywhere.
+file(RELATIVE_PATH CAIRN_PC_TO_PREFIX /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
 configure_file(${PROJECT_SOURCE_DIR}/cmake/cairn.pc.in ${PROJECT_BINARY_DIR}/cairn.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/cairn.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig
         COMPONENT dev)

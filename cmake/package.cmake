@@ -89,17 +89,14 @@ foreach(page broker/cairn-broker.8 tools/cairn.1 tools/cairn-perf.1)
           DESTINATION ${CMAKE_INSTALL_MANDIR}/man${section} COMPONENT ${component})
 endforeach()
 
-# The broker as a system service: its unit, its configuration (a conffile) and the postinst that
-# makes the `cairn` user and /var/lib/cairn. These go to absolute system paths, so they are
-# installed only when asked (scripts/package asks): `cmake --install` to a prefix never writes
-# outside it.
-option(CAIRN_INSTALL_SERVICE "Install the broker's systemd unit and /etc/cairn/broker.conf" OFF)
-if(CAIRN_INSTALL_SERVICE)
-  install(FILES ${PROJECT_SOURCE_DIR}/packaging/broker/cairn-broker.service
-          DESTINATION /lib/systemd/system COMPONENT broker)
-  install(FILES ${PROJECT_SOURCE_DIR}/packaging/broker/broker.conf
-          DESTINATION /etc/cairn COMPONENT broker)
-endif()
+# The broker as a system service: its unit and its configuration (a conffile); the postinst makes
+# the `cairn` user and /var/lib/cairn. They go to absolute system paths, so they are left out of a
+# plain `cmake --install` (EXCLUDE_FROM_ALL), which never writes outside its prefix; CPack installs
+# by component, which includes them.
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/broker/cairn-broker.service
+        DESTINATION /lib/systemd/system COMPONENT broker EXCLUDE_FROM_ALL)
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/broker/broker.conf
+        DESTINATION /etc/cairn COMPONENT broker EXCLUDE_FROM_ALL)
 set(CPACK_DEBIAN_BROKER_PACKAGE_CONTROL_EXTRA
     ${PROJECT_SOURCE_DIR}/packaging/broker/conffiles
     ${PROJECT_SOURCE_DIR}/packaging/broker/postinst

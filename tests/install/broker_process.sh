@@ -1,0 +1,36 @@
+# Starts and stops a cairn-broker for the install tests (sourced by install_test.sh and
+# package_test.sh). The broker binds free ports (port 0) on loopback and prints
+# "listening on HOST:PORT" on stdout when it is ready: start_broker reads its stdout through a
+# pipe until that line, with a deadline, rather than polling.
+
+# start_broker LOG_FILE COMMAND...: runs COMMAND (stderr to LOG_FILE); sets BROKER_PID and
+# BROKER_ADDRESS, or fails showing the log.
+start_broker() {
+  local log="$1"
+  shift
+  coproc BROKER { exec "$@" 2>"$log"; }
+  BROKER_ADDRESS=""
+  local line deadline=$((SECONDS + 30))
+  while ((SECONDS < deadline)) && IFS= read -r -t $((deadline - SECONDS)) -u "${BROKER[0]}" line; do
+    if [[ "$line" == "listening on "* ]]; then
+      BROKER_ADDRESS="${line#listening on }"
+      return 0
+    fi
+  done
+  echo "the broker did not print 'listening on' within 30 s; its log:" >&2
+  cat "$log" >&2
+  return 1
+}
+
+# stop_broker: SIGTERM, then waits for the clean exit (status 0) the broker promises.
+stop_broker() {
+  [[ -n "${BROKER_PID:-}" ]] || return 0
+  kill -TERM "$BROKER_PID" 2>/dev/null || true
+  local status=0
+  wait "$BROKER_PID" || status=$?
+  BROKER_PID=""
+  if ((status != 0)); then
+    echo "the broker exited with status $status after SIGTERM" >&2
+    return 1
+  fi
+}

@@ -17,10 +17,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-replication::group_id to_group(const peer::group_id& g) {
-  return {g.topic, g.partition};
-}
-
 controller::partition_leadership from_gossip(const peer::partition_leadership& in) {
   controller::partition_leadership out{.topic = in.topic,
                                        .partition = in.partition,
@@ -74,8 +70,8 @@ cluster_node::cluster_node(asio::io_context& io, cluster_options options, topic_
       flush_waits_(options_.partition_options.log.flush.mode ==
                    eventstore::flush_policy::kind::always),
       replicas_(io, {.self = raft::node_id{options_.self}, .tick_interval = options_.tick_interval},
-                [this](const replication::group_id& g, raft::message m) {
-                  links_->send({.group = {g.topic, g.partition}, .message = std::move(m)});
+                [this](const raft::group_id& g, raft::message m) {
+                  links_->send({.group = g, .message = std::move(m)});
                 }),
       gossip_timer_(io) {
   peer::cluster_map peers;
@@ -118,9 +114,9 @@ std::int64_t cluster_node::now_ms() const {
 }
 
 result<void> cluster_node::start() {
-  const std::string dir =
-      (std::filesystem::path(options_.data_dir) / "controller" / std::string(kControllerTopic))
-          .string();
+  const std::string dir = (std::filesystem::path(options_.data_dir) / "controller" /
+                           std::string(raft::controller_topic))
+                              .string();
   CAIRN_TRY(
       controller_,
       controller_group::open(
@@ -218,7 +214,7 @@ result<void> cluster_node::open_replica(const topic_config& config, std::int32_t
   std::sort(log_options.bootstrap.voters.begin(), log_options.bootstrap.voters.end());
   CAIRN_TRY(auto raft_log, raftlog::partition_raft_log::open(*log, log_options));
   const raft::hard_state hs = raft_log->hard_state();
-  replication::group_id group{config.name, partition};
+  raft::group_id group{config.name, partition};
   hosted h{.log = log,
            .replicator = std::make_unique<partition_replicator>(replicas_, group),
            .replicas = config.replicas.at(static_cast<std::size_t>(partition)),
@@ -410,7 +406,7 @@ void cluster_node::on_peer_message(peer::group_message&& m) {
       }
     }
   }
-  replicas_.deliver(to_group(m.group), m.message);
+  replicas_.deliver(m.group, m.message);
 }
 
 void cluster_node::run_housekeeping() {

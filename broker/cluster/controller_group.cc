@@ -23,7 +23,7 @@ std::int64_t wall_ms() {
       .count();
 }
 
-const replication::group_id kGroup{std::string(kControllerTopic), 0};
+const raft::group_id kGroup = raft::controller_group();
 
 }  // namespace
 

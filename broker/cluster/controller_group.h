@@ -24,8 +24,6 @@
 
 namespace cairn::broker::cluster {
 
-inline constexpr std::string_view kControllerTopic = "__cluster_metadata";
-
 class controller_group {
  public:
   using change_callback = std::function<void(const controller::state_change&)>;

@@ -13,7 +13,7 @@ namespace cairn::broker::cluster {
 
 class partition_replicator final : public replicator {
  public:
-  partition_replicator(replication::replica_manager& replicas, replication::group_id group)
+  partition_replicator(replication::replica_manager& replicas, raft::group_id group)
       : replicas_(replicas), group_(std::move(group)) {}
 
   // protocol::errc::not_leader when this broker does not lead the partition (or hands it over).
@@ -22,7 +22,7 @@ class partition_replicator final : public replicator {
 
  private:
   replication::replica_manager& replicas_;
-  const replication::group_id group_;
+  const raft::group_id group_;
 };
 
 }  // namespace cairn::broker::cluster

@@ -391,7 +391,7 @@ bool valid_group_topic(std::string_view topic) noexcept {
   });
 }
 
-void encode_message(const group_id& group, const raft::message& message,
+void encode_message(const raft::group_id& group, const raft::message& message,
                     wire::RaftMessage::Builder out) {
   out.setTopic(group.topic);
   out.setPartition(group.partition);

@@ -14,13 +14,13 @@
 #include <boost/outcome/basic_result.hpp>
 #include <boost/outcome/policy/terminate.hpp>
 #include <boost/outcome/try.hpp>
-#include <compare>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <system_error>
 
 #include "broker/peer/leadership.h"
+#include "broker/raft/group.h"
 #include "broker/raft/messages.h"
 #include "protocol/cairn.capnp.h"
 
@@ -28,18 +28,9 @@ namespace cairn::peer {
 
 namespace wire = protocol::wire;
 
-// A Raft group: one topic-partition. The controller's group is (controller_topic, 0).
-struct group_id {
-  std::string topic;
-  std::int32_t partition = 0;
-  auto operator<=>(const group_id&) const = default;
-};
-
-inline constexpr std::string_view controller_topic = "__cluster_metadata";
-
 // What travels: a message and the group it belongs to.
 struct group_message {
-  group_id group;
+  raft::group_id group;
   raft::message message;
 };
 
@@ -69,7 +60,7 @@ struct codec_limits {
 // ---------------------------------------------------------------------------------------------
 // Raft messages
 
-void encode_message(const group_id& group, const raft::message& message,
+void encode_message(const raft::group_id& group, const raft::message& message,
                     wire::RaftMessage::Builder out);
 
 // Refused (decode_error, invalid_request): a topic that is not a Kafka topic name (1..249 of

@@ -21,7 +21,7 @@ std::int64_t replica::tracked_log::take_truncated_below() {
   return std::exchange(truncated_below_, std::numeric_limits<std::int64_t>::max());
 }
 
-replica::replica(group_id group, raft::options options, std::unique_ptr<raft::log> log,
+replica::replica(raft::group_id group, raft::options options, std::unique_ptr<raft::log> log,
                  raft::hard_state hs, hooks h)
     : group_(std::move(group)),
       hooks_(std::move(h)),

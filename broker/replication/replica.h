@@ -14,7 +14,6 @@
 // of replicas, but not a power cut that takes down a majority at the same moment.
 #pragma once
 
-#include <compare>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -22,17 +21,11 @@
 #include <string>
 #include <vector>
 
+#include "broker/raft/group.h"
 #include "broker/raft/log.h"
 #include "broker/raft/node.h"
 
 namespace cairn::broker::replication {
-
-// A Raft group: one partition of one topic (the controller's is kControllerTopic, partition 0).
-struct group_id {
-  std::string topic;
-  std::int32_t partition = 0;
-  auto operator<=>(const group_id&) const = default;
-};
 
 // What the rest of the broker sees of a replica: enough to answer metadata and not_leader, and
 // to gossip leadership.
@@ -62,7 +55,7 @@ class replica {
   };
 
   // `log` is the recovered, durable log; `hs` the hard state last saved with it.
-  replica(group_id group, raft::options options, std::unique_ptr<raft::log> log,
+  replica(raft::group_id group, raft::options options, std::unique_ptr<raft::log> log,
           raft::hard_state hs, hooks h);
   replica(const replica&) = delete;
   replica& operator=(const replica&) = delete;
@@ -80,7 +73,7 @@ class replica {
   // Hands the node's outputs out: flush requests, messages, commit, state changes.
   void drain();
 
-  const group_id& group() const { return group_; }
+  const raft::group_id& group() const { return group_; }
   replica_state state() const;
   bool is_leader() const { return node_.current_role() == raft::role::leader; }
   raft::node_id leader() const { return node_.leader(); }
@@ -124,7 +117,7 @@ class replica {
 
   void start_flush();
 
-  const group_id group_;
+  const raft::group_id group_;
   const hooks hooks_;
   tracked_log tracked_;
   raft::node node_;

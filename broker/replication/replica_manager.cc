@@ -46,8 +46,8 @@ void replica_manager::schedule_tick() {
   });
 }
 
-replica& replica_manager::add(group_id group, std::unique_ptr<raft::log> log, raft::hard_state hs,
-                              replica::hooks h) {
+replica& replica_manager::add(raft::group_id group, std::unique_ptr<raft::log> log,
+                              raft::hard_state hs, replica::hooks h) {
   raft::options opts = options_.raft_template;
   opts.id = options_.self;
   opts.rng_seed =
@@ -63,19 +63,19 @@ replica& replica_manager::add(group_id group, std::unique_ptr<raft::log> log, ra
   return r;
 }
 
-void replica_manager::remove(const group_id& group) {
+void replica_manager::remove(const raft::group_id& group) {
   auto it = replicas_.find(group);
   if (it == replicas_.end()) return;
   dirty_.erase(group);
   replicas_.erase(it);
 }
 
-replica* replica_manager::find(const group_id& group) {
+replica* replica_manager::find(const raft::group_id& group) {
   auto it = replicas_.find(group);
   return it == replicas_.end() ? nullptr : it->second.get();
 }
 
-void replica_manager::deliver(const group_id& group, const raft::message& m) {
+void replica_manager::deliver(const raft::group_id& group, const raft::message& m) {
   replica* r = find(group);
   if (r == nullptr || m.to != options_.self) {
     ++dropped_unknown_group_;
@@ -84,7 +84,7 @@ void replica_manager::deliver(const group_id& group, const raft::message& m) {
   r->step(m);
 }
 
-void replica_manager::wake(const group_id& group) {
+void replica_manager::wake(const raft::group_id& group) {
   dirty_.insert(group);
   if (drain_posted_) return;
   drain_posted_ = true;
@@ -92,9 +92,9 @@ void replica_manager::wake(const group_id& group) {
     if (alive.expired()) return;
     drain_posted_ = false;
     // A drain may wake its replica again (a flush done at once): those wait for the next pass.
-    std::set<group_id> batch;
+    std::set<raft::group_id> batch;
     batch.swap(dirty_);
-    for (const group_id& group : batch) {
+    for (const raft::group_id& group : batch) {
       if (replica* r = find(group)) r->drain();
     }
   });

@@ -29,7 +29,7 @@ struct manager_options {
 };
 
 // Where a group's outgoing message goes (the peer links; an in-process loop in tests).
-using send_function = std::function<void(const group_id&, raft::message)>;
+using send_function = std::function<void(const raft::group_id&, raft::message)>;
 
 class replica_manager {
  public:
@@ -45,22 +45,22 @@ class replica_manager {
   // Adds a group. `h` gives flush/committed/changed (send and wake are the manager's). The
   // election timeout draws are seeded from the node and the group, so they differ per group
   // and per broker but replay the same way.
-  replica& add(group_id group, std::unique_ptr<raft::log> log, raft::hard_state hs,
+  replica& add(raft::group_id group, std::unique_ptr<raft::log> log, raft::hard_state hs,
                replica::hooks h);
-  void remove(const group_id& group);
-  replica* find(const group_id& group);
-  const std::map<group_id, std::unique_ptr<replica>>& replicas() const { return replicas_; }
+  void remove(const raft::group_id& group);
+  replica* find(const raft::group_id& group);
+  const std::map<raft::group_id, std::unique_ptr<replica>>& replicas() const { return replicas_; }
 
   // A message from a peer. Dropped (counted) when this broker has no such group yet: the
   // controller may not have told it about the topic; the sender retries.
-  void deliver(const group_id& group, const raft::message& m);
+  void deliver(const raft::group_id& group, const raft::message& m);
 
   std::uint64_t dropped_unknown_group() const { return dropped_unknown_group_; }
   const manager_options& options() const { return options_; }
 
  private:
   void schedule_tick();
-  void wake(const group_id& group);
+  void wake(const raft::group_id& group);
 
   boost::asio::io_context& io_;
   const manager_options options_;
@@ -68,10 +68,10 @@ class replica_manager {
   boost::asio::steady_timer ticker_;
   bool running_ = false;
 
-  std::map<group_id, std::unique_ptr<replica>> replicas_;
+  std::map<raft::group_id, std::unique_ptr<replica>> replicas_;
   // Groups with outputs waiting, and whether a drain pass is already posted. By id, not by
   // pointer: a drain's hooks may remove groups (a topic deleted by the controller).
-  std::set<group_id> dirty_;
+  std::set<raft::group_id> dirty_;
   bool drain_posted_ = false;
   std::uint64_t dropped_unknown_group_ = 0;
   // Posted drain passes check it: the manager may be gone when they run.

@@ -31,7 +31,7 @@ class message_generator {
     return out;
   }
 
-  group_id group() {
+  raft::group_id group() {
     static const char* topics[] = {"orders", "__cluster_metadata", "payments.v1", "a", "x-y_z"};
     return {topics[uniform(0, 4)], static_cast<std::int32_t>(uniform(0, 1000))};
   }

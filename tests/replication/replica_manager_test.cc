@@ -20,7 +20,7 @@ using namespace cairn::broker::replication;
 
 namespace {
 
-const group_id kGroup{"orders", 0};
+const raft::group_id kGroup{"orders", 0};
 
 struct member {
   raft::sim::sim_log* log = nullptr;  // owned by the replica
@@ -44,7 +44,7 @@ class loop_cluster {
                            .tick_interval = std::chrono::milliseconds(5)};
       m.manager = std::make_unique<replica_manager>(
           io, opts,
-          [this, id](const group_id& g, raft::message msg) { send(id, g, std::move(msg)); });
+          [this, id](const raft::group_id& g, raft::message msg) { send(id, g, std::move(msg)); });
       auto log = std::make_unique<raft::sim::sim_log>(raft::node_id{id}, ledger_, config);
       m.log = log.get();
       replica::hooks h;
@@ -94,7 +94,7 @@ class loop_cluster {
   asio::io_context io;
 
  private:
-  void send(int from, const group_id& g, raft::message msg) {
+  void send(int from, const raft::group_id& g, raft::message msg) {
     const int to = msg.to.value();
     if (cut_.contains(from) || cut_.contains(to)) return;
     asio::post(io, [this, g, to, msg = std::move(msg)] {
@@ -170,6 +170,6 @@ TEST_CASE("a message for a group this broker does not have is dropped and counte
   raft::message m{.from = raft::node_id{2},
                   .to = raft::node_id{1},
                   .body = raft::timeout_now{.term = raft::term_id{1}}};
-  c.at(1).manager->deliver(group_id{"unknown", 3}, m);
+  c.at(1).manager->deliver(raft::group_id{"unknown", 3}, m);
   CHECK(c.at(1).manager->dropped_unknown_group() == 1);
 }

@@ -28,15 +28,16 @@ namespace po = boost::program_options;
 
 namespace {
 
-cairn::result<void> apply(cairn::es::projection_txn& v, const cairn::consumer_record& r) {
-  CAIRN_TRY(auto old, v.txn.get(v.dbs[0], *r.key));
+cairn::result<void> apply(cairn::es::read_model_txn& v, const cairn::consumer_record& r) {
+  auto counts = v.db("counts");
+  CAIRN_TRY(auto old, counts.get(*r.key));
   std::uint64_t n = 0;
   if (old && old->size() == sizeof n) std::memcpy(&n, old->data(), sizeof n);
   ++n;
-  CAIRN_TRY(v.txn.put(v.dbs[0], *r.key, std::string_view(reinterpret_cast<char*>(&n), sizeof n)));
+  CAIRN_TRY(counts.put(*r.key, std::string_view(reinterpret_cast<char*>(&n), sizeof n)));
   char pos[24];
   std::snprintf(pos, sizeof pos, "%04d/%012lld", r.partition, static_cast<long long>(r.offset));
-  return v.txn.put(v.dbs[1], pos, *r.value, MDB_APPEND);  // offsets arrive in order
+  return v.db("log").append(pos, *r.value);  // offsets arrive in order
 }
 
 // Produces `events` records of 100 bytes to a fresh topic; returns its partitions.

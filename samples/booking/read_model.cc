@@ -2,7 +2,6 @@
 
 #include "cairn/es/envelope.h"
 #include "cairn/es/event_registry.h"
-#include "cairn/lmdb/cursor.h"
 #include "samples/booking/booking.h"
 #include "samples/booking/inventory.h"
 #include "samples/booking/overloaded.h"
@@ -14,8 +13,8 @@ namespace {
 namespace es = cairn::es;
 using namespace samples::contracts;
 
-constexpr std::size_t kAvailabilityDb = 0;
-constexpr std::size_t kBookingsDb = 1;
+constexpr std::string_view kAvailabilityDb = "availability";
+constexpr std::string_view kBookingsDb = "bookings";
 
 // The rows as plain values: each is written out whole in a fixed field order.
 struct availability_row {
@@ -90,8 +89,8 @@ booking_row booking_from(std::string_view stored) {
 
 cairn::result<void> apply_inventory(es::projection_txn& t, const std::string& item,
                                     const inventory_event& e) {
-  const auto& db = t.dbs[kAvailabilityDb];
-  CAIRN_TRY(auto stored, t.txn.get(db, item));
+  auto db = t.db(kAvailabilityDb);
+  CAIRN_TRY(auto stored, db.get(item));
   availability_row r = stored ? availability_from(*stored) : availability_row{};
   r.item = item;
   std::visit(overloaded{[&](const stock_added& a) {
@@ -105,13 +104,13 @@ cairn::result<void> apply_inventory(es::projection_txn& t, const std::string& it
                           r.sold += f.units;
                         }},
              e);
-  return t.txn.put(db, item, to_json(r));
+  return db.put(item, to_json(r));
 }
 
 cairn::result<void> apply_booking(es::projection_txn& t, const std::string& id,
                                   const booking_event& e) {
-  const auto& db = t.dbs[kBookingsDb];
-  CAIRN_TRY(auto stored, t.txn.get(db, id));
+  auto db = t.db(kBookingsDb);
+  CAIRN_TRY(auto stored, db.get(id));
   booking_row r = stored ? booking_from(*stored) : booking_row{};
   r.id = id;
   std::visit(overloaded{[&](const booking_requested& q) {
@@ -136,7 +135,7 @@ cairn::result<void> apply_booking(es::projection_txn& t, const std::string& id,
                           r.reason = x.reason;
                         }},
              e);
-  return t.txn.put(db, id, to_json(r));
+  return db.put(id, to_json(r));
 }
 
 // Immutable after construction, shared by the apply function of every model opened.
@@ -187,7 +186,7 @@ cairn::result<std::optional<boost::json::object>> find_booking(const es::project
                                                                const std::string& id) {
   using found = std::optional<boost::json::object>;
   return model.query<found>([&](es::projection_txn& t) -> cairn::result<found> {
-    CAIRN_TRY(auto stored, t.txn.get(t.dbs[kBookingsDb], id));
+    CAIRN_TRY(auto stored, t.db(kBookingsDb).get(id));
     if (!stored) return found{};
     return parse_object(*stored);
   });
@@ -197,7 +196,7 @@ cairn::result<std::optional<boost::json::object>> find_availability(const es::pr
                                                                     const std::string& item) {
   using found = std::optional<boost::json::object>;
   return model.query<found>([&](es::projection_txn& t) -> cairn::result<found> {
-    CAIRN_TRY(auto stored, t.txn.get(t.dbs[kAvailabilityDb], item));
+    CAIRN_TRY(auto stored, t.db(kAvailabilityDb).get(item));
     if (!stored) return found{};
     return parse_object(*stored);
   });
@@ -208,12 +207,10 @@ cairn::result<boost::json::array> all_availability(const es::projection& model,
   return model.query<boost::json::array>(
       [&](es::projection_txn& t) -> cairn::result<boost::json::array> {
         boost::json::array items;
-        CAIRN_TRY(auto c, cairn::lmdb::cursor::open(t.txn, t.dbs[kAvailabilityDb]));
-        CAIRN_TRY(auto at, c.seek(MDB_FIRST));
-        while (at && items.size() < items_max) {
-          if (auto o = parse_object(at->value)) items.push_back(std::move(*o));
-          CAIRN_TRY(at, c.seek(MDB_NEXT));
-        }
+        CAIRN_TRY(t.db(kAvailabilityDb).for_each([&](std::string_view, std::string_view value) {
+          if (auto o = parse_object(value)) items.push_back(std::move(*o));
+          return items.size() < items_max;
+        }));
         return items;
       });
 }

@@ -9,8 +9,9 @@
 namespace samples::payment {
 namespace {
 
-constexpr std::size_t kAccountsDb = 0;
-constexpr std::size_t kPaymentsDb = 1;
+// The model's databases, as declared in open_read_model.
+constexpr std::string_view kAccountsDb = "accounts";
+constexpr std::string_view kPaymentsDb = "payments";
 
 void skip(const cairn::consumer_record& r, const std::string& why) {
   std::fprintf(stderr, "payment-service: read model skips %s/%d@%lld: %s\n", r.topic.c_str(),
@@ -26,7 +27,7 @@ cairn::result<void> apply_account(const cairn::es::event_registry<account_event>
     skip(record, event.error().message());
     return cairn::success();
   }
-  CAIRN_TRY(auto stored, model.txn.get(model.dbs[kAccountsDb], id));
+  CAIRN_TRY(auto stored, model.db(kAccountsDb).get(id));
   account_view a;
   if (stored) a = account_from_json(*stored).value_or(account_view{});
   a.id = id;
@@ -45,7 +46,7 @@ cairn::result<void> apply_account(const cairn::es::event_registry<account_event>
                         [&](const money_refunded& r) { a.balance_cents += r.amount_cents; },
                         [&](const account_closed&) { a.status = "closed"; }},
              event.value());
-  return model.txn.put(model.dbs[kAccountsDb], id, boost::json::serialize(to_json(a)));
+  return model.db(kAccountsDb).put(id, boost::json::serialize(to_json(a)));
 }
 
 cairn::result<void> apply_payment(const cairn::es::event_registry<payment_event>& registry,
@@ -57,7 +58,7 @@ cairn::result<void> apply_payment(const cairn::es::event_registry<payment_event>
     skip(record, event.error().message());
     return cairn::success();
   }
-  CAIRN_TRY(auto stored, model.txn.get(model.dbs[kPaymentsDb], id));
+  CAIRN_TRY(auto stored, model.db(kPaymentsDb).get(id));
   payment_view p;
   if (stored) p = payment_from_json(*stored).value_or(payment_view{});
   p.id = id;
@@ -85,7 +86,7 @@ cairn::result<void> apply_payment(const cairn::es::event_registry<payment_event>
                           p.refunded_cents += r.amount_cents;
                         }},
              event.value());
-  return model.txn.put(model.dbs[kPaymentsDb], id, boost::json::serialize(to_json(p)));
+  return model.db(kPaymentsDb).put(id, boost::json::serialize(to_json(p)));
 }
 
 }  // namespace
@@ -128,7 +129,7 @@ cairn::result<std::optional<account_view>> find_account(const cairn::es::project
                                                         const std::string& id) {
   return model.query<std::optional<account_view>>(
       [&](cairn::es::projection_txn& t) -> cairn::result<std::optional<account_view>> {
-        CAIRN_TRY(auto stored, t.txn.get(t.dbs[kAccountsDb], id));
+        CAIRN_TRY(auto stored, t.db(kAccountsDb).get(id));
         if (!stored) return std::optional<account_view>{};
         return account_from_json(*stored);
       });
@@ -138,7 +139,7 @@ cairn::result<std::optional<payment_view>> find_payment(const cairn::es::project
                                                         const std::string& id) {
   return model.query<std::optional<payment_view>>(
       [&](cairn::es::projection_txn& t) -> cairn::result<std::optional<payment_view>> {
-        CAIRN_TRY(auto stored, t.txn.get(t.dbs[kPaymentsDb], id));
+        CAIRN_TRY(auto stored, t.db(kPaymentsDb).get(id));
         if (!stored) return std::optional<payment_view>{};
         return payment_from_json(*stored);
       });

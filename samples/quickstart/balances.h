@@ -2,6 +2,7 @@
 // -> {"owner", "cents"}, kept by a cairn::es::projection from the accounts topic.
 #pragma once
 
+#include <boost/describe.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -16,10 +17,11 @@ struct balance {
   std::string owner;
   std::int64_t cents = 0;
 };
+BOOST_DESCRIBE_STRUCT(balance, (), (owner, cents))  // stored as JSON {"owner", "cents"}
 
 // Applies one account event to the model (inside the projection's write transaction).
 cairn::result<void> apply_to_balances(const cairn::es::event_registry<account_event>& registry,
-                                      cairn::es::projection_txn& model,
+                                      cairn::es::read_model_txn& model,
                                       const cairn::consumer_record& record);
 
 // The balance of one account, if the model has seen it opened.

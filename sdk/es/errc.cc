@@ -30,6 +30,9 @@ class category final : public std::error_category {
         return "stream has more pages than read_pages_max: take snapshots or raise the bound";
       case errc::wrong_expected_version:
         return "the stream is not at the expected version: reload and decide again";
+      case errc::malformed_value:
+        return "a read model value does not parse as the type asked for: rebuild the model "
+               "after changing what apply() stores";
     }
     return "unknown cairn.es error " + std::to_string(value);
   }

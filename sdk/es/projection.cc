@@ -3,7 +3,6 @@
 #include "cairn/es/projection.h"
 
 #include "cairn/base/assert.h"
-#include "cairn/lmdb/cursor.h"
 #include "sdk/es/projection_checkpoint.h"
 #include "sdk/es/projection_generation.h"
 
@@ -70,7 +69,7 @@ result<std::size_t> projection::apply_once(generation& g,
   // Checkpoints are read inside the write txn: LMDB has one writer, so no other batch can move
   // them between this read and the commit.
   std::map<topic_partition, std::int64_t> next;
-  projection_txn view{t, g.dbs};
+  read_model_txn view(t, options_.dbs, g.dbs);
   std::size_t applied = 0;
   auto it = next.end();
   for (const auto& r : records) {
@@ -102,29 +101,26 @@ result<std::map<topic_partition, std::int64_t>> projection::checkpoints() const 
   return checkpoint::load_all(t, g->checkpoints);
 }
 
-result<void> projection::read(const std::function<result<void>(projection_txn&)>& f) const {
+result<void> projection::read(const std::function<result<void>(read_model_txn&)>& f) const {
   auto g = current();  // keeps this generation open until the read ends
   std::shared_lock txn_open(g->txns);
   CAIRN_TRY(auto t, lmdb::txn::begin_read(g->env));
-  projection_txn view{t, g->dbs};
+  read_model_txn view(t, options_.dbs, g->dbs);
   return f(view);
 }
 
 result<std::string> projection::dump() const {
   std::string out;
-  auto done = read([&](projection_txn& v) -> result<void> {
-    for (std::size_t i = 0; i < v.dbs.size(); ++i) {
-      CAIRN_TRY(auto c, lmdb::cursor::open(v.txn, v.dbs[i]));
-      for (auto op = MDB_FIRST;; op = MDB_NEXT) {
-        CAIRN_TRY(auto e, c.seek(op));
-        if (!e) break;
+  auto done = read([&](read_model_txn& v) -> result<void> {
+    for (const auto& name : v.db_names()) {
+      CAIRN_TRY(v.db(name).for_each([&](std::string_view key, std::string_view value) {
         // Length-prefixed, so no key or value can fake a boundary.
-        out += options_.dbs[i] + '\0' + std::to_string(e->key.size()) + ':';
-        out += e->key;
-        out += std::to_string(e->value.size()) + ':';
-        out += e->value;
+        out += name + '\0' + std::to_string(key.size()) + ':';
+        out += key;
+        out += std::to_string(value.size()) + ':';
+        out += value;
         out += '\n';
-      }
+      }));
     }
     return success();
   });

@@ -174,7 +174,7 @@ TEST_CASE("a projection catches up, follows, and a rebuild yields the same model
   CHECK(position() == events + 1);
   auto late =
       p.value()->query<std::string>([](cairn::es::projection_txn& v) -> cairn::result<std::string> {
-        CAIRN_TRY(auto n, v.txn.get(v.dbs[0], "late"));
+        CAIRN_TRY(auto n, v.db("counts").get("late"));
         return std::string(n.value_or(""));
       });
   REQUIRE(late);
@@ -266,7 +266,7 @@ TEST_CASE("run_once applies what the live consumer read during a rebuild, after 
   for (const std::string key : {"mid", "late"}) {
     auto n =
         model.query<std::string>([&](cairn::es::projection_txn& v) -> cairn::result<std::string> {
-          CAIRN_TRY(auto value, v.txn.get(v.dbs[0], key));
+          CAIRN_TRY(auto value, v.db("counts").get(key));
           return std::string(value.value_or("0"));
         });
     REQUIRE(n);

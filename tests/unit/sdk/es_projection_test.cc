@@ -25,9 +25,10 @@ consumer_record record(std::int32_t partition, std::int64_t offset, std::string 
 
 // A model that notices double application: per key, how many events it has seen.
 result<void> count_by_key(projection_txn& v, const consumer_record& r) {
-  CAIRN_TRY(auto old, v.txn.get(v.dbs[0], *r.key));
+  auto counts = v.db("counts");
+  CAIRN_TRY(auto old, counts.get(*r.key));
   std::int64_t n = old ? std::stoll(std::string(*old)) : 0;
-  return v.txn.put(v.dbs[0], *r.key, std::to_string(n + 1));
+  return counts.put(*r.key, std::to_string(n + 1));
 }
 
 std::unique_ptr<projection> open(const temp_dir& dir,
@@ -43,7 +44,7 @@ std::unique_ptr<projection> open(const temp_dir& dir,
 
 std::string count_of(const projection& p, const std::string& key) {
   auto n = p.query<std::string>([&](projection_txn& v) -> result<std::string> {
-    CAIRN_TRY(auto value, v.txn.get(v.dbs[0], key));
+    CAIRN_TRY(auto value, v.db("counts").get(key));
     return std::string(value.value_or("0"));
   });
   REQUIRE(n);

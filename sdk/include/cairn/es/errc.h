@@ -15,6 +15,7 @@ enum class errc {
   malformed_snapshot,      // snapshot bytes that fail to decode (they are ignored on load)
   stream_too_long,         // load(): more pages than read_pages_max (a bound, not a stream limit)
   wrong_expected_version,  // append(): the stream moved (only from the low-level append helper)
+  malformed_value,         // a read-model value that does not parse as the type asked for
 };
 
 const std::error_category& es_category() noexcept;

@@ -25,6 +25,7 @@
 // function. One thread (or the executor) drives a handler at a time.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -39,6 +40,7 @@
 #include "cairn/es/envelope.h"
 #include "cairn/es/event_handler_errc.h"
 #include "cairn/es/event_registry.h"
+#include "cairn/es/lag.h"
 #include "cairn/producer.h"
 
 namespace cairn::es {
@@ -124,6 +126,16 @@ class event_handler {
   // retriable (sdk::is_retriable); returns the totals.
   result<handler_stats> run(std::stop_token stop);
   awaitable<result<handler_stats>> async_run(std::function<bool()> stop);
+
+  // How far the group is behind: for every partition of options.topics, the group's committed
+  // offset (the log start without one) against the high watermark now. Blocking; same thread
+  // as run_once (it asks through the handler's consumer).
+  result<lag_report> lag();
+  // run_once until the group's committed offsets reach the high watermarks the partitions had
+  // when the call began (events appended meanwhile may remain), or `timeout` passed
+  // (sdk::errc::timed_out). The group as a whole: partitions another member owns catch up only
+  // as that member runs. Retriable errors are retried as in run(); returns the totals.
+  result<handler_stats> run_until_caught_up(std::chrono::milliseconds timeout);
 
   // The unresolved parked entries of the partitions this member owns, per key in order (for
   // tests, health checks and metrics). Same thread as run_once.

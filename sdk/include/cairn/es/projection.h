@@ -10,11 +10,15 @@
 // replays from offset 0 into a fresh generation while the old one keeps serving queries, then
 // switches by renaming a new CURRENT over the old (atomic on POSIX). sdk/README.md has the design.
 //
-// Threads: apply_batch/run_once/rebuild may run on different threads; query() from any thread.
-// apply() runs inside a write txn: it must not suspend, block on the network, or touch another
-// LMDB environment (LMDB: one txn per thread).
+// The model is read and written through read_model_txn (cairn/es/read_model.h): databases by
+// the names in projection_options::dbs, values as bytes, JSON or Cap'n Proto, scans by key range.
+//
+// Threads: apply_batch/run_once/rebuild may run on different threads; query() and lag() from
+// any thread but the client's. apply() runs inside a write txn: it must not suspend, block on
+// the network, or touch another LMDB environment (LMDB: one txn per thread).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -27,24 +31,24 @@
 
 #include "cairn/client.h"
 #include "cairn/consumer.h"
+#include "cairn/es/lag.h"
+#include "cairn/es/read_model.h"
 #include "cairn/lmdb/env.h"
 #include "cairn/lmdb/txn.h"
 
 namespace cairn::es {
 
-// The model as apply() and query() see it: a txn on the current generation and its databases,
-// in the order of projection_options::dbs.
-struct projection_txn {
-  lmdb::txn& txn;
-  const std::vector<lmdb::dbi>& dbs;
-};
+// The model as apply() and query() see it: a txn on the current generation and its databases
+// by name (read_model.h). The old name stays for code written against it.
+using projection_txn = read_model_txn;
 
+// Every member has a default, so designated initializers may name only what they set.
 struct projection_options {
-  std::filesystem::path dir;                // holds CURRENT and the generation directories
-  std::vector<std::string> dbs;             // the model's named databases (created on open)
-  std::vector<topic_partition> partitions;  // what the model is built from (assign mode)
+  std::filesystem::path dir{};                // holds CURRENT and the generation directories
+  std::vector<std::string> dbs{};             // the model's databases by name (created on open)
+  std::vector<topic_partition> partitions{};  // what the model is built from (assign mode)
   // env.max_dbs must be at least dbs.size() + 1 (the checkpoint database).
-  lmdb::env_options env;
+  lmdb::env_options env{};
   // A batch that finds the map full doubles env.map_size_bytes (up to this bound) and runs
   // again, instead of failing every time from then on. The map is address space; the file
   // grows only as pages are written. 0: never grow (map_full is returned).
@@ -53,7 +57,7 @@ struct projection_options {
 };
 
 // Applies one record to the model. An error aborts the whole batch (nothing of it is kept).
-using projection_apply = std::function<result<void>(projection_txn&, const consumer_record&)>;
+using projection_apply = std::function<result<void>(read_model_txn&, const consumer_record&)>;
 
 // Where rebuild() is; reported on stderr when it is a terminal, and to the optional callback.
 struct rebuild_progress {
@@ -64,7 +68,7 @@ struct rebuild_progress {
 };
 
 struct rebuild_options {
-  std::function<void(const rebuild_progress&)> on_progress;  // after every batch
+  std::function<void(const rebuild_progress&)> on_progress{};  // after every batch
   bool terminal_progress = true;      // draw a progress line on stderr if it is a terminal
   std::int64_t idle_polls_max = 120;  // empty polls in a row before giving up (bounded wait)
 };
@@ -100,6 +104,18 @@ class projection {
   // after a rebuild's switch it fails with sdk::errc::no_position until start(c) is called.
   awaitable<result<std::size_t>> async_run_once(consumer& c);
 
+  // --- how far behind: checkpoints against the partitions' high watermarks ---
+  // Asks the broker for the high watermarks (Metadata on `cl`); reads the checkpoints in a read
+  // txn. Blocking. Every partition of options.partitions is listed, applied or not.
+  result<lag_report> lag(client& cl) const;
+  // run_once until every partition's checkpoint has reached the high watermark it had when the
+  // call began (events appended meanwhile may remain), or `timeout` passed
+  // (sdk::errc::timed_out; what was applied stays applied). Returns the records applied.
+  // Blocking; starts `c` first when it is not started on the current generation. A run_once
+  // error ends it.
+  result<std::size_t> run_until_caught_up(client& cl, consumer& c,
+                                          std::chrono::milliseconds timeout);
+
   // --- rebuild: replay from offset 0 into a fresh generation, then switch ---
   // Uses its own consumer on `cl`. The live model keeps serving (and may keep being fed by
   // run_once) until the switch; after it, queries read the new generation and run_once
@@ -108,11 +124,11 @@ class projection {
 
   // --- queries: a read txn on the current generation ---
   // The generation a read began on stays open until the read ends, even across a switch.
-  result<void> read(const std::function<result<void>(projection_txn&)>& f) const;
+  result<void> read(const std::function<result<void>(read_model_txn&)>& f) const;
   template <class T>
-  result<T> query(const std::function<result<T>(projection_txn&)>& f) const {
+  result<T> query(const std::function<result<T>(read_model_txn&)>& f) const {
     std::optional<T> out;
-    auto done = read([&](projection_txn& t) -> result<void> {
+    auto done = read([&](read_model_txn& t) -> result<void> {
       auto r = f(t);
       if (!r) return r.error();
       out.emplace(std::move(r).value());

@@ -7,6 +7,12 @@
 //               when another writer moved the stream, read the new events and decide again, at
 //               most attempts_max times (errc::retries_exhausted after that). A command id seen
 //               in the stream returns the earlier outcome with `duplicate` set and appends nothing.
+//               The answer (handle_result) says how many rounds ran, for refusals too.
+//
+// Threads: one repository may be shared by many threads (blocking forms) and coroutines on the
+// client's executor at once: the client and its streams are thread-safe, the aggregate cache
+// has its own lock, and the snapshot store serialises its LMDB writes. Two commands for one
+// aggregate from two threads race like two processes would: the expected version decides.
 //
 // Both have a blocking form (any thread but the client's) and a coroutine form (on the client's
 // executor). Snapshot writes are LMDB calls made between awaits: no transaction crosses one.
@@ -24,8 +30,8 @@
 #include "cairn/es/event_registry.h"
 #include "cairn/es/loaded_aggregate.h"
 #include "cairn/es/snapshot_policy.h"
-#include "cairn/streams.h"
 #include "cairn/lmdb/snapshot_store.h"
+#include "cairn/streams.h"
 
 namespace cairn::es {
 
@@ -49,10 +55,25 @@ struct command_meta {
 
 template <decider D>
 struct handled {
-  std::int64_t version = -1;              // the stream's version after the command
-  std::vector<typename D::event> events;  // appended now (empty when duplicate or no-op)
-  bool duplicate = false;                 // the command id was already in the stream
-  int attempts = 0;                       // decide+append rounds it took
+  std::int64_t version = -1;                // the stream's version after the command
+  std::vector<typename D::event> events{};  // appended now (empty when duplicate or no-op)
+  bool duplicate = false;                   // the command id was already in the stream
+  int attempts = 0;                         // decide+append rounds it took
+};
+
+// What handle() returns: a result<handled<D>> (test it, take value() or error() as usual) that
+// also says how many decide+append rounds were run, whatever the answer. A refusal decided
+// after another writer won a race says attempts() == 2; retries_exhausted says attempts_max;
+// an error before the first decide (the load failed) says 0.
+template <decider D>
+class handle_result : public result<handled<D>> {
+ public:
+  handle_result(result<handled<D>> r, int attempts)
+      : result<handled<D>>(std::move(r)), attempts_(attempts) {}
+  int attempts() const { return attempts_; }
+
+ private:
+  int attempts_ = 0;
 };
 
 template <decider D>
@@ -87,7 +108,26 @@ class repository {
     co_return a;
   }
 
-  result<handled<D>> handle(const std::string& id, const command& cmd, command_meta meta = {}) {
+  handle_result<D> handle(const std::string& id, const command& cmd, command_meta meta = {}) {
+    int attempts = 0;
+    auto r = handle_rounds(id, cmd, meta, attempts);
+    return handle_result<D>(std::move(r), attempts);
+  }
+
+  // Takes its arguments by value: they live in the coroutine frame (see client.h on g++ 12).
+  // The cache is used as in handle().
+  awaitable<handle_result<D>> async_handle(std::string id, command cmd, command_meta meta) {
+    int attempts = 0;
+    auto r = co_await async_handle_rounds(std::move(id), std::move(cmd), std::move(meta), attempts);
+    co_return handle_result<D>(std::move(r), attempts);
+  }
+
+  const repository_options& options() const { return options_; }
+
+ private:
+  // handle(): `attempts` is the round in progress when it returns.
+  result<handled<D>> handle_rounds(const std::string& id, const command& cmd,
+                                   const command_meta& meta, int& attempts) {
     // A cached aggregate is decided on as it is, without reading its stream first: when another
     // writer moved the stream, the append says so (wrong expected version) and the loop catches
     // up. A refusal or a no-op decided on it is only returned after catching up (it may be
@@ -101,6 +141,7 @@ class repository {
       CAIRN_TRY(a, load(id));
     }
     for (int attempt = 1; attempt <= options_.attempts_max; ++attempt) {
+      attempts = attempt;
       auto step = decide(a, cmd, meta, attempt);
       if (!current && settled_without_append(step)) {
         CAIRN_TRY(catch_up(id, a));
@@ -119,9 +160,9 @@ class repository {
     return errc::retries_exhausted;
   }
 
-  // Takes its arguments by value: they live in the coroutine frame (see client.h on g++ 12).
-  // The cache is used as in handle().
-  awaitable<result<handled<D>>> async_handle(std::string id, command cmd, command_meta meta) {
+  // async_handle(): as handle_rounds. `attempts` lives in the caller's frame, which awaits this.
+  awaitable<result<handled<D>>> async_handle_rounds(std::string id, command cmd, command_meta meta,
+                                                    int& attempts) {
     loaded a;
     bool current = true;
     if (auto cached = cache_.get(id)) {
@@ -133,6 +174,7 @@ class repository {
       a = std::move(first).value();
     }
     for (int attempt = 1; attempt <= options_.attempts_max; ++attempt) {
+      attempts = attempt;
       auto step = decide(a, cmd, meta, attempt);
       if (!current && settled_without_append(step)) {
         auto caught_up = co_await async_catch_up(id, a);
@@ -153,9 +195,6 @@ class repository {
     co_return errc::retries_exhausted;
   }
 
-  const repository_options& options() const { return options_; }
-
- private:
   struct decision {
     bool done = false;  // nothing to append: `outcome` is the answer
     handled<D> outcome;

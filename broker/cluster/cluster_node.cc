@@ -17,45 +17,11 @@ namespace asio = boost::asio;
 
 namespace {
 
-controller::partition_leadership from_gossip(const peer::partition_leadership& in) {
-  controller::partition_leadership out{.topic = in.topic,
-                                       .partition = in.partition,
-                                       .leader = in.leader.value(),
-                                       .leader_epoch = in.epoch.value(),
-                                       .log_start_offset = in.log_start.value(),
-                                       .high_watermark = in.high_watermark.value(),
-                                       .log_end_offset = in.log_end.value()};
-  for (raft::node_id id : in.replicas)
-    out.replicas.push_back(id.value());
-  for (raft::node_id id : in.isr)
-    out.in_sync_replicas.push_back(id.value());
-  for (const peer::replica_state& s : in.replica_states) {
-    out.replica_states.push_back({.node_id = s.node.value(),
-                                  .match_end = s.match_end.value(),
-                                  .lag = s.lag,
-                                  .in_sync = s.in_sync});
-  }
-  return out;
-}
-
-peer::partition_leadership to_gossip(const controller::partition_leadership& in) {
-  peer::partition_leadership out{.topic = in.topic,
-                                 .partition = in.partition,
-                                 .leader = raft::node_id{in.leader},
-                                 .epoch = raft::term_id{in.leader_epoch},
-                                 .log_start = log_offset{in.log_start_offset},
-                                 .high_watermark = log_offset{in.high_watermark},
-                                 .log_end = log_offset{in.log_end_offset}};
-  for (std::int32_t id : in.replicas)
-    out.replicas.push_back(raft::node_id{id});
-  for (std::int32_t id : in.in_sync_replicas)
-    out.isr.push_back(raft::node_id{id});
-  for (const controller::replica_state& s : in.replica_states) {
-    out.replica_states.push_back({.node = raft::node_id{s.node_id},
-                                  .match_end = log_offset{s.match_end},
-                                  .lag = s.lag,
-                                  .in_sync = s.in_sync});
-  }
+std::vector<raft::node_id> node_ids(const std::vector<std::int32_t>& ids) {
+  std::vector<raft::node_id> out;
+  out.reserve(ids.size());
+  for (std::int32_t id : ids)
+    out.emplace_back(id);
   return out;
 }
 
@@ -89,9 +55,9 @@ cluster_node::cluster_node(asio::io_context& io, cluster_options options, topic_
                                         .self = raft::node_id{options_.self},
                                         .members = members},
       [this](peer::group_message&& m) { on_peer_message(std::move(m)); },
-      [this](raft::node_id from, peer::partition_leadership&& l) {
+      [this](raft::node_id from, raft::partition_leadership&& l) {
         last_heard_ms_[from.value()] = now_ms();
-        leaders_.update(from.value(), from_gossip(l), now_ms());
+        leaders_.update(from, l, now_ms());
       });
 }
 
@@ -102,7 +68,7 @@ cluster_node::~cluster_node() {
   controller_.reset();
   for (auto& [key, h] : hosted_) {
     h.log->set_replicator(nullptr);
-    replicas_.remove({key.first, key.second});
+    replicas_.remove(key);
   }
   flush_threads_.join();
 }
@@ -181,8 +147,7 @@ replication::replica::hooks cluster_node::hooks_for(const std::shared_ptr<broker
     }
     {
       std::lock_guard lock(view_mu_);
-      live_leaders_[std::make_pair(topic, partition)] = {
-          s.leader.value() > 0 ? s.leader.value() : -1, s.term.value()};
+      live_leaders_[{topic, partition}] = {.leader = s.leader, .term = s.term};
     }
     // Produce requests waiting for a commit re-check whether this broker still leads.
     if (listener_.partition_changed) listener_.partition_changed(topic, partition);
@@ -205,37 +170,38 @@ void cluster_node::flush(std::shared_ptr<broker::partition> log, std::int64_t en
 }
 
 result<void> cluster_node::open_replica(const topic_config& config, std::int32_t partition) {
-  const auto key = std::make_pair(config.name, partition);
-  if (hosted_.contains(key)) return success();
+  const raft::group_id group{config.name, partition};
+  if (hosted_.contains(group)) return success();
   CAIRN_TRY(auto log, topics_.get(config.name, partition));
+  const std::vector<raft::node_id> replicas =
+      node_ids(config.replicas.at(static_cast<std::size_t>(partition)));
   raftlog::partition_raft_log_options log_options;
-  for (std::int32_t id : config.replicas.at(static_cast<std::size_t>(partition)))
-    log_options.bootstrap.voters.push_back(raft::node_id{id});
+  log_options.bootstrap.voters = replicas;
   std::sort(log_options.bootstrap.voters.begin(), log_options.bootstrap.voters.end());
   CAIRN_TRY(auto raft_log, raftlog::partition_raft_log::open(*log, log_options));
   const raft::hard_state hs = raft_log->hard_state();
-  raft::group_id group{config.name, partition};
   hosted h{.log = log,
            .replicator = std::make_unique<partition_replicator>(replicas_, group),
-           .replicas = config.replicas.at(static_cast<std::size_t>(partition)),
+           .replicas = replicas,
            .raft_log = raft_log.get()};
   log->set_replicator(h.replicator.get());
   replicas_.add(group, std::move(raft_log), hs, hooks_for(log, config.name, partition));
-  const bool preferred = h.replicas.front() == options_.self;
-  hosted_.emplace(key, std::move(h));
+  const bool preferred = h.replicas.front() == raft::node_id{options_.self};
+  hosted_.emplace(group, std::move(h));
   if (preferred && hs.term.value() == 0) replicas_.find(group)->campaign_now();  // a new group
   return success();
 }
 
 void cluster_node::close_replica(const std::string& topic, std::int32_t partition) {
-  auto it = hosted_.find(std::make_pair(topic, partition));
+  const raft::group_id group{topic, partition};
+  auto it = hosted_.find(group);
   if (it == hosted_.end()) return;
   {
     std::lock_guard lock(view_mu_);
-    live_leaders_.erase(std::make_pair(topic, partition));
+    live_leaders_.erase(group);
   }
   it->second.log->set_replicator(nullptr);
-  replicas_.remove({topic, partition});
+  replicas_.remove(group);
   hosted_.erase(it);
 }
 
@@ -319,11 +285,11 @@ result<void> cluster_node::create_topic(topic_config config, std::chrono::millis
     auto topic = view_.topics.find(name);
     if (topic == view_.topics.end()) return false;
     for (std::int32_t p = 0; p < topic->second.partitions; ++p) {
-      auto l = view_.partitions.find(std::make_pair(name, p));
-      if (l == view_.partitions.end() || l->second.leader < 0) return false;
+      auto l = view_.partitions.find({name, p});
+      if (l == view_.partitions.end() || !l->second.has_leader()) return false;
       // In sync means the replica opened the partition, so its broker knows the topic.
-      for (std::int32_t replica : l->second.replicas) {
-        if (alive_in_view(replica) && !std::ranges::count(l->second.in_sync_replicas, replica)) {
+      for (raft::node_id replica : l->second.replicas) {
+        if (alive_in_view(replica.value()) && !std::ranges::count(l->second.isr, replica)) {
           return false;
         }
       }
@@ -362,31 +328,31 @@ void cluster_node::ensure_internal_topics() {
   });
 }
 
-controller::partition_leadership cluster_node::own_leadership(
-    const replication::replica& r, const std::vector<std::int32_t>& replicas) const {
+raft::partition_leadership cluster_node::own_leadership(
+    const replication::replica& r, const std::vector<raft::node_id>& replicas) const {
   const replication::replica_state s = r.state();
-  controller::partition_leadership out{.topic = r.group().topic,
-                                       .partition = r.group().partition,
-                                       .leader = options_.self,
-                                       .leader_epoch = s.term.value(),
-                                       .replicas = replicas,
-                                       .log_start_offset = s.log_start,
-                                       .high_watermark = s.commit_end,
-                                       .log_end_offset = s.log_end};
-  out.in_sync_replicas.push_back(options_.self);
-  out.replica_states.push_back(
-      {.node_id = options_.self, .match_end = s.log_end, .lag = 0, .in_sync = true});
+  const raft::node_id self{options_.self};
+  raft::partition_leadership out{.topic = r.group().topic,
+                                 .partition = r.group().partition,
+                                 .leader = self,
+                                 .epoch = s.term,
+                                 .replicas = replicas,
+                                 .isr = {self},
+                                 .log_start = log_offset{s.log_start},
+                                 .high_watermark = log_offset{s.commit_end},
+                                 .log_end = log_offset{s.log_end}};
+  out.replica_states.push_back({.node = self, .match_end = out.log_end, .lag = 0, .in_sync = true});
   for (const raft::follower_status& f : r.followers()) {
     // In sync, as Kafka's replica.lag.time.max.ms: it answered within the last quorum-check
     // period (the minimum election timeout), so it is keeping up rather than stalled or gone.
     const bool in_sync = f.recent_active && !f.learner;
-    if (in_sync) out.in_sync_replicas.push_back(f.id.value());
-    out.replica_states.push_back({.node_id = f.id.value(),
-                                  .match_end = f.match_end.value(),
-                                  .lag = s.log_end - f.match_end.value(),
+    if (in_sync) out.isr.push_back(f.id);
+    out.replica_states.push_back({.node = f.id,
+                                  .match_end = f.match_end,
+                                  .lag = out.log_end - f.match_end,
                                   .in_sync = in_sync});
   }
-  std::sort(out.in_sync_replicas.begin(), out.in_sync_replicas.end());
+  std::sort(out.isr.begin(), out.isr.end());
   return out;
 }
 
@@ -411,7 +377,7 @@ void cluster_node::on_peer_message(peer::group_message&& m) {
 
 void cluster_node::run_housekeeping() {
   for (const auto& [key, h] : hosted_) {
-    auto config = topics_.describe(key.first);
+    auto config = topics_.describe(key.topic);
     if (!config) continue;
     std::error_code failed;
     if (config.value().cleanup == cleanup_policy::compact) {
@@ -420,7 +386,7 @@ void cluster_node::run_housekeeping() {
                                       log = h.log, retention = config.value().delete_retention_ms] {
         auto done = raftlog::partition_raft_log::compact(*log, retention);
         if (!done) {
-          spdlog::error("{}/{}: compaction failed: {}", key.first, key.second,
+          spdlog::error("{}/{}: compaction failed: {}", key.topic, key.partition,
                         done.error().message());
         }
         asio::post(io_, [this, alive, key] {
@@ -435,17 +401,17 @@ void cluster_node::run_housekeeping() {
       failed = done.error();
     }
     if (failed) {
-      spdlog::error("{}/{}: housekeeping failed: {}", key.first, key.second, failed.message());
+      spdlog::error("{}/{}: housekeeping failed: {}", key.topic, key.partition, failed.message());
     }
   }
 }
 
 void cluster_node::balance_leaders(std::int64_t now) {
   for (auto& [key, h] : hosted_) {
-    const std::int32_t preferred = h.replicas.front();
-    replication::replica* r = replicas_.find({key.first, key.second});
+    const raft::node_id preferred = h.replicas.front();
+    replication::replica* r = replicas_.find(key);
     if (r == nullptr) continue;
-    if (preferred == options_.self) {
+    if (preferred == raft::node_id{options_.self}) {
       // A new group's first election is run by its preferred replica as soon as it can win it
       // (its peers may open the group a little later than it did, so it tries every gossip):
       // leaders come in a round trip instead of a randomized timeout and a hand-over after it.
@@ -456,11 +422,11 @@ void cluster_node::balance_leaders(std::int64_t now) {
     if (now - h.transfer_tried_ms < options_.preferred_leader_backoff.count()) continue;
     const std::int64_t end = r->log().end_offset().value();
     for (const raft::follower_status& f : r->followers()) {
-      if (f.id.value() != preferred || !f.recent_active || f.match_end.value() < end) continue;
+      if (f.id != preferred || !f.recent_active || f.match_end.value() < end) continue;
       h.transfer_tried_ms = now;
       if (auto started = r->transfer_leadership(f.id); started) {
-        spdlog::info("{}/{}: handing leadership to its preferred replica {}", key.first, key.second,
-                     preferred);
+        spdlog::info("{}/{}: handing leadership to its preferred replica {}", key.topic,
+                     key.partition, preferred);
       }
     }
   }
@@ -478,13 +444,12 @@ void cluster_node::schedule_gossip() {
 
 void cluster_node::on_gossip_tick() {
   const std::int64_t now = now_ms();
-  std::vector<peer::partition_leadership> mine;
+  std::vector<raft::partition_leadership> mine;
   for (const auto& [key, h] : hosted_) {
-    const replication::replica* r = replicas_.find({key.first, key.second});
+    const replication::replica* r = replicas_.find(key);
     if (r == nullptr || !r->is_leader()) continue;
-    controller::partition_leadership l = own_leadership(*r, h.replicas);
-    leaders_.update(options_.self, l, now);
-    mine.push_back(to_gossip(l));
+    mine.push_back(own_leadership(*r, h.replicas));
+    leaders_.update(raft::node_id{options_.self}, mine.back(), now);
   }
   // Sent even when empty: the peers count it as a sign of life.
   links_->gossip(mine);
@@ -530,20 +495,21 @@ void cluster_node::publish_view(std::int64_t now) {
     topic_config config = record.config;
     config.replicas = record.assignment;
     for (std::int32_t p = 0; p < config.partitions; ++p) {
-      controller::partition_leadership l{.topic = name, .partition = p};
-      if (const auto* known = leaders_.find(name, p)) l = *known;
-      l.replicas = config.replicas.at(static_cast<std::size_t>(p));
+      const raft::group_id group{name, p};
+      raft::partition_leadership l{.topic = name, .partition = p};
+      if (const auto* known = leaders_.find(group)) l = *known;
+      l.replicas = node_ids(config.replicas.at(static_cast<std::size_t>(p)));
       // This broker's own replica is fresher than gossip (up to one gossip old): a leader
       // describes itself, a follower knows its leader from the leader's first append.
-      if (const replication::replica* r = replicas_.find({name, p}); r != nullptr) {
+      if (const replication::replica* r = replicas_.find(group); r != nullptr) {
         if (r->is_leader()) {
           l = own_leadership(*r, l.replicas);
-        } else if (r->leader().value() > 0 && r->term().value() > l.leader_epoch) {
-          l.leader = r->leader().value();
-          l.leader_epoch = r->term().value();
+        } else if (r->leader() != raft::no_node && r->term() > l.epoch) {
+          l.leader = r->leader();
+          l.epoch = r->term();
         }
       }
-      next.partitions.emplace(std::make_pair(name, p), std::move(l));
+      next.partitions.emplace(group, std::move(l));
     }
     next.topics.emplace(name, std::move(config));
   }
@@ -584,17 +550,17 @@ std::optional<topic_config> cluster_node::topic(std::string_view name) const {
   return it->second;
 }
 
-std::optional<controller::partition_leadership> cluster_node::partition(
-    std::string_view topic, std::int32_t partition) const {
+std::optional<raft::partition_leadership> cluster_node::partition(std::string_view topic,
+                                                                  std::int32_t partition) const {
   std::lock_guard lock(view_mu_);
-  const auto key = std::make_pair(std::string(topic), partition);
+  const raft::group_id key{std::string(topic), partition};
   auto it = view_.partitions.find(key);
   if (it == view_.partitions.end()) return std::nullopt;
-  controller::partition_leadership l = it->second;
+  raft::partition_leadership l = it->second;
   if (auto live = live_leaders_.find(key);
-      live != live_leaders_.end() && live->second.second > l.leader_epoch) {
-    l.leader = live->second.first;  // newer than the last publish (-1: electing)
-    l.leader_epoch = live->second.second;
+      live != live_leaders_.end() && live->second.term > l.epoch) {
+    l.leader = live->second.leader;  // newer than the last publish (no_node: electing)
+    l.epoch = live->second.term;
   }
   return l;
 }

@@ -109,14 +109,14 @@ class cluster_node final : public controller::cluster_view, public cluster_admin
   std::int32_t controller_id() const override;
   std::vector<topic_config> topics() const override;
   std::optional<topic_config> topic(std::string_view name) const override;
-  std::optional<controller::partition_leadership> partition(std::string_view topic,
-                                                            std::int32_t partition) const override;
+  std::optional<raft::partition_leadership> partition(std::string_view topic,
+                                                      std::int32_t partition) const override;
 
  private:
   struct hosted {
     std::shared_ptr<broker::partition> log;
     std::unique_ptr<partition_replicator> replicator;
-    std::vector<std::int32_t> replicas;
+    std::vector<raft::node_id> replicas;              // the assignment: the first is preferred
     raftlog::partition_raft_log* raft_log = nullptr;  // owned by the replica
     std::int64_t transfer_tried_ms = 0;               // preferred-leader balancing
   };
@@ -124,8 +124,7 @@ class cluster_node final : public controller::cluster_view, public cluster_admin
     std::vector<controller::broker_status> brokers;
     std::int32_t controller = -1;
     std::map<std::string, topic_config, std::less<>> topics;
-    std::map<std::pair<std::string, std::int32_t>, controller::partition_leadership, std::less<>>
-        partitions;
+    std::map<raft::group_id, raft::partition_leadership> partitions;
   };
 
   void on_controller_change(const controller::state_change& change);
@@ -154,8 +153,8 @@ class cluster_node final : public controller::cluster_view, public cluster_admin
   void balance_leaders(std::int64_t now);
   void schedule_gossip();
   // The partition as this broker's own leader replica sees it.
-  controller::partition_leadership own_leadership(const replication::replica& r,
-                                                  const std::vector<std::int32_t>& replicas) const;
+  raft::partition_leadership own_leadership(const replication::replica& r,
+                                            const std::vector<raft::node_id>& replicas) const;
   // The controller command creating `config`, assigning its replicas from the state's load
   // unless config.replicas already says where they go.
   controller_group::command_builder create_command(topic_config config) const;
@@ -175,13 +174,13 @@ class cluster_node final : public controller::cluster_view, public cluster_admin
   std::unique_ptr<controller_group> controller_;
   boost::asio::thread_pool flush_threads_{2};
   boost::asio::thread_pool compaction_thread_{1};
-  std::set<std::pair<std::string, std::int32_t>> compacting_;  // I/O thread
+  std::set<raft::group_id> compacting_;  // I/O thread
   boost::asio::steady_timer gossip_timer_;
   bool running_ = false;
   bool creating_internal_ = false;
   int gossips_ = 0;
 
-  std::map<std::pair<std::string, std::int32_t>, hosted> hosted_;
+  std::map<raft::group_id, hosted> hosted_;
   controller::leadership_table leaders_;
   std::map<std::int32_t, std::int64_t> last_heard_ms_;  // peer → when (I/O thread)
 
@@ -193,8 +192,11 @@ class cluster_node final : public controller::cluster_view, public cluster_admin
   // The leader and term each hosted replica knows, set by its `changed` hook as it happens and
   // read by partition() over the published view: a Metadata request that follows an append
   // this broker acknowledged names that append's leader. Guarded by view_mu_.
-  std::map<std::pair<std::string, std::int32_t>, std::pair<std::int32_t, std::int64_t>, std::less<>>
-      live_leaders_;
+  struct live_leader {
+    raft::node_id leader = raft::no_node;  // no_node: electing
+    raft::term_id term{0};
+  };
+  std::map<raft::group_id, live_leader> live_leaders_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

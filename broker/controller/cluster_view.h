@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "broker/controller/leadership_table.h"
+#include "broker/raft/leadership.h"
 #include "broker/topics/topic_config.h"
 
 namespace cairn::broker::controller {
@@ -40,9 +40,9 @@ class cluster_view {
   virtual std::vector<topic_config> topics() const = 0;
   virtual std::optional<topic_config> topic(std::string_view name) const = 0;
   // The partition's state: replicas from the assignment, leader and the rest from the
-  // leadership table (leader -1 while none is known). nullopt for no such partition.
-  virtual std::optional<partition_leadership> partition(std::string_view topic,
-                                                        std::int32_t partition) const = 0;
+  // leadership table (raft::no_node while none is known). nullopt for no such partition.
+  virtual std::optional<raft::partition_leadership> partition(std::string_view topic,
+                                                              std::int32_t partition) const = 0;
 };
 
 }  // namespace cairn::broker::controller

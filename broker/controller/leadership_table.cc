@@ -2,20 +2,16 @@
 
 namespace cairn::broker::controller {
 
-bool leadership_table::update(std::int32_t reporter, const partition_leadership& entry,
+bool leadership_table::update(raft::node_id reporter, const raft::partition_leadership& entry,
                               std::int64_t now_ms) {
-  key k{entry.topic, entry.partition};
-  auto it = entries_.find(k);
-  if (it == entries_.end()) {
-    entries_.emplace(std::move(k), slot{entry, reporter, now_ms});
-    return true;
-  }
+  auto [it, added] = entries_.try_emplace(entry.group(), slot{entry, reporter, now_ms});
+  if (added) return true;
   slot& s = it->second;
-  const partition_leadership& old = s.entry;
+  const raft::partition_leadership& old = s.entry;
   bool take = false;
-  if (entry.leader_epoch > old.leader_epoch) {
+  if (entry.epoch > old.epoch) {
     take = true;
-  } else if (entry.leader_epoch == old.leader_epoch && entry.leader == old.leader) {
+  } else if (entry.epoch == old.epoch && entry.leader == old.leader) {
     const bool old_from_leader = s.reporter == old.leader;
     const bool new_from_leader = reporter == entry.leader;
     take = new_from_leader || !old_from_leader;
@@ -31,17 +27,16 @@ std::size_t leadership_table::expire(std::int64_t now_ms, std::int64_t stale_aft
 }
 
 void leadership_table::remove_topic(std::string_view topic) {
-  std::erase_if(entries_, [&](const auto& kv) { return kv.first.first == topic; });
+  std::erase_if(entries_, [&](const auto& kv) { return kv.first.topic == topic; });
 }
 
-const partition_leadership* leadership_table::find(std::string_view topic,
-                                                   std::int32_t partition) const {
-  auto it = entries_.find(key{std::string(topic), partition});
+const raft::partition_leadership* leadership_table::find(const raft::group_id& group) const {
+  auto it = entries_.find(group);
   return it == entries_.end() ? nullptr : &it->second.entry;
 }
 
-std::vector<partition_leadership> leadership_table::entries() const {
-  std::vector<partition_leadership> out;
+std::vector<raft::partition_leadership> leadership_table::entries() const {
+  std::vector<raft::partition_leadership> out;
   out.reserve(entries_.size());
   for (const auto& [k, s] : entries_)
     out.push_back(s.entry);

@@ -2,7 +2,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <limits>
 
 #include "broker/errc.h"
 #include "broker/handlers/handlers.h"
@@ -39,10 +38,9 @@ void fill_own_replica_state(wire::PartitionMetadata::Builder out, const handler_
   state.setInSync(true);
 }
 
-template <class Ids>
-void set_ids(capnp::List<std::int32_t>::Builder out, const Ids& ids) {
+void set_ids(capnp::List<std::int32_t>::Builder out, const std::vector<raft::node_id>& ids) {
   for (unsigned i = 0; i < ids.size(); ++i)
-    out.set(i, ids[i]);
+    out.set(i, ids[i].value());
 }
 
 // Cluster mode: what the cluster view knows (the controller's assignment, the leadership
@@ -51,28 +49,25 @@ void fill_partition_from_view(wire::PartitionMetadata::Builder out, const handle
                               std::string_view topic, std::int32_t id) {
   out.setPartition(id);
   auto state = ctx.cluster->partition(topic, id);
-  if (!state || state->leader < 0) {
+  if (!state || !state->has_leader()) {
     out.setErrorCode(wire::ErrorCode::LEADER_NOT_AVAILABLE);
     out.setErrorMessage("the partition has no leader right now (an election is running): retry");
     out.setLeader(-1);
   }
   if (!state) return;
-  const controller::partition_leadership& s = *state;
-  if (s.leader >= 0) out.setLeader(s.leader);
-  // The wire's epoch is Kafka's 32-bit leader epoch; a Raft term never gets near the limit.
-  out.setLeaderEpoch(static_cast<std::int32_t>(
-      std::clamp<std::int64_t>(s.leader_epoch, -1, std::numeric_limits<std::int32_t>::max())));
+  const raft::partition_leadership& s = *state;
+  if (s.has_leader()) out.setLeader(s.leader.value());
+  out.setLeaderEpoch(raft::kafka_leader_epoch(s.epoch));
   set_ids(out.initReplicas(static_cast<unsigned>(s.replicas.size())), s.replicas);
-  set_ids(out.initInSyncReplicas(static_cast<unsigned>(s.in_sync_replicas.size())),
-          s.in_sync_replicas);
-  out.setLogStartOffset(s.log_start_offset);
-  out.setHighWatermark(s.high_watermark);
-  out.setLogEndOffset(s.log_end_offset);
+  set_ids(out.initInSyncReplicas(static_cast<unsigned>(s.isr.size())), s.isr);
+  out.setLogStartOffset(s.log_start.value());
+  out.setHighWatermark(s.high_watermark.value());
+  out.setLogEndOffset(s.log_end.value());
   auto states = out.initReplicaStates(static_cast<unsigned>(s.replica_states.size()));
   for (unsigned i = 0; i < s.replica_states.size(); ++i) {
-    const controller::replica_state& r = s.replica_states[i];
-    states[i].setNodeId(r.node_id);
-    states[i].setMatchEnd(r.match_end);
+    const raft::replica_state& r = s.replica_states[i];
+    states[i].setNodeId(r.node.value());
+    states[i].setMatchEnd(r.match_end.value());
     states[i].setLag(r.lag);
     states[i].setInSync(r.in_sync);
   }
@@ -191,7 +186,7 @@ std::int32_t known_leader(const handler_context& ctx, std::string_view topic,
                           std::int32_t partition) {
   if (ctx.cluster == nullptr) return -1;
   auto p = ctx.cluster->partition(topic, partition);
-  return p ? p->leader : -1;
+  return p && p->has_leader() ? p->leader.value() : -1;
 }
 
 protocol::frame handle_create_topics(handler_context& ctx, std::uint64_t correlation_id,

@@ -106,7 +106,7 @@ struct peer_link::state {
 
   std::deque<group_message> queue;
   std::size_t queued_bytes = 0;  // wire_bytes_estimate of the queue, <= queued_bytes_max
-  std::vector<partition_leadership> gossip;
+  std::vector<raft::partition_leadership> gossip;
   bool gossip_pending = false;
   std::uint64_t next_correlation_id = 1;
   bool started = false;
@@ -271,7 +271,7 @@ asio::awaitable<void> write_frames(std::shared_ptr<state> s, std::shared_ptr<con
       continue;
     }
     std::vector<group_message> batch = take_batch(*s);
-    std::vector<partition_leadership> gossip;
+    std::vector<raft::partition_leadership> gossip;
     if (s->gossip_pending) gossip.swap(s->gossip);
     s->gossip_pending = false;
     auto frame = build_replicate_frame(s->next_correlation_id++, s->options.cluster_id,
@@ -372,7 +372,7 @@ bool peer_link::send(group_message message) {
   return true;
 }
 
-void peer_link::gossip(std::vector<partition_leadership> leaderships) {
+void peer_link::gossip(std::vector<raft::partition_leadership> leaderships) {
   state& s = *state_;
   if (s.stopped) return;
   s.gossip = std::move(leaderships);

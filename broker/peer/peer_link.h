@@ -88,7 +88,7 @@ class peer_link {
 
   // Leadership gossip for the next frame: replaces any not sent yet (the newest view wins, so
   // gossip takes at most one list of memory) and makes a frame even without messages.
-  void gossip(std::vector<partition_leadership> leaderships);
+  void gossip(std::vector<raft::partition_leadership> leaderships);
 
   // Closes the connection, cancels every wait and drops what is queued. The coroutine ends
   // soon after on the executor; safe while connecting, idempotent, and the link can be

@@ -28,7 +28,7 @@ bool peer_links::send(group_message message) {
   return it->second->send(std::move(message));
 }
 
-void peer_links::gossip(const std::vector<partition_leadership>& leaderships) {
+void peer_links::gossip(const std::vector<raft::partition_leadership>& leaderships) {
   for (auto& [node, link] : links_)
     link->gossip(leaderships);
 }

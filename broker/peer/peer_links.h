@@ -28,7 +28,7 @@ class peer_links {
   // node), or when that link dropped it.
   bool send(group_message message);
   // The same gossip to every peer.
-  void gossip(const std::vector<partition_leadership>& leaderships);
+  void gossip(const std::vector<raft::partition_leadership>& leaderships);
   void stop();
 
   peer_link* find(raft::node_id peer) noexcept;

@@ -441,7 +441,8 @@ decoded<group_message> decode_message(wire::RaftMessage::Reader in, const codec_
   }
 }
 
-void encode_leadership(const partition_leadership& l, wire::PartitionLeadership::Builder out) {
+void encode_leadership(const raft::partition_leadership& l,
+                       wire::PartitionLeadership::Builder out) {
   out.setTopic(l.topic);
   out.setPartition(l.partition);
   out.setLeader(l.leader.value());
@@ -457,7 +458,7 @@ void encode_leadership(const partition_leadership& l, wire::PartitionLeadership:
   out.setLogEndOffset(l.log_end.value());
   auto states = out.initReplicaStates(static_cast<unsigned>(l.replica_states.size()));
   for (unsigned i = 0; i < states.size(); ++i) {
-    const replica_state& s = l.replica_states[i];
+    const raft::replica_state& s = l.replica_states[i];
     states[i].setNodeId(s.node.value());
     states[i].setMatchEnd(s.match_end.value());
     states[i].setLag(s.lag);
@@ -467,9 +468,9 @@ void encode_leadership(const partition_leadership& l, wire::PartitionLeadership:
 
 namespace {
 
-decoded<partition_leadership> read_leadership(wire::PartitionLeadership::Reader in,
-                                              const codec_limits& limits) {
-  partition_leadership l;
+decoded<raft::partition_leadership> read_leadership(wire::PartitionLeadership::Reader in,
+                                                    const codec_limits& limits) {
+  raft::partition_leadership l;
   l.topic = std::string(text_of(in.getTopic()));
   l.partition = in.getPartition();
   if (auto bad = check_group(l.topic, l.partition)) return std::move(*bad);
@@ -502,10 +503,10 @@ decoded<partition_leadership> read_leadership(wire::PartitionLeadership::Reader 
   l.replica_states.reserve(n);
   std::vector<node_id> seen;
   for (auto s : states) {
-    replica_state r{.node = node_id{s.getNodeId()},
-                    .match_end = log_offset{s.getMatchEnd()},
-                    .lag = s.getLag(),
-                    .in_sync = s.getInSync()};
+    raft::replica_state r{.node = node_id{s.getNodeId()},
+                          .match_end = log_offset{s.getMatchEnd()},
+                          .lag = s.getLag(),
+                          .in_sync = s.getInSync()};
     if (!contains(l.replicas, r.node)) {
       return refuse(fmt::format("replica state for {}, not a replica", r.node));
     }
@@ -522,8 +523,8 @@ decoded<partition_leadership> read_leadership(wire::PartitionLeadership::Reader 
 
 }  // namespace
 
-decoded<partition_leadership> decode_leadership(wire::PartitionLeadership::Reader in,
-                                                const codec_limits& limits) {
+decoded<raft::partition_leadership> decode_leadership(wire::PartitionLeadership::Reader in,
+                                                      const codec_limits& limits) {
   try {  // see decode_message
     auto l = read_leadership(in, limits);
     if (!l) {

@@ -19,8 +19,8 @@
 #include <string_view>
 #include <system_error>
 
-#include "broker/peer/leadership.h"
 #include "broker/raft/group.h"
+#include "broker/raft/leadership.h"
 #include "broker/raft/messages.h"
 #include "protocol/cairn.capnp.h"
 
@@ -80,7 +80,7 @@ decoded<group_message> decode_message(wire::RaftMessage::Reader in,
 // ---------------------------------------------------------------------------------------------
 // Leadership gossip
 
-void encode_leadership(const partition_leadership& leadership,
+void encode_leadership(const raft::partition_leadership& leadership,
                        wire::PartitionLeadership::Builder out);
 
 // Refused: a bad topic name or partition (as above), leader <= 0, an epoch outside [0, 2^31);
@@ -88,8 +88,8 @@ void encode_leadership(const partition_leadership& leadership,
 // ISR member or a replica state that is not among the replicas; offsets out of the order
 // 0 <= log_start <= high_watermark <= log_end <= 2^62; a replica state whose match_end is
 // negative or past log_end, or whose lag is negative.
-decoded<partition_leadership> decode_leadership(wire::PartitionLeadership::Reader in,
-                                                const codec_limits& limits = {});
+decoded<raft::partition_leadership> decode_leadership(wire::PartitionLeadership::Reader in,
+                                                      const codec_limits& limits = {});
 
 // Kafka's topic-name rule (the same as broker/topics' valid_topic_name, which this library does
 // not link): 1..249 bytes of [a-zA-Z0-9._-], not "." or "..".

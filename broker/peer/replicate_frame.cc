@@ -48,21 +48,20 @@ std::size_t wire_bytes_estimate(const group_message& m) noexcept {
          std::visit(estimate{}, m.message.body);
 }
 
-std::size_t wire_bytes_estimate(const partition_leadership& l) noexcept {
+std::size_t wire_bytes_estimate(const raft::partition_leadership& l) noexcept {
   return 16 * word_bytes + round_up_words(l.topic.size() + 1) +
          round_up_words(4 * l.replicas.size()) + round_up_words(4 * l.isr.size()) +
          l.replica_states.size() * 4 * word_bytes;
 }
 
-result<protocol::frame> build_replicate_frame(std::uint64_t correlation_id,
-                                              std::string_view cluster_id, raft::node_id from,
-                                              std::span<const group_message> messages,
-                                              std::span<const partition_leadership> leaderships,
-                                              std::size_t frame_bytes_max) {
+result<protocol::frame> build_replicate_frame(
+    std::uint64_t correlation_id, std::string_view cluster_id, raft::node_id from,
+    std::span<const group_message> messages,
+    std::span<const raft::partition_leadership> leaderships, std::size_t frame_bytes_max) {
   std::size_t bytes = 64 + round_up_words(cluster_id.size() + 1);
   for (const group_message& m : messages)
     bytes += wire_bytes_estimate(m);
-  for (const partition_leadership& l : leaderships)
+  for (const raft::partition_leadership& l : leaderships)
     bytes += wire_bytes_estimate(l);
   // One first segment sized for the whole frame: one allocation and a one-segment frame.
   protocol::frame_writer writer(static_cast<unsigned>(bytes / word_bytes + 1));

@@ -30,7 +30,7 @@ struct receiver_counters {
 class replicate_receiver final : public replicate_sink {
  public:
   using message_handler = std::function<void(group_message&&)>;
-  using leadership_handler = std::function<void(raft::node_id from, partition_leadership&&)>;
+  using leadership_handler = std::function<void(raft::node_id from, raft::partition_leadership&&)>;
 
   struct options {
     std::string cluster_id;

@@ -41,7 +41,7 @@ class fake_peer {
     fake_peer_options options;
     std::set<std::shared_ptr<tcp::socket>> sockets;
     std::vector<group_message> messages;
-    std::vector<partition_leadership> leaderships;
+    std::vector<raft::partition_leadership> leaderships;
     std::vector<std::size_t> frame_sizes;  // messages per Replicate frame
     std::size_t handshakes = 0;
     std::size_t accepted = 0;

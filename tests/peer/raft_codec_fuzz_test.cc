@@ -31,7 +31,7 @@ protocol::frame valid_frame(message_generator& gen) {
     m.message.to = raft::node_id{1};
     messages.push_back(std::move(m));
   }
-  std::vector<partition_leadership> leaderships{gen.leadership(), gen.leadership()};
+  std::vector<raft::partition_leadership> leaderships{gen.leadership(), gen.leadership()};
   auto frame = build_replicate_frame(1, "cairn", raft::node_id{2}, messages, leaderships,
                                      protocol::frame_bytes_max_default);
   REQUIRE(frame);
@@ -99,7 +99,7 @@ TEST_CASE("random mutations of valid frames never crash the receiving side", "[p
         REQUIRE(again);
         REQUIRE(describe(again.value()) == describe(m));
       },
-      [](raft::node_id, partition_leadership&&) {});
+      [](raft::node_id, raft::partition_leadership&&) {});
   std::size_t parsed_ok = 0;
   for (int i = 0; i < kFrameMutations; ++i) {
     protocol::frame f = valid_frame(gen);

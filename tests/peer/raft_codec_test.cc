@@ -20,8 +20,8 @@ using testing::message_generator;
 
 // Through the wire: frame, parse_request (the server's validation), decode.
 std::vector<group_message> round_trip(const std::vector<group_message>& messages,
-                                      const std::vector<partition_leadership>& leaderships,
-                                      std::vector<partition_leadership>* leaderships_out) {
+                                      const std::vector<raft::partition_leadership>& leaderships,
+                                      std::vector<raft::partition_leadership>* leaderships_out) {
   auto frame = build_replicate_frame(7, "cairn", raft::node_id{1}, messages, leaderships,
                                      protocol::frame_bytes_max_default);
   REQUIRE(frame);
@@ -55,10 +55,10 @@ TEST_CASE("every message kind survives a round trip through a Replicate frame", 
       messages.push_back(gen.message(kind));
     for (int extra = 0; extra < gen.uniform(0, 10); ++extra)
       messages.push_back(gen.message());
-    std::vector<partition_leadership> leaderships;
+    std::vector<raft::partition_leadership> leaderships;
     for (int i = 0; i < gen.uniform(0, 4); ++i)
       leaderships.push_back(gen.leadership());
-    std::vector<partition_leadership> got_leaderships;
+    std::vector<raft::partition_leadership> got_leaderships;
     auto got = round_trip(messages, leaderships, &got_leaderships);
     REQUIRE(got.size() == messages.size());
     for (std::size_t i = 0; i < got.size(); ++i) {
@@ -73,7 +73,7 @@ TEST_CASE("every message kind survives a round trip through a Replicate frame", 
 }
 
 TEST_CASE("an empty Replicate frame carries the envelope only", "[peer]") {
-  std::vector<partition_leadership> none;
+  std::vector<raft::partition_leadership> none;
   auto got = round_trip({}, {}, &none);
   CHECK(got.empty());
   CHECK(none.empty());
@@ -364,7 +364,7 @@ TEST_CASE("install requests: start, term, configuration", "[peer]") {
 // ---------------------------------------------------------------------------------------------
 // Leadership gossip
 
-partition_leadership leadership() {
+raft::partition_leadership leadership() {
   using raft::node_id;
   return {.topic = "orders",
           .partition = 1,

@@ -134,8 +134,8 @@ class message_generator {
     return m;
   }
 
-  partition_leadership leadership() {
-    partition_leadership l;
+  raft::partition_leadership leadership() {
+    raft::partition_leadership l;
     auto g = group();
     l.topic = g.topic;
     l.partition = g.partition;
@@ -153,7 +153,7 @@ class message_generator {
     for (auto id : l.replicas) {
       if (coin()) l.isr.push_back(id);
       if (coin()) {
-        replica_state s{.node = id, .in_sync = coin()};
+        raft::replica_state s{.node = id, .in_sync = coin()};
         s.match_end = log_offset{uniform(0, l.log_end.value())};
         s.lag = l.log_end - s.match_end;
         l.replica_states.push_back(s);

@@ -15,11 +15,11 @@ using raft::node_id;
 
 struct fixture {
   std::vector<group_message> messages;
-  std::vector<std::pair<node_id, partition_leadership>> leaderships;
+  std::vector<std::pair<node_id, raft::partition_leadership>> leaderships;
   replicate_receiver receiver{
       {.cluster_id = "blue", .self = node_id{1}, .members = {node_id{1}, node_id{2}, node_id{3}}},
       [this](group_message&& m) { messages.push_back(std::move(m)); },
-      [this](node_id from, partition_leadership&& l) { leaderships.emplace_back(from, l); }};
+      [this](node_id from, raft::partition_leadership&& l) { leaderships.emplace_back(from, l); }};
 };
 
 // A request from `from` holding `messages` (re-addressed from → 1) and one leadership.

@@ -10,7 +10,9 @@
 
 using namespace cairn::broker;
 using namespace cairn::broker::controller;
+using cairn::raft::node_id;
 using cairn::testing::temp_dir;
+namespace raft = cairn::raft;
 namespace wire = cairn::protocol::wire;
 
 namespace {
@@ -33,27 +35,29 @@ class fake_view final : public cluster_view {
     }
     return std::nullopt;
   }
-  std::optional<partition_leadership> partition(std::string_view topic,
-                                                std::int32_t id) const override {
+  std::optional<raft::partition_leadership> partition(std::string_view topic,
+                                                      std::int32_t id) const override {
     if (topic == "orders" && id == 1) {
       // Assigned, but no leader known: an election is running.
-      partition_leadership p;
+      raft::partition_leadership p;
       p.topic = "orders";
       p.partition = 1;
-      p.replicas = {3, 1, 2};
+      p.replicas = {node_id{3}, node_id{1}, node_id{2}};
       return p;
     }
-    partition_leadership p;
+    raft::partition_leadership p;
     p.topic = std::string(topic);
     p.partition = id;
-    p.leader = 2;
-    p.leader_epoch = 7;
-    p.replicas = {2, 3, 1};
-    p.in_sync_replicas = {2, 1};
-    p.log_start_offset = 0;
-    p.high_watermark = 40;
-    p.log_end_offset = 42;
-    p.replica_states = {{2, 42, 0, true}, {3, 10, 32, false}, {1, 41, 1, true}};
+    p.leader = node_id{2};
+    p.epoch = raft::term_id{7};
+    p.replicas = {node_id{2}, node_id{3}, node_id{1}};
+    p.isr = {node_id{2}, node_id{1}};
+    p.log_start = cairn::log_offset{0};
+    p.high_watermark = cairn::log_offset{40};
+    p.log_end = cairn::log_offset{42};
+    p.replica_states = {{node_id{2}, cairn::log_offset{42}, 0, true},
+                        {node_id{3}, cairn::log_offset{10}, 32, false},
+                        {node_id{1}, cairn::log_offset{41}, 1, true}};
     return p;
   }
 };
@@ -157,6 +161,8 @@ TEST_CASE("cluster mode: metadata lists every broker and takes leaders from the 
   auto p1 = t.getPartitions()[1];
   CHECK(p1.getErrorCode() == wire::ErrorCode::LEADER_NOT_AVAILABLE);
   CHECK(p1.getLeader() == -1);
+  CHECK(p1.getLeaderEpoch() == -1);  // term 0: no epoch known yet
+  CHECK(p1.getHighWatermark() == -1);
   CHECK(ids(p1.getReplicas()) == std::vector<std::int32_t>{3, 1, 2});
 
   // DescribeTopics: the same, with the controller's config; a local-only topic is unknown.

@@ -60,7 +60,8 @@ function(cairn_gzipped_file source output)
   add_custom_command(OUTPUT ${output}
                      COMMAND gzip -n -9 -c ${source} > ${output}
                      DEPENDS ${source})
-  string(MAKE_C_IDENTIFIER ${output} name)
+  file(RELATIVE_PATH name ${PROJECT_BINARY_DIR} ${output})
+  string(MAKE_C_IDENTIFIER "cairn_${name}" name)
   add_custom_target(${name} ALL DEPENDS ${output})
 endfunction()
 

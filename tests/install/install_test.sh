@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# The SDK as a user gets it from `cmake --install`:
+# The SDK as a user gets it:
+#   0. a project that includes the source tree (add_subdirectory) gets only the SDK's targets, no
+#      Catch2 lookup, and keeps its own (empty) build type;
 #   1. the dev component installs into a temporary prefix, and nothing but headers under cairn/,
 #      static libraries, the CMake package and cairn.pc lands there;
 #   2. every installed header compiles on its own with -Wall -Wextra -Werror -pedantic, against
@@ -20,6 +22,32 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+echo "== included with add_subdirectory: only the SDK, no Catch2, the includer's build type"
+cmake -S "$source/tests/install/subproject" -B "$work/subproject" -DCAIRN_SOURCE_DIR="$source" \
+  -DCMAKE_DISABLE_FIND_PACKAGE_Catch2=ON >"$work/subproject.log" 2>&1 || {
+  cat "$work/subproject.log" >&2
+  exit 1
+}
+targets="$(cmake --build "$work/subproject" --target help)"
+for wanted in uses_cairn cairn_sdk cairn_es cairn_es_projection cairn_es_handler \
+  cairn_es_process; do
+  grep -q "\.\.\. $wanted\$" <<<"$targets" || {
+    echo "the including project lacks the target $wanted" >&2
+    exit 1
+  }
+done
+for unwanted in cairn-broker cairn cairn-perf quickstart sdk_connection_test eventstore_bench; do
+  if grep -q "\.\.\. $unwanted\$" <<<"$targets"; then
+    echo "the including project builds $unwanted" >&2
+    exit 1
+  fi
+done
+build_type="$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$work/subproject/CMakeCache.txt")"
+[[ -z "$build_type" ]] || {
+  echo "Cairn set the including project's build type to '$build_type'" >&2
+  exit 1
+}
 
 prefix="$work/prefix"
 echo "== install the dev component into $prefix"

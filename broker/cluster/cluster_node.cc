@@ -137,7 +137,7 @@ replication::replica::hooks cluster_node::hooks_for(const std::shared_ptr<broker
   // requests waiting on it.
   h.committed = [log](std::int64_t end) { log->set_high_watermark(end); };
   h.changed = [this, topic, partition,
-               leading = std::make_shared<bool>(false)](const replication::replica_state& s) {
+               leading = std::make_shared<bool>(false)](const replication::election_state& s) {
     spdlog::info("{}/{}: {} in term {} (leader {})", topic, partition, raft::to_string(s.role),
                  s.term, s.leader);
     const bool now_leading = s.role == raft::role::leader;
@@ -330,17 +330,16 @@ void cluster_node::ensure_internal_topics() {
 
 raft::partition_leadership cluster_node::own_leadership(
     const replication::replica& r, const std::vector<raft::node_id>& replicas) const {
-  const replication::replica_state s = r.state();
   const raft::node_id self{options_.self};
   raft::partition_leadership out{.topic = r.group().topic,
                                  .partition = r.group().partition,
                                  .leader = self,
-                                 .epoch = s.term,
+                                 .epoch = r.term(),
                                  .replicas = replicas,
                                  .isr = {self},
-                                 .log_start = log_offset{s.log_start},
-                                 .high_watermark = log_offset{s.commit_end},
-                                 .log_end = log_offset{s.log_end}};
+                                 .log_start = r.log().start_offset(),
+                                 .high_watermark = log_offset{r.commit_end()},
+                                 .log_end = r.log().end_offset()};
   out.replica_states.push_back({.node = self, .match_end = out.log_end, .lag = 0, .in_sync = true});
   for (const raft::follower_status& f : r.followers()) {
     // In sync, as Kafka's replica.lag.time.max.ms: it answered within the last quorum-check

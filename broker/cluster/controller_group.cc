@@ -54,7 +54,7 @@ result<std::unique_ptr<controller_group>> controller_group::open(
     self->log_->set_high_watermark(end);
     self->apply_committed(end);
   };
-  h.changed = [self](const replication::replica_state& s) {
+  h.changed = [self](const replication::election_state& s) {
     const bool leading = s.role == raft::role::leader;
     {
       std::lock_guard lock(self->leader_mu_);

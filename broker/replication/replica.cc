@@ -28,7 +28,7 @@ replica::replica(raft::group_id group, raft::options options, std::unique_ptr<ra
       tracked_(std::move(log)),
       node_(options, tracked_, hs) {
   commit_reported_ = node_.commit_end().value();
-  state_reported_ = state();
+  election_reported_ = election();
 }
 
 void replica::tick() {
@@ -64,13 +64,8 @@ void replica::campaign_now() {
   hooks_.wake();
 }
 
-replica_state replica::state() const {
-  return {.role = node_.current_role(),
-          .term = node_.term(),
-          .leader = node_.leader(),
-          .commit_end = node_.commit_end().value(),
-          .log_start = tracked_.start_offset().value(),
-          .log_end = tracked_.end_offset().value()};
+election_state replica::election() const {
+  return {.role = node_.current_role(), .term = node_.term(), .leader = node_.leader()};
 }
 
 void replica::start_flush() {
@@ -103,10 +98,10 @@ void replica::drain() {
     commit_reported_ = out.commit_end.value();
     if (hooks_.committed) hooks_.committed(commit_reported_);
   }
-  if (out.current_role != state_reported_.role || out.term != state_reported_.term ||
-      out.leader != state_reported_.leader) {
-    state_reported_ = state();
-    if (hooks_.changed) hooks_.changed(state_reported_);
+  if (out.current_role != election_reported_.role || out.term != election_reported_.term ||
+      out.leader != election_reported_.leader) {
+    election_reported_ = election();
+    if (hooks_.changed) hooks_.changed(election_reported_);
   }
 }
 

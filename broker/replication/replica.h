@@ -27,15 +27,13 @@
 
 namespace cairn::broker::replication {
 
-// What the rest of the broker sees of a replica: enough to answer metadata and not_leader, and
-// to gossip leadership.
-struct replica_state {
+// A replica's place in its group's elections, reported to the broker each time it changes: the
+// broker follows leadership with it (the coordinator, the leader a follower names in Metadata).
+// How far a leader's replicas are is partition_leadership's (broker/raft/leadership.h).
+struct election_state {
   raft::role role = raft::role::follower;
   raft::term_id term{0};
-  raft::node_id leader{0};  // 0: none known
-  std::int64_t commit_end = 0;
-  std::int64_t log_start = 0;
-  std::int64_t log_end = 0;
+  raft::node_id leader = raft::no_node;  // none known
 };
 
 class replica {
@@ -49,7 +47,7 @@ class replica {
     // The commit end (the high watermark) moved forward.
     std::function<void(std::int64_t commit_end)> committed;
     // Role, term or known leader changed.
-    std::function<void(const replica_state&)> changed;
+    std::function<void(const election_state&)> changed;
     // Something is waiting for drain(): the manager schedules one drain pass per loop turn.
     std::function<void()> wake;
   };
@@ -74,7 +72,7 @@ class replica {
   void drain();
 
   const raft::group_id& group() const { return group_; }
-  replica_state state() const;
+  election_state election() const;
   bool is_leader() const { return node_.current_role() == raft::role::leader; }
   raft::node_id leader() const { return node_.leader(); }
   raft::term_id term() const { return node_.term(); }
@@ -124,7 +122,7 @@ class replica {
 
   bool flush_in_flight_ = false;
   std::int64_t commit_reported_ = 0;
-  replica_state state_reported_;
+  election_state election_reported_;
   // Watched by the flush completion, which may arrive after this replica was removed.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

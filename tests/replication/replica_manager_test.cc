@@ -49,7 +49,7 @@ class loop_cluster {
       m.log = log.get();
       replica::hooks h;
       h.committed = [&m](std::int64_t end) { m.committed = end; };
-      h.changed = [&m](const replica_state&) { ++m.changes; };
+      h.changed = [&m](const election_state&) { ++m.changes; };
       if (asynchronous_flush) {
         // fdatasync on another thread, in the broker: here a later turn of the loop.
         h.flush = [this, &m](std::int64_t end, std::function<void(bool)> done) {

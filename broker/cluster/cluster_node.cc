@@ -285,11 +285,11 @@ result<void> cluster_node::create_topic(topic_config config, std::chrono::millis
     auto topic = view_.topics.find(name);
     if (topic == view_.topics.end()) return false;
     for (std::int32_t p = 0; p < topic->second.partitions; ++p) {
-      auto l = view_.partitions.find({name, p});
-      if (l == view_.partitions.end() || !l->second.has_leader()) return false;
+      const auto l = leadership_locked({name, p});
+      if (!l || !l->has_leader()) return false;
       // In sync means the replica opened the partition, so its broker knows the topic.
-      for (raft::node_id replica : l->second.replicas) {
-        if (alive_in_view(replica.value()) && !std::ranges::count(l->second.isr, replica)) {
+      for (raft::node_id replica : l->replicas) {
+        if (alive_in_view(replica.value()) && !std::ranges::count(l->isr, replica)) {
           return false;
         }
       }
@@ -498,15 +498,10 @@ void cluster_node::publish_view(std::int64_t now) {
       raft::partition_leadership l{.topic = name, .partition = p};
       if (const auto* known = leaders_.find(group)) l = *known;
       l.replicas = node_ids(config.replicas.at(static_cast<std::size_t>(p)));
-      // This broker's own replica is fresher than gossip (up to one gossip old): a leader
-      // describes itself, a follower knows its leader from the leader's first append.
-      if (const replication::replica* r = replicas_.find(group); r != nullptr) {
-        if (r->is_leader()) {
-          l = own_leadership(*r, l.replicas);
-        } else if (r->leader() != raft::no_node && r->term() > l.epoch) {
-          l.leader = r->leader();
-          l.epoch = r->term();
-        }
+      // A leader here describes itself, fresher than its last gossip. A follower's leader
+      // is laid over the view when it is read (leadership_locked).
+      if (const replication::replica* r = replicas_.find(group); r != nullptr && r->is_leader()) {
+        l = own_leadership(*r, l.replicas);
       }
       next.partitions.emplace(group, std::move(l));
     }
@@ -552,13 +547,17 @@ std::optional<topic_config> cluster_node::topic(std::string_view name) const {
 std::optional<raft::partition_leadership> cluster_node::partition(std::string_view topic,
                                                                   std::int32_t partition) const {
   std::lock_guard lock(view_mu_);
-  const raft::group_id key{std::string(topic), partition};
-  auto it = view_.partitions.find(key);
+  return leadership_locked({std::string(topic), partition});
+}
+
+std::optional<raft::partition_leadership> cluster_node::leadership_locked(
+    const raft::group_id& group) const {
+  auto it = view_.partitions.find(group);
   if (it == view_.partitions.end()) return std::nullopt;
   raft::partition_leadership l = it->second;
-  if (auto live = live_leaders_.find(key);
+  if (auto live = live_leaders_.find(group);
       live != live_leaders_.end() && live->second.term > l.epoch) {
-    l.leader = live->second.leader;  // newer than the last publish (no_node: electing)
+    l.leader = live->second.leader;  // newer than the view (no_node: electing)
     l.epoch = live->second.term;
   }
   return l;

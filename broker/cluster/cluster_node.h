@@ -185,13 +185,18 @@ class cluster_node final : public controller::cluster_view, public cluster_admin
   std::map<std::int32_t, std::int64_t> last_heard_ms_;  // peer → when (I/O thread)
 
   bool alive_in_view(std::int32_t broker) const;  // REQUIRES: view_mu_ held
+  // The group's leadership as the view has it (the leadership table, or a leader's own report)
+  // under the leader and term this broker's replica knows, when those are newer: the one place
+  // a follower's leader is read. nullopt for a group the view lacks. REQUIRES: view_mu_ held.
+  std::optional<raft::partition_leadership> leadership_locked(const raft::group_id& group) const;
   mutable std::mutex view_mu_;
   snapshot view_;                         // guarded by view_mu_
   std::condition_variable view_changed_;  // view_ was republished
   bool publish_pending_ = false;          // I/O thread: a publish_view is posted
   // The leader and term each hosted replica knows, set by its `changed` hook as it happens and
-  // read by partition() over the published view: a Metadata request that follows an append
-  // this broker acknowledged names that append's leader. Guarded by view_mu_.
+  // laid over the published view by leadership_locked (Metadata, CreateTopics' wait): a follower
+  // knows its leader from the leader's first append, before any gossip, and Metadata after an
+  // append this broker acknowledged names that append's leader. Guarded by view_mu_.
   struct live_leader {
     raft::node_id leader = raft::no_node;  // no_node: electing
     raft::term_id term{0};

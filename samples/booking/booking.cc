@@ -1,8 +1,11 @@
 #include "samples/booking/booking.h"
 
-#include "samples/booking/overloaded.h"
+#include "cairn/es/overloaded.h"
 
 namespace samples::booking {
+
+using cairn::es::overloaded;
+
 namespace {
 
 using decided = cairn::result<std::vector<booking_event>>;

@@ -1,10 +1,13 @@
 #include "samples/booking/booking_saga.h"
 
+#include "cairn/es/overloaded.h"
 #include "samples/booking/booking.h"
 #include "samples/booking/inventory.h"
-#include "samples/booking/overloaded.h"
 
 namespace samples::booking {
+
+using cairn::es::overloaded;
+
 namespace {
 
 using namespace samples::contracts;

@@ -1,9 +1,12 @@
 #include "samples/booking/inventory.h"
 
 #include "cairn/es/errc.h"
-#include "samples/booking/overloaded.h"
+#include "cairn/es/overloaded.h"
 
 namespace samples::booking {
+
+using cairn::es::overloaded;
+
 namespace {
 
 using decided = cairn::result<std::vector<inventory_event>>;

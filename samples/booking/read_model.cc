@@ -2,12 +2,15 @@
 
 #include "cairn/es/envelope.h"
 #include "cairn/es/event_registry.h"
+#include "cairn/es/overloaded.h"
 #include "samples/booking/booking.h"
 #include "samples/booking/inventory.h"
-#include "samples/booking/overloaded.h"
 #include "samples/common/service.h"
 
 namespace samples::booking {
+
+using cairn::es::overloaded;
+
 namespace {
 
 namespace es = cairn::es;

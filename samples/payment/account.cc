@@ -1,8 +1,11 @@
 #include "samples/payment/account.h"
 
-#include "samples/payment/overloaded.h"
+#include "cairn/es/overloaded.h"
 
 namespace samples::payment {
+
+using cairn::es::overloaded;
+
 namespace {
 
 using decided = cairn::result<std::vector<account_event>>;

@@ -2,9 +2,12 @@
 
 #include <cstdio>
 
-#include "samples/payment/overloaded.h"
+#include "cairn/es/overloaded.h"
 
 namespace samples::payment {
+
+using cairn::es::overloaded;
+
 namespace {
 
 // A refusal is logged and the record is done; anything else goes back to the handler, which

@@ -1,8 +1,11 @@
 #include "samples/payment/payment.h"
 
-#include "samples/payment/overloaded.h"
+#include "cairn/es/overloaded.h"
 
 namespace samples::payment {
+
+using cairn::es::overloaded;
+
 namespace {
 
 using decided = cairn::result<std::vector<payment_event>>;

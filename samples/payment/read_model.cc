@@ -3,10 +3,13 @@
 #include <cstdio>
 
 #include "cairn/es/envelope.h"
+#include "cairn/es/overloaded.h"
 #include "samples/common/service.h"
-#include "samples/payment/overloaded.h"
 
 namespace samples::payment {
+
+using cairn::es::overloaded;
+
 namespace {
 
 // The model's databases, as declared in open_read_model.

@@ -1,8 +1,11 @@
 #include "samples/quickstart/account.h"
 
-#include "samples/quickstart/overloaded.h"
+#include "cairn/es/overloaded.h"
 
 namespace quickstart {
+
+using cairn::es::overloaded;
+
 namespace {
 
 using decided = cairn::result<std::vector<account_event>>;

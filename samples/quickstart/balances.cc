@@ -1,9 +1,12 @@
 #include "samples/quickstart/balances.h"
 
 #include "cairn/es/envelope.h"
-#include "samples/quickstart/overloaded.h"
+#include "cairn/es/overloaded.h"
 
 namespace quickstart {
+
+using cairn::es::overloaded;
+
 namespace {
 
 constexpr std::string_view kBalancesDb = "balances";  // declared in projection_options::dbs

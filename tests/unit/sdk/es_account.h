@@ -11,6 +11,7 @@
 
 #include "cairn/es/decider.h"
 #include "cairn/es/event_registry.h"
+#include "cairn/es/overloaded.h"
 
 namespace bank {
 
@@ -69,12 +70,7 @@ struct account_state {
 };
 BOOST_DESCRIBE_STRUCT(account_state, (), (open, owner, balance_cents, deposits))
 
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
+using cairn::es::overloaded;
 
 struct account {
   using state = account_state;

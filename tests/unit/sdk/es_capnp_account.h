@@ -12,6 +12,7 @@
 #include "cairn/es/capnp_upcaster.h"
 #include "cairn/es/decider.h"
 #include "cairn/es/event_registry.h"
+#include "cairn/es/overloaded.h"
 #include "tests/unit/sdk/es_account.h"
 #include "tests/unit/sdk/es_test_events.capnp.h"
 
@@ -62,39 +63,40 @@ struct account {
   static cairn::result<std::vector<event>> decide(const command& c, const state& s) {
     using out = cairn::result<std::vector<event>>;
     return std::visit(
-        bank::overloaded{[&](const bank::open_account& o) -> out {
-                           if (s.open) return make_error_code(bank::refusal::already_open);
-                           return std::vector<event>{bank::opened{o.owner}};
-                         },
-                         [&](const bank::deposit& d) -> out {
-                           if (!s.open) {
-                             return make_error_code(bank::refusal::account_not_open);
-                           }
-                           return std::vector<event>{deposited{d.amount_cents, ""}};
-                         },
-                         [&](const bank::withdraw& w) -> out {
-                           if (!s.open) {
-                             return make_error_code(bank::refusal::account_not_open);
-                           }
-                           if (w.amount_cents > s.balance_cents) {
-                             return make_error_code(bank::refusal::insufficient_funds);
-                           }
-                           return std::vector<event>{withdrawn{w.amount_cents}};
-                         }},
+        cairn::es::overloaded{[&](const bank::open_account& o) -> out {
+                                if (s.open) return make_error_code(bank::refusal::already_open);
+                                return std::vector<event>{bank::opened{o.owner}};
+                              },
+                              [&](const bank::deposit& d) -> out {
+                                if (!s.open) {
+                                  return make_error_code(bank::refusal::account_not_open);
+                                }
+                                return std::vector<event>{deposited{d.amount_cents, ""}};
+                              },
+                              [&](const bank::withdraw& w) -> out {
+                                if (!s.open) {
+                                  return make_error_code(bank::refusal::account_not_open);
+                                }
+                                if (w.amount_cents > s.balance_cents) {
+                                  return make_error_code(bank::refusal::insufficient_funds);
+                                }
+                                return std::vector<event>{withdrawn{w.amount_cents}};
+                              }},
         c);
   }
 
   static state evolve(state s, const event& e) {
-    std::visit(bank::overloaded{[&](const bank::opened& o) {
-                                  s.open = true;
-                                  s.owner = o.owner;
-                                },
-                                [&](const deposited& d) {
-                                  s.balance_cents += d.amount_cents;
-                                  ++s.deposits;
-                                },
-                                [&](const withdrawn& w) { s.balance_cents -= w.amount_cents; }},
-               e);
+    std::visit(
+        cairn::es::overloaded{[&](const bank::opened& o) {
+                                s.open = true;
+                                s.owner = o.owner;
+                              },
+                              [&](const deposited& d) {
+                                s.balance_cents += d.amount_cents;
+                                ++s.deposits;
+                              },
+                              [&](const withdrawn& w) { s.balance_cents -= w.amount_cents; }},
+        e);
     return s;
   }
 };

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cairn/es/decider.h"
+#include "cairn/es/overloaded.h"
 #include "cairn/es/process_manager.h"
 
 namespace booking {
@@ -102,12 +103,7 @@ inline std::string hold_id(const std::string& booking_id) {
   return "hold-" + booking_id;
 }
 
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
+using cairn::es::overloaded;
 
 struct booking_process {
   using state = booking_state;

@@ -9,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <random>
+#include <type_traits>
 #include <variant>
 
 #include "broker/errc.h"
@@ -34,9 +35,13 @@ std::int64_t wall_ms() {
 
 template <class Response>
 Response failed(std::error_code ec) {
-  Response r;
-  r.error = ec;
-  return r;
+  if constexpr (std::is_same_v<Response, std::error_code>) {
+    return ec;  // DeleteGroups answers with the error alone
+  } else {
+    Response r;
+    r.error = ec;
+    return r;
+  }
 }
 
 }  // namespace
@@ -171,11 +176,7 @@ void group_coordinator::on_leadership_lost(std::int32_t p) {
   s->lost = true;
   s->timer.cancel();
   s->commit_wake.cancel();
-  for (auto& [token, h] : held_) {
-    if (h->owner != s.get() || h->answer) continue;
-    h->answer = group::join_response{.error = group::errc::not_coordinator};
-    h->ready.cancel();
-  }
+  fail_held(s.get(), group::errc::not_coordinator);
 }
 
 void group_coordinator::on_commit(std::int32_t p) {
@@ -278,11 +279,7 @@ asio::awaitable<std::error_code> group_coordinator::settle(shard& s,
     }
     s.timer.cancel();
     // The registry's answers were not made durable: every request it holds fails instead.
-    for (auto& [token, h] : held_) {
-      if (h->owner != &s || h->answer) continue;
-      h->answer = group::join_response{.error = answer};
-      h->ready.cancel();
-    }
+    fail_held(&s, answer);
     for (auto& c : out.completions) {
       if (std::holds_alternative<group::join_response>(c.response)) {
         c.response = failed<group::join_response>(answer);
@@ -293,6 +290,15 @@ asio::awaitable<std::error_code> group_coordinator::settle(shard& s,
   }
   deliver(out.completions);
   co_return persisted;
+}
+
+void group_coordinator::fail_held(const shard* owner, std::error_code ec) {
+  for (auto& [token, h] : held_) {
+    if ((owner != nullptr && h->owner != owner) || h->answer) continue;
+    // Either alternative carries the error: wait_for() answers it in the response it waits for.
+    h->answer = group::join_response{.error = ec};
+    h->ready.cancel();
+  }
 }
 
 void group_coordinator::deliver(std::vector<group::completion>& completions) {
@@ -345,36 +351,49 @@ void group_coordinator::arm_timer(const std::shared_ptr<shard>& s) {
   });
 }
 
-asio::awaitable<group::join_response> group_coordinator::join(group::join_request request) {
-  std::shared_ptr<shard> s = shard_for(request.group_id);
-  if (auto ec = unavailable(s.get())) co_return failed<group::join_response>(ec);
+// The steps every write shares: find the group's shard and check it serves, let the registry
+// decide (`step`), re-arm the expiry timer, and make the records durable before answering. A
+// failed write answers its error in place of the registry's answer.
+template <class Response, class Step>
+asio::awaitable<Response> group_coordinator::write(std::string_view group_id, Step step) {
+  std::shared_ptr<shard> s = shard_for(group_id);
+  if (auto ec = unavailable(s.get())) co_return failed<Response>(ec);
+  auto out = step(s->registry, now_ms());
+  arm_timer(s);
+  if (auto persisted = co_await settle(*s, out)) co_return failed<Response>(persisted);
+  co_return std::move(out.response);
+}
+
+// write() for a request the group may hold (JoinGroup, SyncGroup): it is registered under a
+// token before the registry sees it, and when the registry does not answer at once it waits
+// until a later call (or the expiry timer) completes it.
+template <class Response, class Step>
+asio::awaitable<Response> group_coordinator::write_held(std::string_view group_id, Step step) {
+  std::shared_ptr<shard> s = shard_for(group_id);
+  if (auto ec = unavailable(s.get())) co_return failed<Response>(ec);
   group::request_token token{next_token_++};
   held_[token.value()] = std::make_shared<held>(io_, s.get());
-  auto out = s->registry.join(request, token, now_ms());
+  auto out = step(s->registry, token, now_ms());
   arm_timer(s);
   std::error_code persisted = co_await settle(*s, out);
-  if (out.response) {
-    held_.erase(token.value());
-    if (persisted) co_return failed<group::join_response>(persisted);
-    co_return std::move(*out.response);
-  }
-  co_return co_await wait_for<group::join_response>(token);
+  if (!out.response) co_return co_await wait_for<Response>(token);
+  held_.erase(token.value());
+  if (persisted) co_return failed<Response>(persisted);
+  co_return std::move(*out.response);
+}
+
+asio::awaitable<group::join_response> group_coordinator::join(group::join_request request) {
+  co_return co_await write_held<group::join_response>(
+      request.group_id, [&](group_registry& r, group::request_token token, std::int64_t now) {
+        return r.join(request, token, now);
+      });
 }
 
 asio::awaitable<group::sync_response> group_coordinator::sync(group::sync_request request) {
-  std::shared_ptr<shard> s = shard_for(request.group_id);
-  if (auto ec = unavailable(s.get())) co_return failed<group::sync_response>(ec);
-  group::request_token token{next_token_++};
-  held_[token.value()] = std::make_shared<held>(io_, s.get());
-  auto out = s->registry.sync(request, token, now_ms());
-  arm_timer(s);
-  std::error_code persisted = co_await settle(*s, out);
-  if (out.response) {
-    held_.erase(token.value());
-    if (persisted) co_return failed<group::sync_response>(persisted);
-    co_return std::move(*out.response);
-  }
-  co_return co_await wait_for<group::sync_response>(token);
+  co_return co_await write_held<group::sync_response>(
+      request.group_id, [&](group_registry& r, group::request_token token, std::int64_t now) {
+        return r.sync(request, token, now);
+      });
 }
 
 std::error_code group_coordinator::heartbeat(const group::heartbeat_request& request) {
@@ -386,35 +405,20 @@ std::error_code group_coordinator::heartbeat(const group::heartbeat_request& req
 }
 
 asio::awaitable<group::leave_response> group_coordinator::leave(group::leave_request request) {
-  std::shared_ptr<shard> s = shard_for(request.group_id);
-  if (auto ec = unavailable(s.get())) co_return failed<group::leave_response>(ec);
-  auto out = s->registry.leave(request, now_ms());
-  arm_timer(s);
-  if (auto persisted = co_await settle(*s, out)) {
-    co_return failed<group::leave_response>(persisted);
-  }
-  co_return std::move(out.response);
+  co_return co_await write<group::leave_response>(
+      request.group_id, [&](group_registry& r, std::int64_t now) { return r.leave(request, now); });
 }
 
 asio::awaitable<group::commit_response> group_coordinator::commit_offsets(
     group::commit_request request) {
-  std::shared_ptr<shard> s = shard_for(request.group_id);
-  if (auto ec = unavailable(s.get())) co_return failed<group::commit_response>(ec);
-  auto out = s->registry.commit_offsets(request, now_ms());
-  arm_timer(s);
-  if (auto persisted = co_await settle(*s, out)) {
-    co_return failed<group::commit_response>(persisted);
-  }
-  co_return std::move(out.response);
+  co_return co_await write<group::commit_response>(
+      request.group_id,
+      [&](group_registry& r, std::int64_t now) { return r.commit_offsets(request, now); });
 }
 
 asio::awaitable<std::error_code> group_coordinator::delete_group(std::string group_id) {
-  std::shared_ptr<shard> s = shard_for(group_id);
-  if (auto ec = unavailable(s.get())) co_return ec;
-  auto out = s->registry.delete_group(group_id, now_ms());
-  arm_timer(s);
-  if (auto persisted = co_await settle(*s, out)) co_return persisted;
-  co_return out.response;
+  co_return co_await write<std::error_code>(
+      group_id, [&](group_registry& r, std::int64_t now) { return r.delete_group(group_id, now); });
 }
 
 result<std::vector<group::fetched_offset>> group_coordinator::fetch_offsets(
@@ -448,11 +452,7 @@ void group_coordinator::stop() {
     s->timer.cancel();
     s->commit_wake.cancel();
   }
-  for (auto& [token, h] : held_) {
-    if (h->answer) continue;
-    h->answer = group::join_response{.error = group::errc::coordinator_not_available};
-    h->ready.cancel();
-  }
+  fail_held(nullptr, group::errc::coordinator_not_available);
 }
 
 }  // namespace cairn::broker

@@ -95,8 +95,17 @@ class group_coordinator {
   // Persists, then answers the completions; returns the persist error.
   template <class T>
   boost::asio::awaitable<std::error_code> settle(shard& s, group::registry_output<T>& out);
+  // The steps JoinGroup, SyncGroup, LeaveGroup, OffsetCommit and DeleteGroups share, around
+  // the registry's call `step`; write_held for the requests a group may hold.
+  template <class Response, class Step>
+  boost::asio::awaitable<Response> write(std::string_view group_id, Step step);
+  template <class Response, class Step>
+  boost::asio::awaitable<Response> write_held(std::string_view group_id, Step step);
   template <class Response>
   boost::asio::awaitable<Response> wait_for(group::request_token token);
+  // Answers `ec` to every request held by `owner`'s registry (every shard's when null) that has
+  // no answer yet.
+  void fail_held(const shard* owner, std::error_code ec);
   void deliver(std::vector<group::completion>& completions);
   void arm_timer(const std::shared_ptr<shard>& s);
   std::int64_t now_ms() const;

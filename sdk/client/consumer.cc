@@ -19,6 +19,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "sdk/client/by_topic.h"
 #include "sdk/client/consumer_state.h"
 #include "sdk/client/record_decoder.h"
 
@@ -175,21 +176,14 @@ asio::awaitable<result<protocol::parsed_response>> send_fetch(
         f.setMaxWaitMs(wait_ms);
         f.setMinBytes(1);
         f.setMaxBytes(options.fetch_bytes_max);
-        std::map<std::string_view, std::vector<std::pair<std::int32_t, std::int64_t>>> by_topic;
-        for (const auto& [tp, offset] : offsets)
-          by_topic[tp.topic].emplace_back(tp.partition, offset);
-        auto topics = f.initTopics(static_cast<unsigned>(by_topic.size()));
-        unsigned t = 0;
-        for (const auto& [name, list] : by_topic) {
-          auto topic = topics[t++];
-          topic.setName(std::string(name));
-          auto parts = topic.initPartitions(static_cast<unsigned>(list.size()));
-          for (unsigned i = 0; i < list.size(); ++i) {
-            parts[i].setPartition(list[i].first);
-            parts[i].setFetchOffset(list[i].second);
-            parts[i].setPartitionMaxBytes(options.partition_fetch_bytes_max);
-          }
-        }
+        sdk::fill_by_topic(
+            offsets, [](const auto& at) -> std::string_view { return at.first.topic; },
+            [&](unsigned n) { return f.initTopics(n); },
+            [&](auto& parts, unsigned i, const auto& at) {
+              parts[i].setPartition(at.first.partition);
+              parts[i].setFetchOffset(at.second);
+              parts[i].setPartitionMaxBytes(options.partition_fetch_bytes_max);
+            });
       },
       wire::Response::FETCH, c.request_timeout() + std::chrono::milliseconds(wait_ms));
   if (!response && client_impl::is_stale_error(response.error())) {

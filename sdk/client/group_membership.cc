@@ -9,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <set>
 
+#include "sdk/client/by_topic.h"
 #include "sdk/group/rebalance_plan.h"
 
 namespace cairn::sdk {
@@ -315,9 +316,6 @@ asio::awaitable<result<void>> group_membership::commit(
   if (lost_) co_return *lost_;
   if (generation_ < 0 || member_id_.empty()) co_return protocol::errc::rebalance_in_progress;
   std::int32_t generation = generation_;
-  std::map<std::string, std::vector<std::pair<std::int32_t, std::int64_t>>> by_topic;
-  for (const auto& [tp, offset] : offsets)
-    by_topic[tp.topic].emplace_back(tp.partition, offset);
   auto response = co_await coordinator_.call(
       [&](wire::Request::Builder req) {
         auto c = req.initOffsetCommit();
@@ -325,18 +323,14 @@ asio::awaitable<result<void>> group_membership::commit(
         c.setGenerationId(generation);
         c.setMemberId(member_id_);
         if (config_.instance_id) c.setGroupInstanceId(*config_.instance_id);
-        auto topics = c.initTopics(static_cast<unsigned>(by_topic.size()));
-        unsigned t = 0;
-        for (const auto& [name, list] : by_topic) {
-          auto topic = topics[t++];
-          topic.setName(name);
-          auto parts = topic.initPartitions(static_cast<unsigned>(list.size()));
-          for (unsigned i = 0; i < list.size(); ++i) {
-            parts[i].setPartition(list[i].first);
-            parts[i].setOffset(list[i].second);
-            parts[i].setMetadata(metadata);
-          }
-        }
+        fill_by_topic(
+            offsets, [](const auto& at) -> std::string_view { return at.first.topic; },
+            [&](unsigned n) { return c.initTopics(n); },
+            [&](auto& parts, unsigned i, const auto& at) {
+              parts[i].setPartition(at.first.partition);
+              parts[i].setOffset(at.second);
+              parts[i].setMetadata(metadata);
+            });
       },
       wire::Response::OFFSET_COMMIT, request_timeout(), steady_clock::now() + request_timeout());
   if (!response) {
@@ -358,26 +352,21 @@ asio::awaitable<result<std::map<topic_partition, std::int64_t>>> group_membershi
     std::vector<topic_partition> partitions) {
   std::map<topic_partition, std::int64_t> out;
   if (partitions.empty()) co_return out;
-  std::map<std::string, std::vector<std::int32_t>> by_topic;
-  for (const auto& tp : partitions)
-    by_topic[tp.topic].push_back(tp.partition);
   BOOST_OUTCOME_CO_TRY(
-      auto response, co_await coordinator_.call(
-                         [&](wire::Request::Builder req) {
-                           auto f = req.initOffsetFetch();
-                           f.setGroupId(config_.group_id);
-                           auto topics = f.initTopics(static_cast<unsigned>(by_topic.size()));
-                           unsigned t = 0;
-                           for (const auto& [name, list] : by_topic) {
-                             auto topic = topics[t++];
-                             topic.setName(name);
-                             auto parts = topic.initPartitions(static_cast<unsigned>(list.size()));
-                             for (unsigned i = 0; i < list.size(); ++i)
-                               parts.set(i, list[i]);
-                           }
-                         },
-                         wire::Response::OFFSET_FETCH, request_timeout(),
-                         steady_clock::now() + request_timeout()));
+      auto response,
+      co_await coordinator_.call(
+          [&](wire::Request::Builder req) {
+            auto f = req.initOffsetFetch();
+            f.setGroupId(config_.group_id);
+            fill_by_topic(
+                partitions, [](const topic_partition& tp) -> std::string_view { return tp.topic; },
+                [&](unsigned n) { return f.initTopics(n); },
+                [](auto& parts, unsigned i, const topic_partition& tp) {
+                  parts.set(i, tp.partition);
+                });
+          },
+          wire::Response::OFFSET_FETCH, request_timeout(),
+          steady_clock::now() + request_timeout()));
   for (auto topic : response.root().getOffsetFetch().getTopics()) {
     std::string name = topic.getName();
     for (auto p : topic.getPartitions()) {

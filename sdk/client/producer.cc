@@ -30,6 +30,7 @@
 #include <unordered_map>
 
 #include "cairn/base/assert.h"
+#include "sdk/client/by_topic.h"
 #include "sdk/client/client_impl.h"
 #include "sdk/client/partitioner.h"
 #include "sdk/client/record_accumulator.h"
@@ -458,22 +459,14 @@ class producer_impl : public std::enable_shared_from_this<producer_impl> {
                 : options_.required_acks == acks::leader ? wire::Acks::LEADER
                                                          : wire::Acks::ALL);
       p.setTimeoutMs(options_.broker_timeout_ms);
-      // Group by topic: the request lists each topic once.
-      std::map<std::string_view, std::vector<const sent_batch*>> by_topic;
-      for (const auto& b : batches)
-        by_topic[b.tp.topic].push_back(&b);
-      auto topics = p.initTopics(static_cast<unsigned>(by_topic.size()));
-      unsigned t = 0;
-      for (const auto& [name, list] : by_topic) {
-        auto topic = topics[t++];
-        topic.setName(std::string(name));
-        auto parts = topic.initPartitions(static_cast<unsigned>(list.size()));
-        for (unsigned i = 0; i < list.size(); ++i) {
-          parts[i].setPartition(list[i]->tp.partition);
-          parts[i].setRecords(capnp::Data::Reader(
-              reinterpret_cast<const capnp::byte*>(list[i]->bytes.data()), list[i]->bytes.size()));
-        }
-      }
+      sdk::fill_by_topic(
+          batches, [](const sent_batch& b) -> std::string_view { return b.tp.topic; },
+          [&](unsigned n) { return p.initTopics(n); },
+          [](auto& parts, unsigned i, const sent_batch& b) {
+            parts[i].setPartition(b.tp.partition);
+            parts[i].setRecords(capnp::Data::Reader(
+                reinterpret_cast<const capnp::byte*>(b.bytes.data()), b.bytes.size()));
+          });
     };
     auto timeout =
         client_.request_timeout() + std::chrono::milliseconds(options_.broker_timeout_ms);

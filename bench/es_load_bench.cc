@@ -35,6 +35,7 @@
 #include <variant>
 #include <vector>
 
+#include "base/command_line.h"
 #include "bench/es_load_bench.capnp.h"
 #include "cairn/admin.h"
 #include "cairn/es/repository.h"
@@ -185,17 +186,8 @@ int main(int argc, char** argv) {
                                                    "json or capnp (the events' codec)")(
       "json", "one JSON line instead of the table");
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    if (vm.count("help")) {
-      std::cout << desc;
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "es_load_bench: " << e.what() << "\n" << desc;
-    return 2;
-  }
+  if (auto exit_code = cairn::parse_options("es_load_bench", argc, argv, desc, vm))
+    return *exit_code;
   const auto sizes = parse_sizes(sizes_text);
   if (codec != "json" && codec != "capnp") {
     std::cerr << "es_load_bench: --codec is json or capnp\n";

@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/command_line.h"
 #include "eventstore/log/partition_log.h"
 #include "eventstore/record/crc32c.h"
 #include "eventstore/record/record_batch.h"
@@ -320,16 +321,8 @@ int main(int argc, char** argv) {
       "case", po::value(&cases)->composing(),
       "run only these cases: append, always, read, index, recovery (repeatable; default all)");
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "eventstore_bench: " << e.what() << "\n" << desc;
-    return 2;
-  }
-  if (vm.count("help")) {
-    std::cout << desc;
-    return 0;
+  if (auto exit_code = cairn::parse_options("eventstore_bench", argc, argv, desc, vm)) {
+    return *exit_code;
   }
   spdlog::set_level(spdlog::level::err);
   auto wanted = [&](const char* name) {

@@ -20,11 +20,11 @@
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <cstdio>
-#include <iostream>
 #include <mutex>
 #include <set>
 #include <thread>
 
+#include "base/command_line.h"
 #include "cairn/admin.h"
 #include "cairn/consumer.h"
 #include "cairn/producer.h"
@@ -130,17 +130,7 @@ int main(int argc, char** argv) {
       "heartbeat-ms", po::value(&heartbeat_ms)->default_value(heartbeat_ms),
       "the members' heartbeat interval");
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    if (vm.count("help")) {
-      std::cout << desc;
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "group_bench: " << e.what() << "\n" << desc;
-    return 2;
-  }
+  if (auto exit_code = cairn::parse_options("group_bench", argc, argv, desc, vm)) return *exit_code;
 
   auto admin_client = connect(bootstrap, "bench-admin");
   cairn::admin admin(*admin_client);

@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "base/command_line.h"
 #include "cairn/admin.h"
 #include "cairn/es/projection.h"
 #include "cairn/producer.h"
@@ -75,11 +76,8 @@ int main(int argc, char** argv) {
       "partitions", po::value(&partitions), "partitions of the topic (with --broker)")(
       "json", "one JSON line instead of the table");
   po::variables_map vm;
-  po::store(po::parse_command_line(argc, argv, desc), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << desc;
-    return 0;
+  if (auto exit_code = cairn::parse_options("projection_bench", argc, argv, desc, vm)) {
+    return *exit_code;
   }
 
   auto dir =

@@ -16,12 +16,12 @@
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
-#include <iostream>
 #include <map>
 #include <mutex>
 #include <random>
 #include <thread>
 
+#include "base/command_line.h"
 #include "samples/common/http_client.h"
 #include "samples/demo/cluster.h"
 #include "samples/demo/scenario.h"
@@ -114,17 +114,8 @@ int main(int argc, char** argv) {
       ("seed", po::value(&cfg.seed)->default_value(cfg.seed))                      //
       ("json", po::bool_switch(&cfg.json_out), "one JSON line instead of a table");
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    if (vm.count("help") != 0U) {
-      std::cout << desc << "\n";
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const std::exception& e) {
-    std::cerr << "samples_soak: " << e.what() << "\n" << desc << "\n";
-    return 2;
-  }
+  if (auto exit_code = cairn::parse_options("samples_soak", argc, argv, desc, vm))
+    return *exit_code;
 
   std::mt19937 rng(cfg.seed);
   const auto data = std::filesystem::absolute(data_dir);

@@ -3,6 +3,7 @@
 #include <boost/program_options.hpp>
 #include <iostream>
 
+#include "base/command_line.h"
 #include "broker/errc.h"
 
 namespace cairn::broker {
@@ -48,15 +49,8 @@ result<std::optional<broker_config>> parse_command_line(int argc, char** argv) {
           ->default_value(config.group_max_session_timeout_ms),
       "longest session timeout a member may ask for");
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    if (vm.count("help")) {
-      std::cout << desc;
-      return std::optional<broker_config>{};
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "cairn-broker: " << e.what() << "\n\n" << desc;
+  if (auto exit_code = parse_options("cairn-broker", argc, argv, desc, vm)) {
+    if (*exit_code == 0) return std::optional<broker_config>{};  // --help
     return std::make_error_code(std::errc::invalid_argument);
   }
   auto bad = [&](const std::string& what) -> result<std::optional<broker_config>> {

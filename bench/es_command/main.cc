@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "base/command_line.h"
 #include "bench/es_command/cairn_side.h"
 #include "bench/es_command/postgres_side.h"
 
@@ -42,17 +43,8 @@ int main(int argc, char** argv) {
       "cache", "keep loaded aggregates in memory (both sides the same way)")("json",
                                                                              "print one JSON line");
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    if (vm.count("help") != 0U) {
-      std::cout << desc << "\n";
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "es_command_bench: %s\n%s", e.what(),
-                 (std::ostringstream() << desc).str().c_str());
-    return 2;
+  if (auto exit_code = cairn::parse_options("es_command_bench", argc, argv, desc, vm)) {
+    return *exit_code;
   }
   config.cache = vm.count("cache") != 0U;
   if (config.handlers < 1 || config.aggregates < 1 || config.seconds <= 0) {

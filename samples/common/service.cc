@@ -10,8 +10,8 @@
 #include <cinttypes>
 #include <cstdio>
 #include <filesystem>
-#include <iostream>
 
+#include "base/command_line.h"
 #include "cairn/admin.h"
 #include "cairn/consumer.h"
 
@@ -37,17 +37,8 @@ std::optional<service_options> parse_service_options(std::string_view service, i
     desc.add_options()(e.name.c_str(), po::value(&e.value)->default_value(e.value), e.help.c_str());
   }
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    if (vm.count("help") != 0U) {
-      std::cout << desc << "\n";
-      exit_code = 0;
-      return std::nullopt;
-    }
-    po::notify(vm);
-  } catch (const std::exception& e) {
-    std::cerr << service << ": " << e.what() << "\n" << desc << "\n";
-    exit_code = 2;
+  if (auto code = cairn::parse_options(service, argc, argv, desc, vm)) {
+    exit_code = *code;
     return std::nullopt;
   }
   return o;

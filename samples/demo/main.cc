@@ -12,9 +12,9 @@
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <filesystem>
-#include <iostream>
 #include <map>
 
+#include "base/command_line.h"
 #include "samples/demo/cluster.h"
 #include "samples/demo/scenario.h"
 
@@ -198,17 +198,7 @@ int main(int argc, char** argv) {
        "how long a booking waits for its payment")  //
       ("keep-running", po::bool_switch(&keep), "leave the services up afterwards, for curl");
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    if (vm.count("help") != 0U) {
-      std::cout << desc << "\n";
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const std::exception& e) {
-    std::cerr << "cairn-demo: " << e.what() << "\n" << desc << "\n";
-    return 2;
-  }
+  if (auto exit_code = cairn::parse_options("cairn-demo", argc, argv, desc, vm)) return *exit_code;
   // Blocked here so every thread inherits it: --keep-running waits for them with sigwait, and a
   // Ctrl-C during the scenario still goes through the clean stop below.
   sigset_t stop;

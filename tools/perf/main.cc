@@ -21,6 +21,7 @@
 #include <string>
 #include <thread>
 
+#include "base/command_line.h"
 #include "cairn/admin.h"
 #include "cairn/consumer.h"
 #include "cairn/producer.h"
@@ -214,16 +215,8 @@ int main(int argc, char** argv) {
   po::positional_options_description positional;
   positional.add("mode", 1);
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(desc).positional(positional).run(), vm);
-    if (vm.count("help")) {
-      std::cout << desc;
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "cairn-perf: " << e.what() << "\n" << desc;
-    return 2;
+  if (auto exit_code = cairn::parse_options("cairn-perf", argc, argv, desc, vm, &positional)) {
+    return *exit_code;
   }
   if (s.mode != "produce" && s.mode != "consume" && s.mode != "e2e") {
     std::cerr << "cairn-perf: the mode is produce, consume or e2e\n";

@@ -51,21 +51,21 @@ std::string_view to_string(park_reason r);
 
 // A parked record as read back from the DLQ.
 struct dead_letter_entry {
-  std::string group;
-  std::string source_topic;
+  std::string group{};
+  std::string source_topic{};
   std::int32_t source_partition = -1;
   std::int64_t source_offset = -1;
   park_reason reason = park_reason::failed;
-  std::string error;       // the message
-  std::string error_code;  // "category:value"; empty for parked_behind
+  std::string error{};       // the message
+  std::string error_code{};  // "category:value"; empty for parked_behind
   std::int32_t attempts = 0;
   std::int64_t parked_at_ms = 0;
-  std::optional<std::int64_t> replaces;  // a DLQ offset in the same partition
+  std::optional<std::int64_t> replaces{};  // a DLQ offset in the same partition
   // The original record.
-  std::optional<std::string> key;
-  std::optional<std::string> value;
+  std::optional<std::string> key{};
+  std::optional<std::string> value{};
   std::int64_t timestamp_ms = 0;
-  std::vector<record_header> headers;  // without the dlq-* ones
+  std::vector<record_header> headers{};  // without the dlq-* ones
   // Where it sits in the DLQ (set from the DLQ record, or from the produce acknowledgement).
   std::int32_t dlq_partition = -1;
   std::int64_t dlq_offset = -1;
@@ -73,8 +73,8 @@ struct dead_letter_entry {
 
 // "This parked entry was handled": the handler writes it after a replayed copy succeeded.
 struct dead_letter_resolution {
-  std::string group;
-  std::optional<std::string> key;
+  std::string group{};
+  std::optional<std::string> key{};
   std::int32_t dlq_partition = -1;
   std::int64_t resolves = -1;  // the entry's DLQ offset
   std::int64_t dlq_offset = -1;
@@ -82,7 +82,7 @@ struct dead_letter_resolution {
 
 // A record of the DLQ topic that is neither (written by something else, or malformed): skipped.
 struct not_dead_letter {
-  std::string why;
+  std::string why{};
 };
 
 using dead_letter_record = std::variant<dead_letter_entry, dead_letter_resolution, not_dead_letter>;

@@ -21,16 +21,16 @@ inline constexpr std::string_view kCausationIdHeader = "causation-id";
 inline constexpr std::string_view kStreamVersionHeader = "cairn-stream-version";
 
 struct envelope {
-  std::string stream_id;  // the aggregate id: the record key
+  std::string stream_id{};  // the aggregate id: the record key
   std::int64_t version = -1;
-  std::string topic;
+  std::string topic{};
   std::int32_t partition = -1;
   std::int64_t offset = -1;
   std::int64_t timestamp_ms = 0;
-  std::string type;  // the stored type name, before any upcast
-  std::string correlation_id;
-  std::string causation_id;
-  std::string command_id;
+  std::string type{};  // the stored type name, before any upcast
+  std::string correlation_id{};
+  std::string causation_id{};
+  std::string command_id{};
 };
 
 // The value of the first header named `key`, or "" when absent or null.

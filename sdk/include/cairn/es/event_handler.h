@@ -46,10 +46,10 @@
 namespace cairn::es {
 
 struct event_handler_options {
-  std::vector<std::string> topics;
-  std::string group;
-  consumer_options consumer;      // session / heartbeat / rebalance timeouts, assignors, reset
-  producer_options producer;      // for the DLQ; keep idempotence on (no duplicate entries)
+  std::vector<std::string> topics{};
+  std::string group{};
+  consumer_options consumer{};    // session / heartbeat / rebalance timeouts, assignors, reset
+  producer_options producer{};    // for the DLQ; keep idempotence on (no duplicate entries)
   std::int32_t attempts_max = 5;  // handler calls per record before it is parked (>= 1)
   std::int64_t backoff_initial_ms = 100;
   std::int64_t backoff_max_ms = 5'000;  // keep attempts × backoff well below rebalance_timeout_ms

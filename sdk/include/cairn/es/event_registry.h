@@ -33,11 +33,11 @@
 #include <variant>
 #include <vector>
 
+#include "cairn/base/result.h"
 #include "cairn/es/capnp_codec.h"
 #include "cairn/es/envelope.h"
 #include "cairn/es/errc.h"
 #include "cairn/streams.h"
-#include "cairn/base/result.h"
 
 namespace cairn::es {
 
@@ -49,10 +49,10 @@ enum class event_encoding { json, capnp };
 // A stored event on its way to the current schema: a type name and its payload, as JSON (`data`)
 // or as a Cap'n Proto message (`bytes`, read it with read_capnp) depending on `encoding`.
 struct raw_event {
-  std::string type;
-  boost::json::value data;  // encoding json: the parsed document
+  std::string type{};
+  boost::json::value data{};  // encoding json: the parsed document
   event_encoding encoding = event_encoding::json;
-  std::string bytes;  // encoding capnp: the message in flat-array form
+  std::string bytes{};  // encoding capnp: the message in flat-array form
 };
 
 // Turns one old event into a newer one (possibly still old: upcasters chain).
@@ -181,13 +181,13 @@ class event_registry<std::variant<Ts...>> {
 
  private:
   struct decoder {
-    event_encoding encoding;
+    event_encoding encoding{};
     result<event> (*from_bytes)(std::string_view);  // a stored record's payload
     result<event> (*from_raw)(const raw_event&);    // an upcaster's output
   };
   struct stored_upcaster {
-    event_encoding stored_as;
-    upcaster fn;
+    event_encoding stored_as{};
+    upcaster fn{};
   };
 
   template <class T>

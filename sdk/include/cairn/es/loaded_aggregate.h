@@ -25,16 +25,16 @@
 namespace cairn::es {
 
 struct seen_command {
-  std::string id;
+  std::string id{};
   std::int64_t version = -1;  // the stream version after the command's events
 };
 
 template <decider D>
 struct loaded_aggregate {
   typename D::state state = D::initial();
-  std::int64_t version = -1;           // the last event folded in; -1: no stream
-  std::int64_t snapshot_version = -1;  // the version of the snapshot loaded or written last
-  std::deque<seen_command> commands;   // oldest first, at most command_ids_max
+  std::int64_t version = -1;            // the last event folded in; -1: no stream
+  std::int64_t snapshot_version = -1;   // the version of the snapshot loaded or written last
+  std::deque<seen_command> commands{};  // oldest first, at most command_ids_max
 
   // The version at which a command with this id ended, when it is remembered.
   std::optional<std::int64_t> applied(std::string_view command_id) const {

@@ -27,10 +27,10 @@
 #include <utility>
 #include <vector>
 
+#include "cairn/base/assert.h"
 #include "cairn/es/envelope.h"
 #include "cairn/es/event_registry.h"
 #include "cairn/es/process_manager_engine.h"
-#include "cairn/base/assert.h"
 
 namespace cairn::es {
 
@@ -43,9 +43,9 @@ struct reaction {
   using outcome = process_step::outcome;
   outcome what = outcome::ignore;
   S state{};
-  std::vector<process_message> messages;
-  std::vector<timeout_request> schedule;
-  std::vector<std::string> cancel;
+  std::vector<process_message> messages{};
+  std::vector<timeout_request> schedule{};
+  std::vector<std::string> cancel{};
 
   // Nothing happens: no state is written (a new instance is not created), nothing is emitted.
   static reaction ignore() { return {}; }

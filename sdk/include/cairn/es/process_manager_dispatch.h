@@ -23,8 +23,8 @@
 namespace cairn::es {
 
 struct command_senders {
-  std::function<result<void>(const process_message&)> send;
-  std::function<awaitable<result<void>>(process_message)> async_send;
+  std::function<result<void>(const process_message&)> send{};
+  std::function<awaitable<result<void>>(process_message)> async_send{};
 };
 
 struct broker_dispatch_options {

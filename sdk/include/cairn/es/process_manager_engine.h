@@ -28,14 +28,14 @@ namespace cairn::es {
 
 // One input record as the typed front routes it: the instance it concerns and its reaction.
 struct routed_input {
-  std::string instance;
+  std::string instance{};
   // Called with the instance's state JSON (nullopt: no instance yet); never for a finished one.
-  std::function<result<process_step>(std::optional<std::string_view> state_json)> react;
+  std::function<result<process_step>(std::optional<std::string_view> state_json)> react{};
 };
 
 struct process_hooks {
   // nullopt: the record is not for this process manager (skipped; its checkpoint still moves).
-  std::function<result<std::optional<routed_input>>(const consumer_record&)> route;
+  std::function<result<std::optional<routed_input>>(const consumer_record&)> route{};
   // A due timeout of a live instance, with the instance's state JSON.
   std::function<result<process_step>(std::string_view state_json, const process_timeout&)>
       on_timeout;

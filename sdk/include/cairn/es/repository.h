@@ -36,11 +36,11 @@
 namespace cairn::es {
 
 struct repository_options {
-  std::string topic;
+  std::string topic{};
   int attempts_max = 8;               // decide+append attempts per command
   std::size_t command_ids_max = 256;  // command ids remembered per aggregate (idempotency window)
   int read_pages_max = 100'000;       // ReadStream pages per load: a bound on a runaway loop
-  snapshot_policy snapshots;          // used only with a snapshot store
+  snapshot_policy snapshots{};        // used only with a snapshot store
   // Loaded aggregates kept in memory (least recently used dropped first). load() catches a cached
   // aggregate up from its version instead of reading from its first event (or its snapshot);
   // handle() decides on it directly and lets the expected version catch a stale one. 0: off.
@@ -48,9 +48,9 @@ struct repository_options {
 };
 
 struct command_meta {
-  std::string command_id;  // the `command-id` header: makes a retried command a no-op
-  std::string correlation_id;
-  std::string causation_id;
+  std::string command_id{};  // the `command-id` header: makes a retried command a no-op
+  std::string correlation_id{};
+  std::string causation_id{};
 };
 
 template <decider D>
@@ -197,8 +197,8 @@ class repository {
 
   struct decision {
     bool done = false;  // nothing to append: `outcome` is the answer
-    handled<D> outcome;
-    std::vector<event_data> batch;
+    handled<D> outcome{};
+    std::vector<event_data> batch{};
   };
 
   // A refusal or a no-op: answers that append nothing, so no expected version checks them. A

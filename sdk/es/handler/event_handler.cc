@@ -118,38 +118,21 @@ result<void> ensure_dlq(state& s) {
 // Reads DLQ partition tp from its start to its high watermark (captured first) into a fresh
 // index. Entries written after the capture can only be ours (we own tp now).
 result<dead_letter_index> rebuild(state& s, const topic_partition& tp) {
-  dead_letter_index index(s.options.group);
   topic_partition dlq{s.dlq_topic(tp.topic), tp.partition};
   std::vector<std::string> topics{dlq.topic};
-  auto meta = s.c.metadata(topics);
-  if (!meta) return meta.error();
-  std::int64_t start = 0;
-  std::int64_t end = 0;
-  for (const auto& t : meta.value().topics) {
-    if (t.name != dlq.topic || t.error) continue;
-    for (const auto& p : t.partitions) {
-      if (p.partition == dlq.partition) {
-        start = p.log_start_offset;
-        end = p.high_watermark;
-      }
-    }
-  }
-  if (end <= start) return index;  // empty, or no DLQ (create_dlq off)
+  CAIRN_TRY(auto meta, s.c.metadata(topics));
+  dlq_rebuild into(s.options.group, extent_of(meta, dlq));
+  if (into.done()) return std::move(into.index);  // empty, or no DLQ (create_dlq off)
   consumer reader(s.c, {});
   CAIRN_TRY(reader.try_assign({dlq}));
   std::vector<topic_partition> one{dlq};
   CAIRN_TRY(reader.seek_to_beginning(one));
-  std::int64_t next = start;
-  for (std::int64_t polls = 0; next < end && polls < s.options.rebuild_polls_max; ++polls) {
+  for (std::int64_t polls = 0; !into.done() && polls < s.options.rebuild_polls_max; ++polls) {
     CAIRN_TRY(auto records, reader.poll(200));
-    for (const auto& r : records) {
-      if (r.offset >= end) break;
-      index.apply(r);
-      next = r.offset + 1;
-    }
+    into.take(records);
   }
-  if (next < end) return handler_errc::rebuild_incomplete;
-  return index;
+  if (!into.done()) return handler_errc::rebuild_incomplete;
+  return std::move(into.index);
 }
 
 // Produces one DLQ record and waits for its acknowledgement.
@@ -161,23 +144,15 @@ result<void> park(state& s, dead_letter_index& index, const consumer_record& r, 
                   const attempt_outcome& outcome, std::optional<std::int64_t> replaces) {
   auto entry = s.entry_for(r, why, outcome, replaces);
   CAIRN_TRY(auto md, produce_acked(s, encode_parked(r, entry, s.dlq_topic(r.topic))));
-  CAIRN_ASSERT(md.tp.partition == r.partition, "parked into DLQ partition {} from partition {}",
-               md.tp.partition, r.partition);
-  entry.dlq_offset = md.offset;
-  index.apply(dead_letter_record{entry});
+  s.parked(index, r, std::move(entry), md);
   return success();
 }
 
 result<void> resolve(state& s, dead_letter_index& index, const consumer_record& r,
                      std::int64_t entry_offset) {
-  dead_letter_resolution res{.group = s.options.group,
-                             .key = r.key,
-                             .dlq_partition = r.partition,
-                             .resolves = entry_offset,
-                             .dlq_offset = -1};
+  auto res = s.resolution_for(r, entry_offset);
   CAIRN_TRY(auto md, produce_acked(s, encode_resolved(res, s.dlq_topic(r.topic))));
-  res.dlq_offset = md.offset;
-  index.apply(dead_letter_record{res});
+  s.resolved(index, std::move(res), md.offset);
   return success();
 }
 
@@ -240,47 +215,29 @@ result<handler_stats> event_handler::run_once() {
   CAIRN_TRY(auto batch, s.cons->poll(s.options.poll_timeout_ms));
 
   handler_stats stats;
-  std::error_code failure;
-  offsets_by_partition rewind;  // partitions to seek back: their records come again
+  batch_progress b;
   for (const auto& tp : s.needing_rebuild(batch)) {
     auto rebuilt = rebuild(s, tp);
     if (!rebuilt) {
-      failure = rebuilt.error();
-      rewind.emplace(tp, -1);
+      b.rebuild_failed(tp, rebuilt.error());
       continue;
     }
-    s.indexes.insert_or_assign(tp, std::move(rebuilt).value());
-    s.to_rebuild.erase(tp);
+    s.rebuilt(tp, std::move(rebuilt).value());
   }
-
-  offsets_by_partition next;
   for (const auto& r : batch) {
-    topic_partition tp{r.topic, r.partition};
-    if (auto it = rewind.find(tp); it != rewind.end()) {
-      if (it->second < 0) it->second = r.offset;  // the first record not handled
-      continue;
-    }
-    auto processed = process(s, s.indexes.at(tp), r, stats);
-    if (!processed) {
-      failure = processed.error();
-      rewind[tp] = r.offset;
-      continue;
-    }
-    next[tp] = r.offset + 1;
-  }
-
-  if (!next.empty()) {
-    auto committed = s.cons->commit(next);
-    if (committed) {
-      s.committed(next);
+    if (b.left_for_later(r)) continue;
+    auto processed = process(s, s.indexes.at(topic_partition{r.topic, r.partition}), r, stats);
+    if (processed) {
+      b.done(r);
     } else {
-      ++stats.commit_failures;
+      b.failed(r, processed.error());
     }
   }
-  for (const auto& [tp, offset] : rewind) {
+  if (!b.next.empty()) s.commit_tried(b.next, s.cons->commit(b.next).has_value(), stats);
+  for (const auto& [tp, offset] : b.rewind) {
     if (offset >= 0) (void)s.cons->seek(tp, offset);  // not_assigned: no longer ours anyway
   }
-  if (failure) return failure;
+  if (b.failure) return b.failure;
   return stats;
 }
 

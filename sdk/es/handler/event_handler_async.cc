@@ -7,8 +7,8 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "cairn/admin.h"
-#include "cairn/es/event_handler.h"
 #include "cairn/base/assert.h"
+#include "cairn/es/event_handler.h"
 #include "sdk/es/handler/event_handler_state.h"
 
 namespace cairn::es {
@@ -69,41 +69,25 @@ awaitable<result<void>> ensure_dlq(state& s) {
 }
 
 awaitable<result<dead_letter_index>> rebuild(state& s, topic_partition tp) {
-  dead_letter_index index(s.options.group);
   topic_partition dlq{s.dlq_topic(tp.topic), tp.partition};
   std::vector<std::string> topics{dlq.topic};
   auto meta = co_await s.c.async_metadata(topics);
   if (!meta) co_return meta.error();
-  std::int64_t start = 0;
-  std::int64_t end = 0;
-  for (const auto& t : meta.value().topics) {
-    if (t.name != dlq.topic || t.error) continue;
-    for (const auto& p : t.partitions) {
-      if (p.partition == dlq.partition) {
-        start = p.log_start_offset;
-        end = p.high_watermark;
-      }
-    }
-  }
-  if (end <= start) co_return index;
+  dlq_rebuild into(s.options.group, extent_of(meta.value(), dlq));
+  if (into.done()) co_return std::move(into.index);
   consumer reader(s.c, {});
   std::vector<topic_partition> one{dlq};
   auto assigned = co_await reader.async_assign(one);
   if (!assigned) co_return assigned.error();
   auto sought = co_await reader.async_seek_to_beginning(one);
   if (!sought) co_return sought.error();
-  std::int64_t next = start;
-  for (std::int64_t polls = 0; next < end && polls < s.options.rebuild_polls_max; ++polls) {
+  for (std::int64_t polls = 0; !into.done() && polls < s.options.rebuild_polls_max; ++polls) {
     auto records = co_await reader.async_poll(200);
     if (!records) co_return records.error();
-    for (const auto& r : records.value()) {
-      if (r.offset >= end) break;
-      index.apply(r);
-      next = r.offset + 1;
-    }
+    into.take(records.value());
   }
-  if (next < end) co_return handler_errc::rebuild_incomplete;
-  co_return index;
+  if (!into.done()) co_return handler_errc::rebuild_incomplete;
+  co_return std::move(into.index);
 }
 
 // Produces one DLQ record and waits for its acknowledgement: the delivery callback (on this
@@ -136,25 +120,16 @@ awaitable<result<void>> park(state& s, dead_letter_index& index, const consumer_
   auto entry = s.entry_for(r, why, outcome, replaces);
   auto md = co_await produce_acked(s, encode_parked(r, entry, s.dlq_topic(r.topic)));
   if (!md) co_return md.error();
-  CAIRN_ASSERT(md.value().tp.partition == r.partition,
-               "parked into DLQ partition {} from partition {}", md.value().tp.partition,
-               r.partition);
-  entry.dlq_offset = md.value().offset;
-  index.apply(dead_letter_record{entry});
+  s.parked(index, r, std::move(entry), md.value());
   co_return success();
 }
 
 awaitable<result<void>> resolve(state& s, dead_letter_index& index, const consumer_record& r,
                                 std::int64_t entry_offset) {
-  dead_letter_resolution res{.group = s.options.group,
-                             .key = r.key,
-                             .dlq_partition = r.partition,
-                             .resolves = entry_offset,
-                             .dlq_offset = -1};
+  auto res = s.resolution_for(r, entry_offset);
   auto md = co_await produce_acked(s, encode_resolved(res, s.dlq_topic(r.topic)));
   if (!md) co_return md.error();
-  res.dlq_offset = md.value().offset;
-  index.apply(dead_letter_record{res});
+  s.resolved(index, std::move(res), md.value().offset);
   co_return success();
 }
 
@@ -206,36 +181,26 @@ awaitable<result<void>> process(state& s, dead_letter_index& index, const consum
   co_return co_await handle(s, index, r, d, stats);
 }
 
-// Rebuilds what needs it; partitions whose rebuild failed go into `rewind` (value -1 until a
-// record of theirs is seen). Returns the last failure.
-awaitable<std::error_code> rebuild_needed(state& s, const std::vector<consumer_record>& batch,
-                                          offsets_by_partition& rewind) {
-  std::error_code failure;
+// Rebuilds what needs it; partitions whose rebuild failed are rewound (batch_progress).
+awaitable<void> rebuild_needed(state& s, const std::vector<consumer_record>& batch,
+                               batch_progress& b) {
   for (const auto& tp : s.needing_rebuild(batch)) {
     auto rebuilt = co_await rebuild(s, tp);
     if (!rebuilt) {
-      failure = rebuilt.error();
-      rewind.emplace(tp, -1);
+      b.rebuild_failed(tp, rebuilt.error());
       continue;
     }
-    s.indexes.insert_or_assign(tp, std::move(rebuilt).value());
-    s.to_rebuild.erase(tp);
+    s.rebuilt(tp, std::move(rebuilt).value());
   }
-  co_return failure;
 }
 
-awaitable<void> commit_and_rewind(state& s, const offsets_by_partition& next,
-                                  const offsets_by_partition& rewind, handler_stats& stats) {
-  if (!next.empty()) {
+awaitable<void> commit_and_rewind(state& s, const batch_progress& b, handler_stats& stats) {
+  if (!b.next.empty()) {
     std::string no_metadata;
-    auto committed = co_await s.cons->async_commit(next, no_metadata);
-    if (committed) {
-      s.committed(next);
-    } else {
-      ++stats.commit_failures;
-    }
+    auto committed = co_await s.cons->async_commit(b.next, no_metadata);
+    s.commit_tried(b.next, committed.has_value(), stats);
   }
-  for (const auto& [tp, offset] : rewind) {
+  for (const auto& [tp, offset] : b.rewind) {
     if (offset >= 0) (void)co_await s.cons->async_seek(tp, offset);
   }
 }
@@ -255,27 +220,23 @@ awaitable<result<handler_stats>> event_handler::async_run_once() {
   const auto& batch = polled.value();
 
   handler_stats stats;
-  offsets_by_partition rewind;
-  std::error_code failure = co_await rebuild_needed(s, batch, rewind);
-  offsets_by_partition next;
+  batch_progress b;
+  co_await rebuild_needed(s, batch, b);
   for (const auto& r : batch) {
-    topic_partition tp{r.topic, r.partition};
-    if (auto it = rewind.find(tp); it != rewind.end()) {
-      if (it->second < 0) it->second = r.offset;
-      continue;
-    }
+    if (b.left_for_later(r)) continue;
     // Across the co_await nothing holds: a rebalance cannot run meanwhile (the listener runs
-    // inside async_poll only), so the index reference stays valid.
+    // inside async_poll only), so the index reference stays valid. (tp is named: g++ 12
+    // destroys a temporary inside a co_await expression twice.)
+    const topic_partition tp{r.topic, r.partition};
     auto processed = co_await process(s, s.indexes.at(tp), r, stats);
-    if (!processed) {
-      failure = processed.error();
-      rewind[tp] = r.offset;
-      continue;
+    if (processed) {
+      b.done(r);
+    } else {
+      b.failed(r, processed.error());
     }
-    next[tp] = r.offset + 1;
   }
-  co_await commit_and_rewind(s, next, rewind, stats);
-  if (failure) co_return failure;
+  co_await commit_and_rewind(s, b, stats);
+  if (b.failure) co_return b.failure;
   co_return stats;
 }
 

@@ -9,9 +9,7 @@
 namespace cairn::es {
 namespace {
 
-// The group's next offsets for every partition in `bounds`, raised to this member's positions
-// where they are ahead: a position passes offsets that hold no record (compacted, aborted),
-// which no commit of a handled record reaches.
+// The group's committed next offsets for every partition in `bounds` (absent: none committed).
 result<std::map<topic_partition, std::int64_t>> progress(event_handler::state& s,
                                                          const bounds_by_partition& bounds) {
   std::vector<topic_partition> tps;

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "cairn/base/assert.h"
+
 namespace cairn::es {
 
 handler_stats& handler_stats::operator+=(const handler_stats& o) {
@@ -91,6 +93,93 @@ dead_letter_entry event_handler::state::entry_for(const consumer_record& r, park
                                                   std::optional<std::int64_t> replaces) const {
   return parked_entry(r, options.group, why, outcome.ec, outcome.error, outcome.attempts, now_ms(),
                       replaces);
+}
+
+}  // namespace cairn::es
+
+namespace cairn::es {
+
+void event_handler::state::commit_tried(const std::map<topic_partition, std::int64_t>& next,
+                                        bool ok, handler_stats& stats) {
+  if (ok) {
+    committed(next);
+  } else {
+    ++stats.commit_failures;
+  }
+}
+
+void event_handler::state::rebuilt(const topic_partition& tp, dead_letter_index index) {
+  indexes.insert_or_assign(tp, std::move(index));
+  to_rebuild.erase(tp);
+}
+
+dead_letter_resolution event_handler::state::resolution_for(const consumer_record& r,
+                                                            std::int64_t entry_offset) const {
+  return dead_letter_resolution{.group = options.group,
+                                .key = r.key,
+                                .dlq_partition = r.partition,
+                                .resolves = entry_offset,
+                                .dlq_offset = -1};
+}
+
+void event_handler::state::parked(dead_letter_index& index, const consumer_record& r,
+                                  dead_letter_entry entry, const record_metadata& md) const {
+  // Co-partitioned: the DLQ partition of a record is its source partition (rebuild relies on it).
+  CAIRN_ASSERT(md.tp.partition == r.partition, "parked into DLQ partition {} from partition {}",
+               md.tp.partition, r.partition);
+  entry.dlq_offset = md.offset;
+  index.apply(dead_letter_record{std::move(entry)});
+}
+
+void event_handler::state::resolved(dead_letter_index& index, dead_letter_resolution res,
+                                    std::int64_t dlq_offset) const {
+  res.dlq_offset = dlq_offset;
+  index.apply(dead_letter_record{std::move(res)});
+}
+
+dlq_extent extent_of(const cluster_info& meta, const topic_partition& dlq) {
+  dlq_extent e;
+  for (const auto& t : meta.topics) {
+    if (t.name != dlq.topic || t.error) continue;
+    for (const auto& p : t.partitions) {
+      if (p.partition == dlq.partition) {
+        e.start = p.log_start_offset;
+        e.end = p.high_watermark;
+      }
+    }
+  }
+  return e;
+}
+
+void dlq_rebuild::take(const std::vector<consumer_record>& records) {
+  for (const auto& r : records) {
+    // Entries written after the end was captured can only be ours (we own the partition now),
+    // and we know them already.
+    if (r.offset >= end) break;
+    index.apply(r);
+    next = r.offset + 1;
+  }
+}
+
+void batch_progress::rebuild_failed(const topic_partition& tp, std::error_code ec) {
+  failure = ec;
+  rewind.emplace(tp, -1);
+}
+
+bool batch_progress::left_for_later(const consumer_record& r) {
+  auto it = rewind.find(topic_partition{r.topic, r.partition});
+  if (it == rewind.end()) return false;
+  if (it->second < 0) it->second = r.offset;  // the first record not handled
+  return true;
+}
+
+void batch_progress::done(const consumer_record& r) {
+  next[topic_partition{r.topic, r.partition}] = r.offset + 1;
+}
+
+void batch_progress::failed(const consumer_record& r, std::error_code ec) {
+  failure = ec;
+  rewind[topic_partition{r.topic, r.partition}] = r.offset;
 }
 
 }  // namespace cairn::es

@@ -181,6 +181,64 @@ TEST_CASE("a projection catches up, follows, and a rebuild yields the same model
   CHECK(late.value() == "1");
 }
 
+TEST_CASE("lag counts what the model has not applied, and run_until_caught_up clears it",
+          "[projection][integration][lag]") {
+  fixture f;
+  f.produce("events", events);
+  auto p = cairn::es::projection::open(model_options(f.dir.path() / "model"),
+                                       cairn::testing::apply_test_event);
+  REQUIRE(p);
+  auto& model = *p.value();
+
+  auto before = model.lag(*f.client);
+  REQUIRE(before);
+  CHECK(before.value().total == events);
+  REQUIRE(before.value().partitions.size() == static_cast<std::size_t>(partitions));
+  for (const auto& part : before.value().partitions) {
+    CHECK(part.committed == 0);
+    CHECK(part.lag == part.high_watermark);
+  }
+
+  // Without start(): it starts the consumer itself.
+  cairn::consumer c(*f.client);
+  auto applied = model.run_until_caught_up(*f.client, c, std::chrono::seconds(30));
+  REQUIRE(applied);
+  CHECK(applied.value() == static_cast<std::size_t>(events));
+  auto after = model.lag(*f.client);
+  REQUIRE(after);
+  CHECK(after.value().caught_up());
+  auto cp = model.checkpoints();
+  REQUIRE(cp);
+  for (const auto& part : after.value().partitions)
+    CHECK(cp.value().at(part.partition) == part.high_watermark);
+
+  // Caught up already: nothing to apply, and it returns at once.
+  auto again = model.run_until_caught_up(*f.client, c, std::chrono::seconds(30));
+  REQUIRE(again);
+  CHECK(again.value() == 0);
+
+  // A timeout that has passed before any batch: timed_out while behind.
+  {
+    auto prod = cairn::producer::create(*f.client);
+    REQUIRE(prod);
+    for (int i = 0; i < 3; ++i) {
+      cairn::producer_record r;
+      r.topic = "events";
+      r.key = "late-" + std::to_string(i);
+      r.value = "late";
+      REQUIRE(prod.value()->send(std::move(r)).get());
+    }
+  }
+  auto late = model.lag(*f.client);
+  REQUIRE(late);
+  CHECK(late.value().total == 3);
+  auto expired = model.run_until_caught_up(*f.client, c, std::chrono::milliseconds(0));
+  REQUIRE_FALSE(expired);
+  CHECK(expired.error() == cairn::sdk::errc::timed_out);
+  REQUIRE(model.run_until_caught_up(*f.client, c, std::chrono::seconds(30)));
+  CHECK(model.lag(*f.client).value().caught_up());
+}
+
 TEST_CASE("async_run_once feeds the model from the client's executor",
           "[projection][integration]") {
   fixture f;

@@ -95,6 +95,43 @@ TEST_CASE("es two writers race on one aggregate and both deposits take effect",
   CHECK(loaded.value().version == 2);
 }
 
+TEST_CASE("es a refusal says how many decide rounds it took", "[es][repository]") {
+  fixture f;
+  auto other_client = connect(f.broker);
+  es::repository<racing_account> first(*f.client, f.registry, options());
+  es::repository<racing_account> second(*other_client, f.registry, options());
+  const bank::command open_bo = bank::open_account{"bo"};
+  const bank::command deposit_100 = bank::deposit{100};
+  REQUIRE(first.handle("acc-9", open_bo));
+  REQUIRE(first.handle("acc-9", deposit_100));
+
+  // Refused at once: one round, nothing appended.
+  const bank::command withdraw_500 = bank::withdraw{500};
+  auto refused_at_once = first.handle("acc-9", withdraw_500);
+  REQUIRE_FALSE(refused_at_once);
+  CHECK(refused_at_once.error() == bank::refusal::insufficient_funds);
+  CHECK(refused_at_once.attempts() == 1);
+
+  // The first decide allows the withdrawal; another writer empties the account before the
+  // append, so the append loses, and the second decide (on the new state) refuses.
+  racing_account::before_decide = [&] {
+    const bank::command withdraw_80 = bank::withdraw{80};
+    REQUIRE(second.handle("acc-9", withdraw_80));
+  };
+  const bank::command withdraw_50 = bank::withdraw{50};
+  auto refused_after_race = first.handle("acc-9", withdraw_50);
+  REQUIRE_FALSE(refused_after_race);
+  CHECK(refused_after_race.error() == bank::refusal::insufficient_funds);
+  CHECK(refused_after_race.attempts() == 2);
+
+  // A success says the same as its value does.
+  const bank::command deposit_1 = bank::deposit{1};
+  auto ok = first.handle("acc-9", deposit_1);
+  REQUIRE(ok);
+  CHECK(ok.attempts() == 1);
+  CHECK(ok.value().attempts == 1);
+}
+
 TEST_CASE("es concurrent writers lose no update", "[es][repository]") {
   fixture f;
   es::repository<bank::account> opener(*f.client, f.registry, options());
@@ -263,6 +300,7 @@ TEST_CASE("es coroutine handle and load on the client executor", "[es][repositor
   // A spawned root returns void (co_spawn needs a default-constructible result): it stores its
   // outcome here.
   cairn::result<std::int64_t> balance = cairn::sdk::errc::aborted;
+  int refusal_attempts = 0;
   auto run = [&]() -> cairn::awaitable<void> {
     bank::command open = bank::open_account{"fay"};
     es::command_meta meta;
@@ -278,6 +316,12 @@ TEST_CASE("es coroutine handle and load on the client executor", "[es][repositor
       balance = deposited.error();
       co_return;
     }
+    bank::command overdraw = bank::withdraw{1'000};
+    es::command_meta overdraw_meta;
+    auto refused =
+        co_await repo.async_handle("acc-6", std::move(overdraw), std::move(overdraw_meta));
+    if (refused || refused.error() != bank::refusal::insufficient_funds) co_return;
+    refusal_attempts = refused.attempts();
     auto loaded = co_await repo.async_load("acc-6");
     if (!loaded) {
       balance = loaded.error();
@@ -288,6 +332,7 @@ TEST_CASE("es coroutine handle and load on the client executor", "[es][repositor
   boost::asio::co_spawn(f.client->executor(), run(), boost::asio::use_future).get();
   REQUIRE(balance);
   CHECK(balance.value() == 25);
+  CHECK(refusal_attempts == 1);  // the coroutine form reports rounds on a refusal too
 }
 
 TEST_CASE("es handle gives up after attempts_max and writes the es headers", "[es][repository]") {
@@ -305,6 +350,7 @@ TEST_CASE("es handle gives up after attempts_max and writes the es headers", "[e
   auto lost = first.handle("acc-7", deposit_5);
   REQUIRE_FALSE(lost);
   CHECK(lost.error() == es::errc::retries_exhausted);
+  CHECK(lost.attempts() == 1);  // attempts_max
 
   cairn::streams s(*f.client);
   auto slice = s.read("accounts", "acc-7");

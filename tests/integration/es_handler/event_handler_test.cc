@@ -272,6 +272,49 @@ TEST_CASE("a transient failure that succeeds on retry is not parked", "[es][hand
     CHECK(p.high_watermark == 0);  // created, and empty
 }
 
+TEST_CASE("lag counts what the group has not committed, and run_until_caught_up clears it",
+          "[es][handler][lag]") {
+  fixture f("orders");  // two partitions
+  world w;
+  produce(*f.client, "orders", {{"a", "a1"}, {"b", "b1"}, {"a", "poison-a2"}, {"c", "c1"}});
+  auto h =
+      es::event_handler::create(*f.client, handler_options("orders", "billing"),
+                                [&w](const cairn::consumer_record& r) { return w.on_record(r); });
+  REQUIRE(h);
+
+  auto before = h.value()->lag();
+  REQUIRE(before);
+  CHECK(before.value().total == 4);  // nothing committed: every record counts
+  REQUIRE(before.value().partitions.size() == 2);
+  std::int64_t watermarks = 0;
+  for (const auto& p : before.value().partitions) {
+    CHECK(p.partition.topic == "orders");
+    CHECK(p.committed == 0);
+    CHECK(p.lag == p.high_watermark);
+    watermarks += p.high_watermark;
+  }
+  CHECK(watermarks == 4);
+
+  // The parked record counts as done: it is in the DLQ and its offset is committed.
+  auto ran = h.value()->run_until_caught_up(kWait);
+  REQUIRE(ran);
+  CHECK(ran.value().handled == 3);
+  CHECK(ran.value().parked == 1);
+  auto after = h.value()->lag();
+  REQUIRE(after);
+  CHECK(after.value().caught_up());
+  for (const auto& p : after.value().partitions)
+    CHECK(p.committed == p.high_watermark);
+
+  produce(*f.client, "orders", {{"b", "b2"}});
+  auto again = h.value()->lag();
+  REQUIRE(again);
+  CHECK(again.value().total == 1);
+  REQUIRE(h.value()->run_until_caught_up(kWait));
+  CHECK(w.saw("b2"));
+  h.value()->close();
+}
+
 TEST_CASE("offsets are committed after handling", "[es][handler]") {
   fixture f("orders");
   world w;

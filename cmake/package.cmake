@@ -42,7 +42,6 @@ throughput and latency against a Cairn broker.")
 
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME libcairn-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
-set(CPACK_DEBIAN_DEV_PACKAGE_ARCHITECTURE ${CMAKE_SYSTEM_PROCESSOR})
 set(CPACK_COMPONENT_DEV_DESCRIPTION
     "Cairn C++ SDK: client, aggregates, projections, handlers\n\
 Headers, static libraries, the CMake package (find_package(Cairn)) and a\n\
@@ -76,7 +75,23 @@ foreach(component broker tools dev)
   cairn_gzipped_file(${changelog} ${changelog}.gz)
   install(FILES ${changelog}.gz DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/${package}
           COMPONENT ${component})
+  # These packages are built from the source tree, not uploaded to Debian, so there is no bug for
+  # the first changelog entry to close: lintian's initial-upload-closes-no-bugs does not apply.
+  set(overrides ${PROJECT_BINARY_DIR}/packaging/${package}/lintian-overrides)
+  file(WRITE ${overrides} "${package}: initial-upload-closes-no-bugs\n")
+  install(FILES ${overrides} DESTINATION ${CMAKE_INSTALL_DATADIR}/lintian/overrides
+          RENAME ${package} COMPONENT ${component})
 endforeach()
+
+# CPack strips the programs (CPACK_STRIP_FILES); the static libraries lose their debug sections
+# the same way Debian's dh_strip treats them (--strip-debug keeps the symbols a linker needs).
+install(CODE "
+  if(CMAKE_INSTALL_DO_STRIP)
+    file(GLOB archives \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}/libcairn_*.a\")
+    foreach(archive \${archives})
+      execute_process(COMMAND ${CMAKE_STRIP} --strip-debug \${archive} COMMAND_ERROR_IS_FATAL ANY)
+    endforeach()
+  endif()" COMPONENT dev)
 
 foreach(page broker/cairn-broker.8 tools/cairn.1 tools/cairn-perf.1)
   get_filename_component(name ${page} NAME)

@@ -16,9 +16,9 @@ result<std::size_t> projection::run_until_caught_up(client& cl, consumer& c,
                                                     std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   CAIRN_TRY(auto targets, log_bounds_of(cl, options_.partitions));
-  if (started_on_.lock() != current()) {
-    CAIRN_TRY(start(c));
-  }
+  // Always from the checkpoints: a consumer left ahead of the model by an earlier failed batch
+  // would otherwise count as caught up below.
+  CAIRN_TRY(start(c));
   std::size_t applied = 0;
   while (true) {
     // The consumer's position counts too: it passes offsets that hold no record (compacted

@@ -111,8 +111,7 @@ class projection {
   // run_once until every partition's checkpoint has reached the high watermark it had when the
   // call began (events appended meanwhile may remain), or `timeout` passed
   // (sdk::errc::timed_out; what was applied stays applied). Returns the records applied.
-  // Blocking; starts `c` first when it is not started on the current generation. A run_once
-  // error ends it.
+  // Blocking; seeks `c` to the checkpoints first (start()). A run_once error ends it.
   result<std::size_t> run_until_caught_up(client& cl, consumer& c,
                                           std::chrono::milliseconds timeout);
 

@@ -36,7 +36,7 @@ done
 echo "== lintian"
 # Run as root (CI, this machine) lintian wants --allow-root; findings of level warning or above
 # fail the test.
-lintian --allow-root --fail-on error,warning --no-tag-display-limit "${debs[@]}"
+lintian --allow-root --fail-on error,warning --tag-display-limit 0 "${debs[@]}"
 
 echo "== contents"
 contents="$(dpkg-deb -c "$work"/debs/cairn-broker_*.deb)"
@@ -51,9 +51,12 @@ mkdir -p "$work/control"
 dpkg-deb -e "$work"/debs/cairn-broker_*.deb "$work/control"
 grep -qx /etc/cairn/broker.conf "$work/control/conffiles"
 grep -q 'adduser --system' "$work/control/postinst"
-dpkg-deb -c "$work"/debs/cairn-tools_*.deb | grep -q ' ./usr/bin/cairn$'
-dpkg-deb -c "$work"/debs/cairn-tools_*.deb | grep -q ' ./usr/bin/cairn-perf$'
-dpkg-deb -c "$work"/debs/libcairn-dev_*.deb | grep -q '/cmake/Cairn/CairnConfig.cmake$'
+# (Listings go to a variable first: grep -q stops reading early, which would fail the pipe.)
+tools="$(dpkg-deb -c "$work"/debs/cairn-tools_*.deb)"
+grep -q ' ./usr/bin/cairn$' <<<"$tools"
+grep -q ' ./usr/bin/cairn-perf$' <<<"$tools"
+dev="$(dpkg-deb -c "$work"/debs/libcairn-dev_*.deb)"
+grep -q '/cmake/Cairn/CairnConfig.cmake$' <<<"$dev"
 
 echo "== extract and build the example against the packages"
 root="$work/root"

@@ -14,14 +14,8 @@ set -euo pipefail
 build="$1"
 source="$2"
 broker="$3"
-work="$(mktemp -d /tmp/cairn-install-test.XXXXXX)"
-BROKER_PID=""
-. "$source/tests/install/broker_process.sh"
-cleanup() {
-  stop_broker || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. "$source/tests/install/common.sh"
+make_work_dir cairn-install-test
 
 echo "== included with add_subdirectory: only the SDK, no Catch2, the includer's build type"
 cmake -S "$source/tests/install/subproject" -B "$work/subproject" -DCAIRN_SOURCE_DIR="$source" \
@@ -102,12 +96,7 @@ g++ -std=c++20 -Wall -Wextra -Werror $cflags "$work/pc_client.cc" -o "$work/pc_c
 "$work/pc_client"
 
 echo "== examples/lending-library against the prefix"
-cmake -S "$source/examples/lending-library" -B "$work/example" -DCMAKE_PREFIX_PATH="$prefix" \
-  -DCMAKE_BUILD_TYPE=Debug >/dev/null
-cmake --build "$work/example" -j 2 >"$work/example-build.log" 2>&1 || {
-  cat "$work/example-build.log" >&2
-  exit 1
-}
+build_example "$source" "$prefix"
 
 echo "== the example against a real broker"
 mkdir -p "$work/broker-data"

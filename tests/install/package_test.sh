@@ -11,14 +11,8 @@
 set -euo pipefail
 build="$1"
 source="$2"
-work="$(mktemp -d /tmp/cairn-package-test.XXXXXX)"
-BROKER_PID=""
-. "$source/tests/install/broker_process.sh"
-cleanup() {
-  stop_broker || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. "$source/tests/install/common.sh"
+make_work_dir cairn-package-test
 
 echo "== cpack"
 (cd "$work" && cpack -G DEB --config "$build/CPackConfig.cmake" -B "$work/debs" >"$work/cpack.log" 2>&1) || {
@@ -61,12 +55,7 @@ grep -q '/cmake/Cairn/CairnConfig.cmake$' <<<"$dev"
 echo "== extract and build the example against the packages"
 root="$work/root"
 for deb in "${debs[@]}"; do dpkg-deb -x "$deb" "$root"; done
-cmake -S "$source/examples/lending-library" -B "$work/example" -DCMAKE_PREFIX_PATH="$root/usr" \
-  -DCMAKE_BUILD_TYPE=Debug >/dev/null
-cmake --build "$work/example" -j 2 >"$work/example-build.log" 2>&1 || {
-  cat "$work/example-build.log" >&2
-  exit 1
-}
+build_example "$source" "$root/usr"
 "$root/usr/bin/cairn" --help >/dev/null
 
 echo "== the unit's ExecStart from the extracted tree"

@@ -1,7 +1,8 @@
 // group_coordinator: the Asio shell around group_registry (broker/group). One registry per
 // partition of the internal compacted topic `__consumer_offsets`; a group lives in the partition
 // its id hashes to, and its committed offsets and group state are records there, so a restart
-// rebuilds every group from the log (and replication will make them fault tolerant).
+// rebuilds every group from the log; in a cluster the coordinator of a partition is its Raft
+// leader, and a new leader rebuilds its groups from the replicated log.
 //
 // Everything runs on the broker's I/O thread: the registries are plain state machines and take
 // microseconds. After each call the records it produced are appended to the group's partition

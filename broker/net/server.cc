@@ -19,6 +19,7 @@
 
 #include "broker/handlers/groups.h"
 #include "broker/net/listen.h"
+#include "broker/raft/group.h"
 
 namespace cairn::broker {
 namespace asio = boost::asio;
@@ -47,8 +48,10 @@ std::string describe_current_exception() {
   }
 }
 
-std::string key_of(std::string_view topic, std::int32_t partition) {
-  return std::string(topic) + '\0' + std::to_string(partition);
+// Fetch and commit waiters are kept per partition under the one topic-partition identity of the
+// replication layers.
+raft::group_id key_of(std::string_view topic, std::int32_t partition) {
+  return {std::string(topic), partition};
 }
 
 }  // namespace
@@ -79,7 +82,7 @@ struct broker_server::impl {
   asio::awaitable<void> accept_loop();
 
   // Fetch waiters, on the io thread only: partition → timers of fetches waiting on it.
-  std::map<std::string, std::set<std::shared_ptr<fetch_waiter>>> waiters;
+  std::map<raft::group_id, std::set<std::shared_ptr<fetch_waiter>>> waiters;
   std::set<std::shared_ptr<connection>> connections;
 
   asio::io_context& io;
@@ -416,9 +419,7 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
     std::int64_t end = 0;
     std::error_code error;  // set when the commit failed or did not finish in time
     // Replicated partitions: where to wait, and the leader's term the batch was appended in.
-    std::string key;
-    std::string topic;
-    std::int32_t partition_id = -1;
+    raft::group_id key;
     std::optional<std::int64_t> term;
   };
 
@@ -427,8 +428,6 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
     pending_commit p{.target = std::move(target), .end = end};
     if (p.target->replicated()) {
       p.key = key_of(topic, partition);
-      p.topic = std::string(topic);
-      p.partition_id = partition;
       if (server_.leading_term) p.term = server_.leading_term(topic, partition);
     }
     return p;
@@ -456,13 +455,13 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
           // broker was deposed, truncated, and caught up in one turn): the batch there must
           // still carry the term it was appended in.
           std::optional<std::int64_t> there;
-          if (server_.term_at) there = server_.term_at(e.topic, e.partition_id, e.end - 1);
+          if (server_.term_at) there = server_.term_at(e.key.topic, e.key.partition, e.end - 1);
           if (!there || there != e.term) e.error = protocol::errc::not_leader;
           done[i] = true;
           continue;
         }
         std::optional<std::int64_t> term;
-        if (server_.leading_term) term = server_.leading_term(e.topic, e.partition_id);
+        if (server_.leading_term) term = server_.leading_term(e.key.topic, e.key.partition);
         if (!term || term != e.term) {
           e.error = protocol::errc::not_leader;
           done[i] = true;
@@ -606,7 +605,7 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
     const std::shared_ptr<partition>& p = target.value();
     auto waiter = std::make_shared<fetch_waiter>(server_.io);
     waiter->timer.expires_after(kProduceTimeoutDefault);
-    std::string key = key_of(first.topic, first.partition_id);
+    raft::group_id key = key_of(first.topic, first.partition_id);
     // Registered before checking the high watermark, so a commit in between still wakes us.
     server_.waiters[key].insert(waiter);
     while (p->high_watermark() < first.pending_end && socket_.is_open()) {
@@ -643,7 +642,7 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
     auto deadline = std::chrono::steady_clock::now() +
                     std::chrono::milliseconds(std::clamp(fetch.getMaxWaitMs(), 0, 60'000));
     auto waiter = std::make_shared<fetch_waiter>(server_.io);
-    std::vector<std::string> keys;
+    std::vector<raft::group_id> keys;
     for (auto t : fetch.getTopics()) {
       for (auto p : t.getPartitions()) {
         keys.push_back(

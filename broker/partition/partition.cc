@@ -174,7 +174,8 @@ result<produce_result> partition::append(std::span<char> batch) {
 }
 
 result<produce_result> partition::produce(std::span<char> batch, acks a) {
-  // Single node: every acks level commits; replication will give `a` its meaning.
+  // The standalone path: every acks level commits locally. A replicated partition's acks are
+  // handled by the server, which waits for its Raft group's commit end (net/server.cc).
   (void)a;
   CAIRN_TRY(auto produced, append(batch));
   CAIRN_TRY(commit(produced.end_offset()));
@@ -184,7 +185,7 @@ result<produce_result> partition::produce(std::span<char> batch, acks a) {
 result<stream_append_result> partition::append_to_stream(std::string_view key,
                                                          es::expected_version expected,
                                                          std::string_view events, acks a) {
-  // Single node: every acks level commits; replication will give `a` its meaning.
+  // The standalone path, as in produce().
   (void)a;
   CAIRN_TRY(auto appended, stream_append(key, expected, events));
   if (appended.conflict) return appended;

@@ -1,9 +1,10 @@
 // partition: one topic-partition on this broker — its log, its idempotent-producer state, its
 // stream index (opened on first stream use, then kept current) and its high watermark.
 //
-// Every change to the log is a local append followed by commit(end), the seam that replication
-// will fill: on a single node, a batch is committed once it is flushed as the flush policy asks,
-// and the high watermark (what consumers may read) moves to it then. Produce exposes the two
+// Every change to the log is a local append followed by commit(end), the seam replication fills:
+// on a single node, a batch is committed once it is flushed as the flush policy asks, and the
+// high watermark (what consumers may read) moves to it then; a replicated partition's commit end
+// is its Raft group's (broker/replication), set from outside. Produce exposes the two
 // and stream appends expose the two steps (append / stream_append, then commit) so the broker's
 // event loop appends without waiting for the disk and hands only the wait to the commit flusher.
 //

@@ -50,7 +50,7 @@ aggregates and repositories, read models in LMDB, event handlers and process\n\
 managers.")
 # What a user's build of the headers and static libraries needs (cmake/CairnConfig.cmake.in).
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
-    "libboost1.81-dev, libboost-json1.81-dev, libcapnp-dev, liblmdb-dev, libspdlog-dev, \
+    "libboost1.81-dev, libboost-json1.81-dev, libcapnp-dev, liblmdb-dev, \
 libfmt-dev, pkg-config")
 
 # Files CPack adds to a package's documentation and manual pages are compressed at build time, as

@@ -6,6 +6,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 
 #include "broker/handlers/handlers.h"
@@ -31,6 +33,16 @@ struct services {
   boost::asio::io_context& io;
   boost::asio::thread_pool& workers;
   advertised_endpoint advertised;  // this broker's Kafka listener, as Metadata names it
+  // Cluster mode: the Kafka address of broker `node_id` as the cluster map knows it (nullopt:
+  // unknown). Unset on a standalone broker, where only `advertised` exists.
+  std::function<std::optional<advertised_endpoint>(std::int32_t node_id)> endpoint_of;
+
+  // The Kafka address of `node_id`: this broker's own, or the cluster's entry for another.
+  std::optional<advertised_endpoint> kafka_endpoint(std::int32_t node_id) const {
+    if (node_id == core.self.node_id) return advertised;
+    if (endpoint_of) return endpoint_of(node_id);
+    return std::nullopt;
+  }
 };
 
 }  // namespace cairn::broker::kafka

@@ -22,7 +22,7 @@ class category final : public std::error_category {
       case errc::crc_mismatch:
         return "record batch CRC32C mismatch";
       case errc::unsupported_compression:
-        return "compressed record batches are not supported";
+        return "record batch compression codec is unknown (attributes bits 0-2 are 5, 6 or 7)";
       case errc::record_count_invalid:
         return "record count does not match the batch contents";
       case errc::record_malformed:
@@ -51,6 +51,10 @@ class category final : public std::error_category {
         return "stored value is corrupt (too short or unknown format)";
       case errc::log_locked:
         return "log directory is locked by another open log (is another broker running on it?)";
+      case errc::corrupt_compressed_batch:
+        return "compressed records of a batch are corrupt or truncated";
+      case errc::decompressed_batch_too_large:
+        return "compressed records of a batch decompress past the size limit";
     }
     return "unknown eventstore error " + std::to_string(value);
   }

@@ -11,7 +11,7 @@ enum class errc {
   batch_length_invalid,     // batchLength outside [header, batch_bytes_max]
   unsupported_magic,        // magic byte is not 2 (only RecordBatch v2 is accepted)
   crc_mismatch,             // CRC32C over attributes..end does not match the stored value
-  unsupported_compression,  // compressed batches are not accepted (codec bits must be 0)
+  unsupported_compression,  // the codec bits name no known codec (5..7)
   record_count_invalid,     // record count negative, or records don't fill the batch exactly
   record_malformed,         // a record's varints or lengths run past the record or the batch
   offset_delta_invalid,     // record offset deltas not increasing, or lastOffsetDelta disagrees
@@ -26,6 +26,8 @@ enum class errc {
   key_too_long,             // a key longer than LMDB accepts (mdb_env_get_maxkeysize, 511 bytes)
   corrupt_value,  // a value read from LMDB is shorter than its layout or of unknown format
   log_locked,     // another partition_log (in this or another process) has the directory open
+  corrupt_compressed_batch,      // a compressed records section does not decompress
+  decompressed_batch_too_large,  // a compressed records section inflates past the limit
 };
 
 const std::error_category& eventstore_category() noexcept;

@@ -174,7 +174,8 @@ std::optional<std::int64_t> peek_batch_size(std::string_view bytes) {
 }
 
 result<record_batch_view> record_batch_view::parse(std::string_view bytes,
-                                                   std::int32_t batch_bytes_max) {
+                                                   std::int32_t batch_bytes_max,
+                                                   std::size_t decompressed_bytes_max) {
   if (bytes.size() < L::kHeaderSize) return errc::batch_too_short;
   batch_header header = batch_header::read(bytes.data());
   if (header.batch_length < static_cast<std::int32_t>(L::kHeaderSize - L::kLogOverhead) ||
@@ -185,14 +186,23 @@ result<record_batch_view> record_batch_view::parse(std::string_view bytes,
   if (header.magic != L::kMagicV2) return errc::unsupported_magic;
 
   std::string_view batch = bytes.substr(0, static_cast<std::size_t>(header.size_bytes()));
+  // The CRC covers the records as stored, compressed or not: checked before any decompression.
   std::uint32_t crc = crc32c_extend(0, batch.data() + L::kCrcStart, batch.size() - L::kCrcStart);
   if (crc != header.crc) return errc::crc_mismatch;
-  if ((header.attributes & L::kCompressionMask) != 0) return errc::unsupported_compression;
+  CAIRN_TRY(auto codec, codec_of_attributes(header.attributes));
   if (header.records_count < 0 || header.last_offset_delta < 0) return errc::record_count_invalid;
 
+  std::string_view records = batch.substr(L::kHeaderSize);
+  std::shared_ptr<const std::vector<char>> decoded;
+  if (codec != compression_codec::none) {
+    CAIRN_TRY(auto plain, decompress(codec, records, decompressed_bytes_max));
+    decoded = std::make_shared<const std::vector<char>>(std::move(plain));
+    records = std::string_view(decoded->data(), decoded->size());
+  }
+
   // Walk every record once so that iteration later can trust the framing.
-  const char* p = batch.data() + L::kHeaderSize;
-  const char* end = batch.data() + batch.size();
+  const char* p = records.data();
+  const char* end = records.data() + records.size();
   std::int64_t previous_delta = -1;
   for (std::int32_t i = 0; i < header.records_count; ++i) {
     if (p == end) return errc::record_count_invalid;
@@ -205,12 +215,17 @@ result<record_batch_view> record_batch_view::parse(std::string_view bytes,
     previous_delta = delta;
   }
   if (p != end) return errc::record_count_invalid;
-  return record_batch_view(batch, header);
+  return record_batch_view(batch, header, std::move(decoded));
+}
+
+std::string_view record_batch_view::records_bytes() const {
+  if (decoded_) return std::string_view(decoded_->data(), decoded_->size());
+  return bytes_.substr(L::kHeaderSize);
 }
 
 record_batch_view::iterator record_batch_view::begin() const {
-  return iterator(bytes_.data() + L::kHeaderSize, bytes_.data() + bytes_.size(),
-                  header_.records_count);
+  std::string_view records = records_bytes();
+  return iterator(records.data(), records.data() + records.size(), header_.records_count);
 }
 
 record_batch_view::iterator record_batch_view::end() const {
@@ -351,12 +366,26 @@ std::string record_batch_builder::finish() {
   std::int32_t last_delta = last_offset_delta_.value_or(previous_offset_delta_);
   CAIRN_ASSERT(last_delta >= previous_offset_delta_, "last offset delta {} < {}", last_delta,
                previous_offset_delta_);
+  std::int16_t attributes = options_.attributes;
+  if (options_.compression != compression_codec::none) {
+    std::string_view records = std::string_view(buffer_).substr(L::kHeaderSize);
+    auto compressed = compress(options_.compression, records);
+    // Compressing bytes in memory fails only when the library cannot allocate.
+    CAIRN_ASSERT(compressed.has_value(), "{} compression failed: {}",
+                 codec_name(options_.compression), compressed.error().message());
+    if (compressed.value().size() < records.size()) {
+      buffer_.resize(L::kHeaderSize);
+      buffer_.append(compressed.value().data(), compressed.value().size());
+      attributes =
+          static_cast<std::int16_t>(attributes | static_cast<std::int16_t>(options_.compression));
+    }
+  }
   char* h = buffer_.data();
   store_be(h + L::kBaseOffset, options_.base_offset);
   store_be(h + L::kBatchLength, static_cast<std::int32_t>(buffer_.size() - L::kLogOverhead));
   store_be(h + L::kPartitionLeaderEpoch, options_.partition_leader_epoch);
   store_be(h + L::kMagic, L::kMagicV2);
-  store_be(h + L::kAttributes, options_.attributes);
+  store_be(h + L::kAttributes, attributes);
   store_be(h + L::kLastOffsetDelta, last_delta);
   store_be(h + L::kBaseTimestamp, base_timestamp_);
   store_be(h + L::kMaxTimestamp, max_timestamp_);

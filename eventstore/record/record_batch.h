@@ -1,18 +1,24 @@
-// Kafka RecordBatch v2: a zero-copy, validated view over batch bytes, and a builder that lays out
-// new batches byte for byte as Kafka does. Compressed batches are rejected (see docs/storage.md).
+// Kafka RecordBatch v2: a validated view over batch bytes, and a builder that lays out new
+// batches byte for byte as Kafka does. An uncompressed batch is read in place (zero-copy); a
+// compressed one (gzip, snappy, lz4, zstd: compression.h) is decompressed once by parse(), and
+// the view shares ownership of the decoded records, so it iterates both kinds alike. The batch
+// bytes themselves (compressed records, attributes, CRC) are never changed.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cairn/base/result.h"
 #include "eventstore/record/batch_header.h"
+#include "eventstore/record/compression.h"
 
 namespace cairn::eventstore {
 
@@ -25,7 +31,8 @@ struct header_view {
   std::optional<std::string_view> value;  // nullopt: a null header value (length -1)
 };
 
-// One record inside a validated batch. The views point into the batch bytes.
+// One record inside a validated batch. The views point into the batch bytes, or, for a
+// compressed batch, into the decoded records its record_batch_view (or a copy of it) keeps alive.
 class record_view {
  public:
   class header_iterator;
@@ -82,13 +89,20 @@ struct record_view::header_range {
 };
 
 // A batch that passed parse(): length, magic, CRC32C, codec, and every record's framing checked.
+// Copies are cheap: a compressed batch's decoded records are shared, not copied.
 class record_batch_view {
  public:
   class iterator;
 
-  // Validates the batch at the start of `bytes` (which may continue with more batches).
-  static result<record_batch_view> parse(std::string_view bytes,
-                                         std::int32_t batch_bytes_max = kBatchBytesMaxDefault);
+  // Validates the batch at the start of `bytes` (which may continue with more batches): the CRC
+  // over the bytes as stored (compressed), then, for a compressed batch, decompresses the
+  // records (at most decompressed_bytes_max bytes) and checks every one, as for an uncompressed
+  // batch. Errors: batch_too_short, batch_length_invalid, unsupported_magic, crc_mismatch,
+  // unsupported_compression (codec 5-7), corrupt_compressed_batch, decompressed_batch_too_large,
+  // record_count_invalid, record_malformed, offset_delta_invalid.
+  static result<record_batch_view> parse(
+      std::string_view bytes, std::int32_t batch_bytes_max = kBatchBytesMaxDefault,
+      std::size_t decompressed_bytes_max = kDecompressedBytesMaxDefault);
 
   const batch_header& header() const { return header_; }
   std::int64_t base_offset() const { return header_.base_offset; }
@@ -97,6 +111,11 @@ class record_batch_view {
   std::int32_t records_count() const { return header_.records_count; }
   std::string_view bytes() const { return bytes_; }
   std::size_t size_bytes() const { return bytes_.size(); }
+  compression_codec compression() const {
+    return static_cast<compression_codec>(header_.attributes & batch_layout::kCompressionMask);
+  }
+  // The records section as iteration reads it: decoded for a compressed batch, else in place.
+  std::string_view records_bytes() const;
 
   iterator begin() const;
   iterator end() const;
@@ -105,10 +124,13 @@ class record_batch_view {
   record_batch_view rebased(std::int64_t base_offset) const;
 
  private:
-  record_batch_view(std::string_view bytes, const batch_header& header)
-      : bytes_(bytes), header_(header) {}
+  record_batch_view(std::string_view bytes, const batch_header& header,
+                    std::shared_ptr<const std::vector<char>> decoded)
+      : bytes_(bytes), header_(header), decoded_(std::move(decoded)) {}
   std::string_view bytes_;
   batch_header header_{};
+  // The decompressed records of a compressed batch; null for an uncompressed one.
+  std::shared_ptr<const std::vector<char>> decoded_;
 };
 
 class record_batch_view::iterator {
@@ -163,6 +185,9 @@ class record_batch_builder {
     std::int64_t base_offset = 0;
     std::int32_t partition_leader_epoch = -1;
     std::int16_t attributes = 0;  // timestamp type / transactional bits; never compression
+    // The codec of the records. finish() keeps the compressed form only when it is smaller than
+    // the records (as librdkafka does): a batch of a few short records goes uncompressed.
+    compression_codec compression = compression_codec::none;
     std::int64_t producer_id = -1;
     std::int16_t producer_epoch = -1;
     std::int32_t base_sequence = -1;
@@ -194,6 +219,7 @@ class record_batch_builder {
                                        std::int32_t offset_delta);
 
   std::int32_t records_count() const { return count_; }
+  // The batch's size so far before compression: an upper bound on what finish() returns.
   std::size_t size_bytes() const { return buffer_.size(); }
 
   // Completes the batch and returns its bytes; the builder is empty afterwards.

@@ -182,8 +182,15 @@ TEST_CASE("parse names what is wrong with a bad header", "[batch][bad-input]") {
     bytes[batch_layout::kMagic] = 1;
     CHECK(record_batch_view::parse(bytes).error() == errc::unsupported_magic);
   }
-  SECTION("a compressed batch with a valid CRC") {
+  SECTION("a gzip codec over records that are not gzip, with a valid CRC") {
     store_be(bytes.data() + batch_layout::kAttributes, std::int16_t{1});
+    std::uint32_t crc = crc32c_extend(0, bytes.data() + batch_layout::kCrcStart,
+                                      bytes.size() - batch_layout::kCrcStart);
+    store_be(bytes.data() + batch_layout::kCrc, crc);
+    CHECK(record_batch_view::parse(bytes).error() == errc::corrupt_compressed_batch);
+  }
+  SECTION("an unknown codec, with a valid CRC") {
+    store_be(bytes.data() + batch_layout::kAttributes, std::int16_t{5});
     std::uint32_t crc = crc32c_extend(0, bytes.data() + batch_layout::kCrcStart,
                                       bytes.size() - batch_layout::kCrcStart);
     store_be(bytes.data() + batch_layout::kCrc, crc);

@@ -70,14 +70,19 @@ result<std::unique_ptr<segment>> clean_segment(const std::string& dir, const seg
     }
     changed = true;
     if (kept.empty() && !options.keep_batch_boundaries) continue;
+    // The kept records go into a new batch with the same header fields and the same codec (a
+    // compressed batch is decompressed by the scan and compressed again here, as Kafka's cleaner
+    // does; the builder stores it uncompressed only if compressing no longer shrinks it).
     const batch_header& h = batch->header();
-    record_batch_builder builder({.base_offset = h.base_offset,
-                                  .partition_leader_epoch = h.partition_leader_epoch,
-                                  .attributes = h.attributes,
-                                  .producer_id = h.producer_id,
-                                  .producer_epoch = h.producer_epoch,
-                                  .base_sequence = h.base_sequence,
-                                  .base_timestamp = h.base_timestamp});
+    record_batch_builder builder(
+        {.base_offset = h.base_offset,
+         .partition_leader_epoch = h.partition_leader_epoch,
+         .attributes = static_cast<std::int16_t>(h.attributes & ~batch_layout::kCompressionMask),
+         .compression = batch->compression(),
+         .producer_id = h.producer_id,
+         .producer_epoch = h.producer_epoch,
+         .base_sequence = h.base_sequence,
+         .base_timestamp = h.base_timestamp});
     for (const record_view* r : kept) {
       headers.assign(r->headers().begin(), r->headers().end());
       builder.add({.key = r->key,

@@ -16,8 +16,10 @@ struct test_record {
   std::int64_t timestamp_ms = 0;
 };
 
-inline std::string make_batch(const std::vector<test_record>& records) {
-  eventstore::record_batch_builder builder;
+inline std::string make_batch(
+    const std::vector<test_record>& records,
+    eventstore::compression_codec codec = eventstore::compression_codec::none) {
+  eventstore::record_batch_builder builder({.compression = codec});
   for (const test_record& r : records) {
     std::optional<std::string_view> key, value;
     if (r.key) key = *r.key;

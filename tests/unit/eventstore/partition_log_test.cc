@@ -230,6 +230,16 @@ TEST_CASE("offset_for_timestamp finds the first record at or after a time", "[lo
     CHECK(log->offset_for_timestamp(5002).value() == 201);
     CHECK(log->offset_for_timestamp(5004).value() == 203);
   }
+  SECTION("within a compressed batch, by record timestamp") {
+    const std::string value(100, 'v');
+    std::string batch = cairn::testing::make_batch(
+        {{"x", value, 5000}, {"y", value, 5003}, {"z", value, 5001}, {"w", value, 5009}},
+        compression_codec::lz4);
+    REQUIRE(record_batch_view::parse(batch).value().compression() == compression_codec::lz4);
+    append(*log, batch);
+    CHECK(log->offset_for_timestamp(5002).value() == 201);
+    CHECK(log->offset_for_timestamp(5004).value() == 203);
+  }
 }
 
 TEST_CASE("truncate removes the batch holding the offset and everything after", "[log]") {

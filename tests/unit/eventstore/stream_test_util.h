@@ -29,8 +29,10 @@ inline test_record event(std::string key, std::int64_t version) {
   return {std::move(key), std::to_string(version)};
 }
 
-inline std::string make_batch(std::int64_t base_offset, const std::vector<test_record>& records) {
-  eventstore::record_batch_builder builder({.base_offset = base_offset});
+inline std::string make_batch(
+    std::int64_t base_offset, const std::vector<test_record>& records,
+    eventstore::compression_codec codec = eventstore::compression_codec::none) {
+  eventstore::record_batch_builder builder({.base_offset = base_offset, .compression = codec});
   for (const auto& r : records) {
     std::vector<eventstore::header_view> headers{{"type", "test.Event.v1"}};
     if (r.version_header) headers.push_back({eventstore::kStreamVersionHeader, *r.version_header});
@@ -45,9 +47,10 @@ inline std::string make_batch(std::int64_t base_offset, const std::vector<test_r
 class memory_log {
  public:
   // Appends a batch of `records`; returns its base offset.
-  std::int64_t append(const std::vector<test_record>& records) {
+  std::int64_t append(const std::vector<test_record>& records,
+                      eventstore::compression_codec codec = eventstore::compression_codec::none) {
     const std::int64_t base = end_offset_;
-    batches_.push_back(make_batch(base, records));
+    batches_.push_back(make_batch(base, records, codec));
     end_offset_ += static_cast<std::int64_t>(records.size());
     return base;
   }

@@ -557,6 +557,27 @@ class producer_impl : public std::enable_shared_from_this<producer_impl> {
 
 // ---------------------------------------------------------------------------------------------
 
+namespace {
+
+eventstore::compression_codec codec_of(compression_type type) {
+  switch (type) {
+    case compression_type::none:
+      return eventstore::compression_codec::none;
+    case compression_type::gzip:
+      return eventstore::compression_codec::gzip;
+    case compression_type::snappy:
+      return eventstore::compression_codec::snappy;
+    case compression_type::lz4:
+      return eventstore::compression_codec::lz4;
+    case compression_type::zstd:
+      return eventstore::compression_codec::zstd;
+  }
+  CAIRN_ASSERT(false, "compression_type {}", static_cast<int>(type));
+  return eventstore::compression_codec::none;
+}
+
+}  // namespace
+
 result<std::unique_ptr<producer>> producer::create(client& c, producer_options options) {
   sdk::accumulator_config config{
       .batch_bytes_max = options.batch_bytes_max,
@@ -566,7 +587,8 @@ result<std::unique_ptr<producer>> producer::create(client& c, producer_options o
       .retry_backoff_ms = options.retry_backoff_ms,
       .delivery_timeout_ms = options.delivery_timeout_ms,
       // Kafka: idempotence needs acks=all.
-      .idempotence = options.idempotence && options.required_acks == acks::all};
+      .idempotence = options.idempotence && options.required_acks == acks::all,
+      .compression = codec_of(options.compression)};
   CAIRN_TRY(sdk::validate(config));
   if (options.broker_timeout_ms <= 0) return sdk::errc::invalid_config;
   auto impl = std::make_shared<producer_impl>(c.impl(), std::move(options), config);

@@ -19,11 +19,14 @@ std::string rebuild_with_producer(std::string_view bytes, producer_identity prod
   CAIRN_ASSERT(parsed.has_value(), "own batch does not parse: {}", parsed.error().message());
   const eventstore::record_batch_view& view = parsed.value();
   const eventstore::batch_header& h = view.header();
-  eventstore::record_batch_builder builder({.attributes = h.attributes,
-                                            .producer_id = producer.id,
-                                            .producer_epoch = producer.epoch,
-                                            .base_sequence = base_sequence,
-                                            .base_timestamp = h.base_timestamp});
+  // The same records compress to the same bytes, so the size stays equal with a codec too.
+  eventstore::record_batch_builder builder(
+      {.attributes = static_cast<std::int16_t>(h.attributes & ~L::kCompressionMask),
+       .compression = view.compression(),
+       .producer_id = producer.id,
+       .producer_epoch = producer.epoch,
+       .base_sequence = base_sequence,
+       .base_timestamp = h.base_timestamp});
   std::vector<eventstore::header_view> headers;
   for (const eventstore::record_view& r : view) {
     headers.assign(r.headers().begin(), r.headers().end());
@@ -138,7 +141,7 @@ record_accumulator::batch& record_accumulator::open_batch(const topic_partition&
   batch& b = *owned;
   b.id = batch_id{next_batch_id_++};
   b.tp = tp;
-  b.builder.emplace();
+  b.builder.emplace(eventstore::record_batch_builder::options{.compression = config_.compression});
   b.created_ms = now_ms;
   buffer_bytes_used_ += b.size_bytes();  // the header
   partitions_[tp].waiting.push_back(&b);
@@ -192,7 +195,10 @@ void record_accumulator::seal_for_send(batch& b) {
     }
     b.bytes = b.builder->finish();
     b.builder.reset();
-    CAIRN_ASSERT(b.size_bytes() == size, "finished batch {} bytes, built {}", b.size_bytes(), size);
+    // Compression only ever shrinks a batch (the builder keeps the smaller form), and the buffer
+    // now holds the finished bytes.
+    CAIRN_ASSERT(b.size_bytes() <= size, "finished batch {} bytes, built {}", b.size_bytes(), size);
+    buffer_bytes_used_ -= size - b.size_bytes();
   }
   b.state = batch_state::in_flight;
   b.resequenced_since_send = false;

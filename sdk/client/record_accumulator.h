@@ -28,10 +28,10 @@
 #include <vector>
 
 #include "cairn/base/result.h"
+#include "cairn/errc.h"
+#include "cairn/types.h"
 #include "eventstore/record/record_batch.h"
 #include "sdk/client/idempotence.h"
-#include "cairn/types.h"
-#include "cairn/errc.h"
 
 namespace cairn::sdk {
 
@@ -47,6 +47,9 @@ struct accumulator_config {
   std::int64_t retry_backoff_ms = 100;               // retry.backoff.ms
   std::int64_t delivery_timeout_ms = 120'000;        // delivery.timeout.ms
   bool idempotence = true;                           // enable.idempotence (default since 3.0)
+  // compression.type. batch_bytes_max and the buffer count a batch's bytes before compression
+  // while it is open, and its finished (compressed) bytes once sealed for sending.
+  eventstore::compression_codec compression = eventstore::compression_codec::none;
 };
 
 // errc::invalid_config when a value is out of range.

@@ -24,6 +24,12 @@ namespace cairn {
 
 enum class acks { none, leader, all };
 
+// The codec of the record batches a producer sends (Kafka's compression.type), each in Kafka's
+// wire format, so Kafka consumers read them too. A batch is sent compressed only when that makes
+// it smaller (as librdkafka does): a batch of one short record goes as it is. The broker stores
+// and serves batches as sent; consumers decompress.
+enum class compression_type { none, gzip, snappy, lz4, zstd };
+
 struct producer_options {
   acks required_acks = acks::all;
   bool idempotence = true;                   // requires acks::all (as Kafka); else turned off
@@ -34,6 +40,8 @@ struct producer_options {
   std::int64_t retry_backoff_ms = 100;
   std::int64_t delivery_timeout_ms = 120'000;
   std::int32_t broker_timeout_ms = 30'000;  // how long the broker may wait for acks=all
+  // batch_bytes_max counts the records before compression, as Kafka's batch.size does.
+  compression_type compression = compression_type::none;
   // Called on the client's thread for every failed attempt that will be retried (a dead
   // broker, a stale leader, a timeout): the delivery results only say how each record ended.
   std::function<void(const topic_partition&, std::error_code)> on_retriable_error{};

@@ -10,8 +10,9 @@ namespace {
 
 using namespace cairn;
 
-std::string batch(std::int64_t base_offset, int count, std::int64_t ts = 1'000) {
-  eventstore::record_batch_builder b({.base_offset = base_offset});
+std::string batch(std::int64_t base_offset, int count, std::int64_t ts = 1'000,
+                  eventstore::compression_codec codec = eventstore::compression_codec::none) {
+  eventstore::record_batch_builder b({.base_offset = base_offset, .compression = codec});
   std::vector<eventstore::header_view> headers{{"h", "v"}};
   for (int i = 0; i < count; ++i) {
     std::string value = std::to_string(base_offset + i);
@@ -110,4 +111,47 @@ TEST_CASE("decode_records skips control batches and moves past them", "[sdk][dec
   REQUIRE(out.size() == 2);
   CHECK(out[0].offset == 1);
   CHECK(out[1].offset == 2);
+}
+
+TEST_CASE("decode_records reads compressed batches as uncompressed ones",
+          "[sdk][decoder][compression]") {
+  using eventstore::compression_codec;
+  std::string plain = batch(10, 50) + batch(60, 50);
+  std::vector<consumer_record> expected;
+  REQUIRE(sdk::decode_records("t", 1, plain, 0, 1000, expected));
+  REQUIRE(expected.size() == 100);
+  for (compression_codec codec : {compression_codec::gzip, compression_codec::snappy,
+                                  compression_codec::lz4, compression_codec::zstd}) {
+    INFO(eventstore::codec_name(codec));
+    std::string first = batch(10, 50, 1'000, codec);
+    std::string packed = first + batch(60, 50, 1'000, codec);
+    REQUIRE(eventstore::record_batch_view::parse(first).value().compression() == codec);
+    std::vector<consumer_record> out;
+    std::size_t consumed = 0;
+    auto next = sdk::decode_records("t", 1, packed, 0, 1000, out, &consumed);
+    REQUIRE(next);
+    CHECK(next.value() == 110);
+    CHECK(consumed == packed.size());
+    REQUIRE(out.size() == expected.size());
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      CHECK(out[i].offset == expected[i].offset);
+      CHECK(out[i].key == expected[i].key);
+      CHECK(out[i].value == expected[i].value);
+      CHECK(out[i].timestamp_ms == expected[i].timestamp_ms);
+      CHECK(out[i].headers.size() == expected[i].headers.size());
+    }
+    // Stopping inside a compressed batch and resuming from the next offset works as well.
+    out.clear();
+    next = sdk::decode_records("t", 1, packed, 30, 5, out, &consumed);
+    REQUIRE(next);
+    CHECK(next.value() == 35);
+    CHECK(consumed == 0);
+    CHECK(out.front().value == "30");
+    // A compressed batch whose records do not decompress is a corrupt batch.
+    std::string damaged = first;
+    damaged[damaged.size() / 2] ^= 0x10;
+    out.clear();
+    CHECK(sdk::decode_records("t", 1, damaged, 0, 1000, out).error() ==
+          protocol::errc::corrupt_batch);
+  }
 }

@@ -1,5 +1,8 @@
 #include "broker/handlers/groups.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "broker/handlers/per_partition.h"
 
 namespace cairn::broker {
@@ -32,6 +35,36 @@ void set_root_error(wire::Response::Builder root, std::error_code ec) {
 }
 
 }  // namespace
+
+result<std::int32_t> find_group_coordinator(const handler_context& ctx, std::string_view group_id) {
+  if (group_id.empty()) return group::errc::invalid_group_id;
+  if (ctx.cluster == nullptr) return ctx.self.node_id;
+  constexpr std::string_view kOffsets = "__consumer_offsets";
+  if (auto offsets = ctx.cluster->topic(kOffsets)) {
+    const std::int32_t p = group::group_partition_for(group_id, offsets->partitions);
+    const std::int32_t leader = known_leader(ctx, kOffsets, p);
+    for (const controller::broker_status& b : ctx.cluster->brokers()) {
+      if (b.node_id == leader) return leader;
+    }
+  }
+  return group::errc::coordinator_not_available;
+}
+
+std::vector<group::group_listing> groups_in_states(std::vector<group::group_listing> groups,
+                                                   const std::vector<std::string>& states) {
+  if (states.empty()) return groups;
+  auto same = [](std::string_view a, std::string_view b) {
+    return std::ranges::equal(a, b, [](char x, char y) {
+      return std::tolower(static_cast<unsigned char>(x)) ==
+             std::tolower(static_cast<unsigned char>(y));
+    });
+  };
+  std::erase_if(groups, [&](const group::group_listing& g) {
+    return std::ranges::none_of(states,
+                                [&](const std::string& s) { return same(s, to_string(g.state)); });
+  });
+  return groups;
+}
 
 group::join_request read_join(wire::JoinGroupRequest::Reader r, const std::string& client_host) {
   group::join_request out{.group_id = text(r.getGroupId()),
@@ -202,19 +235,16 @@ protocol::frame answer_offset_fetch(std::uint64_t id, wire::OffsetFetchRequest::
 
 protocol::frame answer_list_groups(std::uint64_t id, wire::ListGroupsRequest::Reader request,
                                    const std::vector<group::group_listing>& groups) {
-  std::vector<const group::group_listing*> kept;
-  for (const auto& g : groups) {
-    bool wanted = request.getStates().size() == 0;
-    for (auto s : request.getStates())
-      wanted = wanted || std::string_view(s.cStr(), s.size()) == group::to_string(g.state);
-    if (wanted) kept.push_back(&g);
-  }
+  std::vector<std::string> states;
+  for (auto s : request.getStates())
+    states.emplace_back(s.cStr(), s.size());
+  std::vector<group::group_listing> kept = groups_in_states(groups, states);
   protocol::frame_writer w;
   auto list = w.init_response(id).initListGroups().initGroups(static_cast<unsigned>(kept.size()));
   for (unsigned i = 0; i < kept.size(); ++i) {
-    list[i].setGroupId(kept[i]->group_id);
-    list[i].setProtocolType(kept[i]->protocol_type);
-    list[i].setState(std::string(group::to_string(kept[i]->state)));
+    list[i].setGroupId(kept[i].group_id);
+    list[i].setProtocolType(kept[i].protocol_type);
+    list[i].setState(std::string(group::to_string(kept[i].state)));
   }
   return finish_response(w, id, protocol::frame_bytes_max_default);
 }
@@ -264,31 +294,27 @@ protocol::frame answer_delete_groups(std::uint64_t id, const std::vector<std::st
   return finish_response(w, id, protocol::frame_bytes_max_default);
 }
 
-protocol::frame answer_find_coordinator(std::uint64_t id, const broker_identity& self) {
-  protocol::frame_writer w;
-  auto out = w.init_response(id).initFindCoordinator();
-  out.setNodeId(self.node_id);
-  out.setHost(self.host);
-  out.setPort(self.port);
-  return finish_response(w, id, protocol::frame_bytes_max_default);
-}
-
 protocol::frame answer_find_coordinator(const handler_context& ctx, std::uint64_t id,
                                         std::string_view group_id) {
-  constexpr std::string_view kOffsets = "__consumer_offsets";
-  auto offsets = ctx.cluster->topic(kOffsets);
-  if (offsets) {
-    const std::int32_t p = group::group_partition_for(group_id, offsets->partitions);
-    const std::int32_t leader = known_leader(ctx, kOffsets, p);
+  auto node = find_group_coordinator(ctx, group_id);
+  if (!node) {
+    wire_error e = to_wire_error(node.error());
+    return protocol::make_error_response(id, e.code, e.message);
+  }
+  broker_identity coordinator = ctx.self;
+  if (node.value() != ctx.self.node_id) {
+    // find_group_coordinator names only brokers the cluster view lists.
     for (const controller::broker_status& b : ctx.cluster->brokers()) {
-      if (b.node_id != leader) continue;
-      broker_identity coordinator{.node_id = b.node_id, .host = b.host, .port = b.port};
-      return answer_find_coordinator(id, coordinator);
+      if (b.node_id == node.value())
+        coordinator = {.node_id = b.node_id, .host = b.host, .port = b.port};
     }
   }
-  return protocol::make_error_response(id, protocol::errc::coordinator_not_available,
-                                       "the group's __consumer_offsets partition has no leader "
-                                       "yet: retry after a backoff");
+  protocol::frame_writer w;
+  auto out = w.init_response(id).initFindCoordinator();
+  out.setNodeId(coordinator.node_id);
+  out.setHost(coordinator.host);
+  out.setPort(coordinator.port);
+  return finish_response(w, id, protocol::frame_bytes_max_default);
 }
 
 }  // namespace cairn::broker

@@ -1,9 +1,15 @@
 // Consumer-group requests on the wire ↔ the coordinator's plain structs (broker/group). Pure:
 // the server reads a request into a struct, awaits the coordinator, and writes the answer with
 // these. Text the client may leave unset (groupInstanceId) is read as absent when null.
+//
+// The group logic both front ends share beyond the coordinator's calls (who coordinates a group,
+// the ListGroups state filter) is in the protocol-neutral functions at the top; the native and
+// the Kafka codecs only encode their answers.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "broker/group/group.h"
@@ -11,6 +17,19 @@
 #include "broker/handlers/handlers.h"
 
 namespace cairn::broker {
+
+// FindCoordinator, for both front ends: the node id of the broker coordinating `group_id`. This
+// broker when standalone; in cluster mode the leader of the group's __consumer_offsets
+// partition (Kafka's coordinator moves with that leadership). group::errc::invalid_group_id for
+// an empty id; coordinator_not_available while that partition has no leader (or the topic is
+// not created yet), so the client retries after a backoff.
+result<std::int32_t> find_group_coordinator(const handler_context& ctx, std::string_view group_id);
+
+// ListGroups' state filter, for both front ends: the listings whose state is one of `states`
+// (Kafka's names, "Stable", "Empty"..., compared ignoring case as Kafka does), or all of them
+// when `states` is empty.
+std::vector<group::group_listing> groups_in_states(std::vector<group::group_listing> groups,
+                                                   const std::vector<std::string>& states);
 
 group::join_request read_join(wire::JoinGroupRequest::Reader r, const std::string& client_host);
 group::sync_request read_sync(wire::SyncGroupRequest::Reader r);
@@ -35,9 +54,7 @@ protocol::frame answer_describe_groups(
     const std::vector<result<group::group_description>>& described);
 protocol::frame answer_delete_groups(std::uint64_t id, const std::vector<std::string>& group_ids,
                                      const std::vector<std::error_code>& outcomes);
-protocol::frame answer_find_coordinator(std::uint64_t id, const broker_identity& self);
-// Cluster mode: the coordinator is the leader of the group's __consumer_offsets partition;
-// coordinator_not_available while that partition has no leader (or the topic is not created).
+// The native address of find_group_coordinator()'s node, or its error.
 protocol::frame answer_find_coordinator(const handler_context& ctx, std::uint64_t id,
                                         std::string_view group_id);
 

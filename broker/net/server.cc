@@ -336,16 +336,10 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
     using W = protocol::wire::Request;
     group_coordinator& groups = server_.groups;
     switch (request.kind()) {
-      case W::FIND_COORDINATOR:
-        if (root.getFindCoordinator().getGroupId().size() == 0) {
-          return protocol::make_error_response(id, protocol::errc::invalid_group_id,
-                                               "FindCoordinator needs a group id");
-        }
-        if (server_.ctx.cluster != nullptr) {
-          auto g = root.getFindCoordinator().getGroupId();
-          return answer_find_coordinator(server_.ctx, id, std::string_view(g.cStr(), g.size()));
-        }
-        return answer_find_coordinator(id, server_.ctx.self);
+      case W::FIND_COORDINATOR: {
+        auto g = root.getFindCoordinator().getGroupId();
+        return answer_find_coordinator(server_.ctx, id, std::string_view(g.cStr(), g.size()));
+      }
       case W::HEARTBEAT:
         return answer_heartbeat(id, groups.heartbeat(read_heartbeat(root.getHeartbeat())));
       case W::OFFSET_FETCH: {

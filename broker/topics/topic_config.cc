@@ -75,6 +75,7 @@ std::string to_json(const topic_config& config) {
   o["retention_ms"] = config.retention_ms;
   o["cleanup_policy"] = std::string(to_string(config.cleanup));
   o["delete_retention_ms"] = config.delete_retention_ms;
+  if (!is_nil(config.id)) o["topic_id"] = to_string(config.id);
   if (!config.replicas.empty()) {
     boost::json::array assignment;
     for (const auto& replicas : config.replicas) {
@@ -124,6 +125,13 @@ result<topic_config> topic_config_from_json(std::string_view text) {
     return errc::invalid_topic_config;
   }
   if (!valid_topic_name(c.name)) return errc::invalid_topic_config;
+  if (const boost::json::value* id = o.if_contains("topic_id")) {
+    // Absent in files written before topics had ids; present, it must be one.
+    if (!id->is_string()) return errc::invalid_topic_config;
+    auto parsed = topic_id_from_string(id->as_string());
+    if (!parsed || is_nil(*parsed)) return errc::invalid_topic_config;
+    c.id = *parsed;
+  }
   if (const boost::json::value* assignment = o.if_contains("replicas")) {
     CAIRN_TRY(c.replicas, replicas_from_json(*assignment, c.partitions));
   }

@@ -1,4 +1,4 @@
-// topic_config: what a topic is (name, partitions, replication, retention, cleanup policy), its
+// topic_config: what a topic is (name, id, partitions, replication, retention, cleanup policy), its
 // validation against Kafka's rules, and its JSON form in `<data-dir>/topics/<name>/topic.json`.
 #pragma once
 
@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "broker/topics/topic_id.h"
 #include "cairn/base/result.h"
 
 namespace cairn::broker {
@@ -24,6 +25,10 @@ struct topic_config {
   // Cluster mode: the brokers (node ids) holding each partition, the preferred leader first, as
   // the controller assigned them. Empty on a standalone broker, where every partition is local.
   std::vector<std::vector<std::int32_t>> replicas;
+  // Given at creation (random; in a cluster by the controller, so one id on every broker) and
+  // never changed. Nil only before it is given: a request's config, or a topic.json written
+  // before topics had ids (topic_manager gives it one when it opens it).
+  topic_id id{};
 
   bool operator==(const topic_config&) const = default;
 };

@@ -4,6 +4,9 @@
 //    on open.
 //  - remove: the topic directory is first renamed into `<data-dir>/trash/`, atomically, so a
 //    crash never leaves half a topic under topics/; trash is emptied on open.
+//  - alter: added partitions' directories are made first and `topic.json` is rewritten last,
+//    atomically; directories beyond the partition count it names are never opened, and are made
+//    afresh when partitions are added again.
 #include "broker/topics/topic_manager.h"
 
 #include <fmt/format.h>
@@ -16,6 +19,7 @@
 #include <sstream>
 
 #include "broker/errc.h"
+#include "cairn/base/assert.h"
 #include "eventstore/log/file.h"
 #include "protocol/wire_errc.h"
 
@@ -38,20 +42,22 @@ std::string topic_manager::topic_dir(std::string_view name) const {
   return (fs::path(options_.data_dir) / "topics" / std::string(name)).string();
 }
 
+result<std::shared_ptr<partition>> topic_manager::open_partition(const topic_config& config,
+                                                                 std::int32_t id) const {
+  if (!hosts(config, id)) return std::shared_ptr<partition>();
+  std::string dir = topic_dir(config.name) + "/" + std::to_string(id);
+  CAIRN_TRY(auto p, partition::open(dir, options_.partition_options));
+  if (on_commit_) {
+    p->on_commit([cb = on_commit_, name = config.name, id](std::int64_t hw) { cb(name, id, hw); });
+  }
+  return std::shared_ptr<partition>(std::move(p));
+}
+
 result<topic_manager::topic> topic_manager::open_topic(const topic_config& config) const {
   topic t{config, {}};
   for (std::int32_t id = 0; id < config.partitions; ++id) {
-    if (!hosts(config, id)) {
-      t.partitions.emplace_back();
-      continue;
-    }
-    std::string dir = topic_dir(config.name) + "/" + std::to_string(id);
-    CAIRN_TRY(auto p, partition::open(dir, options_.partition_options));
-    if (on_commit_) {
-      p->on_commit(
-          [cb = on_commit_, name = config.name, id](std::int64_t hw) { cb(name, id, hw); });
-    }
-    t.partitions.push_back(std::shared_ptr<partition>(std::move(p)));
+    CAIRN_TRY(auto p, open_partition(config, id));
+    t.partitions.push_back(std::move(p));
   }
   return t;
 }
@@ -84,6 +90,13 @@ result<std::unique_ptr<topic_manager>> topic_manager::open(options opts,
       spdlog::error("{}: unreadable topic.json; the topic is not served", json.string());
       continue;
     }
+    if (is_nil(config.value().id) && manager->options_.self == 0) {
+      // Written before topics had ids: give it one now, kept from here on. (In a cluster the
+      // controller's record names the id, alike on every broker: no broker invents its own.)
+      config.value().id = random_topic_id();
+      CAIRN_TRY(eventstore::write_file_atomically(json.string(), to_json(config.value())));
+      spdlog::info("topic {}: given the id {}", config.value().name, to_string(config.value().id));
+    }
     CAIRN_TRY(auto t, manager->open_topic(config.value()));
     manager->topics_.emplace(config.value().name, std::move(t));
   }
@@ -91,8 +104,9 @@ result<std::unique_ptr<topic_manager>> topic_manager::open(options opts,
   return manager;
 }
 
-result<void> topic_manager::create(const topic_config& config) {
+result<void> topic_manager::create(topic_config config) {
   CAIRN_TRY(validate(config, options_.brokers));
+  if (is_nil(config.id)) config.id = random_topic_id();
   {
     // Reserve the name, then do the disk work unlocked: creating thousands of partitions must
     // not stall every produce and fetch that looks a partition up meanwhile.
@@ -126,6 +140,7 @@ result<void> topic_manager::create(const topic_config& config) {
 }
 
 result<void> topic_manager::remove(std::string_view name) {
+  std::lock_guard changing(alter_mu_);  // not while an alter adds partitions under its directory
   topic t;
   {
     std::lock_guard lock(mu_);
@@ -147,6 +162,78 @@ result<void> topic_manager::remove(std::string_view name) {
   if (ec) return ec;
   fs::remove_all(doomed, ec);
   spdlog::info("deleted topic {}", name);
+  return success();
+}
+
+result<void> topic_manager::alter(topic_config next) {
+  const std::string name = next.name;
+  return alter(
+      name, [next = std::move(next)](const topic_config&) -> result<topic_config> { return next; });
+}
+
+result<void> topic_manager::alter(std::string_view name, const change_function& change) {
+  std::lock_guard changing(alter_mu_);
+  topic_config current;
+  {
+    std::lock_guard lock(mu_);
+    auto it = topics_.find(name);
+    if (it == topics_.end()) return errc::unknown_topic;
+    current = it->second.config;
+  }
+  CAIRN_TRY(topic_config next, change(current));
+  CAIRN_TRY(validate(next, options_.brokers));
+  if (next.name != current.name) return errc::invalid_topic_config;
+  if (is_nil(next.id)) next.id = current.id;
+  // What an alter may not change: which topic it is, and the partitions it has.
+  // A topic.json older than topic ids takes the id the controller gives it.
+  if ((!is_nil(current.id) && next.id != current.id) ||
+      next.replication_factor != current.replication_factor ||
+      next.partitions < current.partitions) {
+    return errc::invalid_topic_config;
+  }
+  if (!current.replicas.empty() &&
+      (next.replicas.size() < current.replicas.size() ||
+       !std::equal(current.replicas.begin(), current.replicas.end(), next.replicas.begin()))) {
+    return errc::invalid_topic_config;
+  }
+  // New partitions first, topic.json last: a crash in between leaves the old count on disk, and
+  // the unlisted directories are made afresh by the next alter (never served meanwhile).
+  std::vector<std::shared_ptr<partition>> added;
+  auto undo = [&] {
+    for (auto& p : added) {
+      if (p) (void)p->close();
+    }
+    std::error_code ec;
+    for (std::int32_t id = current.partitions; id < next.partitions; ++id) {
+      fs::remove_all(fs::path(topic_dir(next.name)) / std::to_string(id), ec);
+    }
+  };
+  for (std::int32_t id = current.partitions; id < next.partitions; ++id) {
+    std::error_code ec;
+    fs::remove_all(fs::path(topic_dir(next.name)) / std::to_string(id), ec);
+    auto p = open_partition(next, id);
+    if (!p) {
+      undo();
+      return p.error();
+    }
+    added.push_back(std::move(p).value());
+  }
+  if (auto written =
+          eventstore::write_file_atomically(topic_dir(next.name) + "/topic.json", to_json(next));
+      !written) {
+    undo();
+    return written.error();
+  }
+  std::lock_guard lock(mu_);
+  auto it = topics_.find(next.name);
+  CAIRN_ASSERT(it != topics_.end(), "topic {} went away during an alter", next.name);
+  for (auto& p : added)
+    it->second.partitions.push_back(std::move(p));
+  it->second.config = std::move(next);
+  spdlog::info("altered topic {} ({} partitions, cleanup {}, retention {} ms / {} bytes)",
+               it->second.config.name, it->second.config.partitions,
+               to_string(it->second.config.cleanup), it->second.config.retention_ms,
+               it->second.config.retention_bytes);
   return success();
 }
 

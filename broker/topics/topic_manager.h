@@ -1,6 +1,6 @@
 // topic_manager: the topics of this broker and their partitions, persisted under
 // `<data-dir>/topics/<name>/` (topic.json + one directory per partition). Topic metadata survives
-// restarts; creation and deletion are crash-safe (see topic_manager.cc). Any thread.
+// restarts; creation, alteration and deletion are crash-safe (see topic_manager.cc). Any thread.
 #pragma once
 
 #include <cstdint>
@@ -36,8 +36,22 @@ class topic_manager {
   // Loads every topic under data_dir, opening (recovering) all their partitions.
   static result<std::unique_ptr<topic_manager>> open(options opts, commit_callback on_commit = {});
 
-  result<void> create(const topic_config& config);
+  // Gives the topic a random id unless `config` names one (in a cluster, the controller's).
+  result<void> create(topic_config config);
   result<void> remove(std::string_view name);
+  // Replaces a topic's config with `next`, applied at once (the next housekeeping pass reads
+  // the new retention and cleanup policy), and opens the partitions it adds. Partitions may
+  // only be added, and existing replicas are kept; the id and replication factor never change
+  // (a nil id in `next` means "the same"). errc::unknown_topic, invalid_topic_config, disk
+  // errors (then nothing changed).
+  result<void> alter(topic_config next);
+  // The same with `next` computed from the current config by `change`, atomically with respect
+  // to other alters (a read-modify-write that loses no concurrent change). change's errors are
+  // returned as they are.
+  using change_function = std::function<result<topic_config>(const topic_config& current)>;
+  result<void> alter(std::string_view name, const change_function& change);
+  // The broker-wide partition settings (segment size, batch size limit, flush policy).
+  const partition::options& partition_options() const { return options_.partition_options; }
   std::vector<topic_config> list() const;
   result<topic_config> describe(std::string_view name) const;
   // errc::unknown_topic / errc::unknown_partition; protocol::errc::not_leader for a partition
@@ -60,6 +74,9 @@ class topic_manager {
   explicit topic_manager(options opts, commit_callback on_commit)
       : options_(std::move(opts)), on_commit_(std::move(on_commit)) {}
   result<topic> open_topic(const topic_config& config) const;
+  // Null where this broker hosts no replica of the partition.
+  result<std::shared_ptr<partition>> open_partition(const topic_config& config,
+                                                    std::int32_t id) const;
   std::string topic_dir(std::string_view name) const;
 
   const options options_;
@@ -67,6 +84,9 @@ class topic_manager {
   // Guards topics_ and creating_. Held for lookups; create() and remove() do their disk work
   // without it (close() at shutdown is the exception).
   mutable std::mutex mu_;
+  // Serializes alter() and remove(), which do disk work under one topic's directory (taken
+  // before mu_, never inside it).
+  std::mutex alter_mu_;
   std::map<std::string, topic, std::less<>> topics_;
   std::set<std::string, std::less<>> creating_;  // names whose create() is on disk right now
 };

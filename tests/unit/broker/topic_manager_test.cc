@@ -170,3 +170,75 @@ TEST_CASE("in cluster mode only the partitions assigned to this broker are opene
   CHECK_FALSE(reopened.value()->get("orders", 2));
   CHECK(reopened.value()->describe("orders").value().replicas == c.replicas);
 }
+
+TEST_CASE("a topic keeps its id across restarts, and an old topic.json gets one", "[topics]") {
+  temp_dir dir;
+  topic_id id{};
+  {
+    auto m = open_manager(dir);
+    REQUIRE(m->create({.name = "orders"}));
+    id = m->describe("orders").value().id;
+    CHECK_FALSE(is_nil(id));
+    REQUIRE(m->create({.name = "other"}));
+    CHECK(m->describe("other").value().id != id);
+    REQUIRE(m->close());
+  }
+  // A topic.json written before topics had ids.
+  fs::create_directories(dir.path() / "topics" / "legacy" / "0");
+  std::ofstream(dir.path() / "topics" / "legacy" / "topic.json")
+      << R"({"name":"legacy","partitions":1,"replication_factor":1,"retention_bytes":-1,)"
+      << R"("retention_ms":1,"cleanup_policy":"delete","delete_retention_ms":1})";
+  topic_id legacy{};
+  {
+    auto m = open_manager(dir);
+    CHECK(m->describe("orders").value().id == id);
+    legacy = m->describe("legacy").value().id;
+    CHECK_FALSE(is_nil(legacy));
+    REQUIRE(m->close());
+  }
+  auto m = open_manager(dir);
+  CHECK(m->describe("legacy").value().id == legacy);  // given once, then kept
+  CHECK(topic_id_from_string(to_string(legacy)) == legacy);
+  CHECK_FALSE(topic_id_from_string("not-a-uuid"));
+  CHECK_FALSE(topic_id_from_string("0123456789abcdef0123456789abcdef0123"));
+}
+
+TEST_CASE("alter replaces settings live and adds partitions that survive a restart", "[topics]") {
+  temp_dir dir;
+  {
+    auto m = open_manager(dir);
+    REQUIRE(m->create({.name = "orders", .partitions = 2}));
+    const topic_id id = m->describe("orders").value().id;
+    topic_config next = m->describe("orders").value();
+    next.partitions = 4;
+    next.retention_ms = 60'000;
+    next.cleanup = cleanup_policy::compact;
+    REQUIRE(m->alter(next));
+    CHECK(m->describe("orders").value().partitions == 4);
+    CHECK(m->describe("orders").value().retention_ms == 60'000);
+    CHECK(m->describe("orders").value().id == id);
+    auto added = m->get("orders", 3);
+    REQUIRE(added);
+    CHECK(added.value()->log_end_offset() == 0);
+    std::string batch = cairn::testing::make_batch(1, "x", 1);
+    REQUIRE(added.value()->produce(batch, acks::all));
+
+    // Partitions are never removed, nor the id or replication factor changed.
+    topic_config shrink = m->describe("orders").value();
+    shrink.partitions = 3;
+    CHECK(m->alter(shrink).error() == errc::invalid_topic_config);
+    topic_config other = m->describe("orders").value();
+    other.id = random_topic_id();
+    CHECK(m->alter(other).error() == errc::invalid_topic_config);
+    CHECK(m->alter(topic_config{.name = "nope"}).error() == errc::unknown_topic);
+    // The function form sees the current config, and its refusal is returned as it is.
+    CHECK(m->alter("orders", [](const topic_config&) -> cairn::result<topic_config> {
+             return cairn::protocol::errc::invalid_config;
+           }).error() == cairn::protocol::errc::invalid_config);
+    REQUIRE(m->close());
+  }
+  auto m = open_manager(dir);
+  CHECK(m->describe("orders").value().partitions == 4);
+  CHECK(m->describe("orders").value().cleanup == cleanup_policy::compact);
+  CHECK(m->get("orders", 3).value()->high_watermark() == 1);
+}

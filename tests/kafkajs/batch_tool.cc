@@ -6,13 +6,14 @@
 //
 // JSON shape (encode reads the producer fields and records; decode prints every header field):
 //   { "baseOffset": 0, "partitionLeaderEpoch": -1, "producerId": -1, "producerEpoch": -1,
-//     "baseSequence": -1,
+//     "baseSequence": -1, "compression": "none" | "gzip" | "snappy" | "lz4" | "zstd",
 //     "records": [ { "key": BYTES, "value": BYTES, "timestamp": 1700000000000,
 //                    "headers": { "name": BYTES or [BYTES, ...] } } ] }
 // BYTES is null, a string (its UTF-8 bytes), or {"hex": "00ff..."} for bytes that are not UTF-8;
 // decode prints a string whenever the bytes are valid UTF-8. Repeated header names become an array,
 // as KafkaJS reports them. Decode also prints, per record, offset/offsetDelta and
-// timestamp/timestampDelta.
+// timestamp/timestampDelta, and the batch's "compression" by name. Encode compresses the records
+// with the codec when that makes them smaller, as Cairn's producer does.
 //
 // A one-shot test tool: bad input ends the process with a message on stderr and exit status 1
 // (a batch Cairn rejects) or 2 (usage or JSON errors).
@@ -157,10 +158,20 @@ Int int_field(const json::object& o, std::string_view name, Int fallback) {
 // ---- encode
 // --------------------------------------------------------------------------------------
 
+compression_codec codec_field(const json::object& batch) {
+  const json::value* v = batch.if_contains("compression");
+  if (v == nullptr) return compression_codec::none;
+  const json::string* name = v->if_string();
+  auto codec = name ? codec_from_name(*name) : std::nullopt;
+  if (!codec) throw input_error("\"compression\": not one of none, gzip, snappy, lz4, zstd");
+  return *codec;
+}
+
 std::string encode(const json::object& batch) {
   record_batch_builder builder({
       .base_offset = int_field<std::int64_t>(batch, "baseOffset", 0),
       .partition_leader_epoch = int_field<std::int32_t>(batch, "partitionLeaderEpoch", -1),
+      .compression = codec_field(batch),
       .producer_id = int_field<std::int64_t>(batch, "producerId", -1),
       .producer_epoch = int_field<std::int16_t>(batch, "producerEpoch", -1),
       .base_sequence = int_field<std::int32_t>(batch, "baseSequence", -1),
@@ -245,6 +256,7 @@ json::object decode(const record_batch_view& batch) {
       {"magic", h.magic},
       {"crc", h.crc},
       {"attributes", h.attributes},
+      {"compression", codec_name(batch.compression())},
       {"lastOffsetDelta", h.last_offset_delta},
       {"baseTimestamp", h.base_timestamp},
       {"maxTimestamp", h.max_timestamp},

@@ -218,6 +218,14 @@ void cluster_node::on_controller_change(const controller::state_change& change) 
       }
     }
   }
+  for (const std::string& name : change.altered) {
+    const controller::topic_record* record = controller_->state().topic(name);
+    if (record == nullptr) continue;
+    topic_config config = record->config;
+    config.replicas = record->assignment;
+    auto done = topics_.describe(name) ? topics_.alter(config) : topics_.create(config);
+    if (!done) spdlog::error("altering topic {}: {}", name, done.error().message());
+  }
   for (const controller::partition_change& created : change.created) {
     const controller::topic_record* record = controller_->state().topic(created.topic);
     if (record == nullptr) continue;
@@ -237,6 +245,10 @@ void cluster_node::on_controller_change(const controller::state_change& change) 
                     opened.error().message());
     }
   }
+  // A client that altered a topic reads it back (DescribeConfigs, Metadata) as soon as its
+  // request returns, which is once this broker applied the change: publish it now, not at the
+  // next gossip.
+  if (!change.altered.empty() && controller_ && running_) publish_view(now_ms());
 }
 
 std::optional<std::int64_t> cluster_node::leading_term(std::string_view topic,
@@ -305,6 +317,30 @@ result<void> cluster_node::delete_topic(const std::string& name,
   return controller_->submit(
       [name](const controller::controller_state&) -> result<controller::command> {
         return controller::command{controller::delete_topic{.name = name}};
+      },
+      timeout);
+}
+
+result<void> cluster_node::alter_topic(const std::string& name, topic_change change,
+                                       std::chrono::milliseconds timeout) {
+  return controller_->submit(
+      [name, change = std::move(change), brokers = options_.members.node_ids()](
+          const controller::controller_state& state) -> result<controller::command> {
+        const controller::topic_record* record = state.topic(name);
+        if (record == nullptr) return broker::errc::unknown_topic;
+        topic_config current = record->config;
+        current.replicas = record->assignment;
+        CAIRN_TRY(topic_config next, change(current));
+        controller::alter_topic c{.config = next, .assignment = next.replicas};
+        const auto have = static_cast<std::int32_t>(c.assignment.size());
+        if (have == current.partitions && next.partitions > have) {
+          // Added partitions without replicas given: placed as a create places them.
+          CAIRN_TRY(auto more, controller::assign_replicas(brokers, next.partitions - have,
+                                                           next.replication_factor, state.load()));
+          c.assignment.insert(c.assignment.end(), more.begin(), more.end());
+        }
+        c.config.replicas.clear();
+        return controller::command{std::move(c)};
       },
       timeout);
 }

@@ -8,8 +8,9 @@
 //   controller group: committed commands ──► controller_state ──► open / close replicas
 //
 // Threads: start(), stop(), and everything the groups do run on the broker's I/O thread. The
-// cluster_view methods and create_topic()/delete_topic() may be called from any thread (the
-// handlers' workers); they read a snapshot published under a mutex on every gossip tick.
+// cluster_view methods and create_topic()/delete_topic()/alter_topic() may be called from any
+// thread (the handlers' workers); they read a snapshot published under a mutex on every gossip
+// tick.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -103,6 +104,8 @@ class cluster_node final : public controller::cluster_view, public cluster_admin
   // hosting the topic.
   result<void> create_topic(topic_config config, std::chrono::milliseconds timeout) override;
   result<void> delete_topic(const std::string& name, std::chrono::milliseconds timeout) override;
+  result<void> alter_topic(const std::string& name, topic_change change,
+                           std::chrono::milliseconds timeout) override;
 
   // ---- cluster_view (any thread) ----
   std::vector<controller::broker_status> brokers() const override;

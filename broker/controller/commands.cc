@@ -34,6 +34,14 @@ struct encoder {
     o["assignment"] = assignment_value(c.assignment);
     return o;
   }
+  json::object operator()(const alter_topic& c) const {
+    json::object o;
+    o["v"] = kCommandVersion;
+    o["type"] = "alter_topic";
+    o["config"] = config_value(c.config);
+    o["assignment"] = assignment_value(c.assignment);
+    return o;
+  }
   json::object operator()(const delete_topic& c) const {
     json::object o;
     o["v"] = kCommandVersion;
@@ -102,16 +110,18 @@ result<command> decode_command(std::string_view bytes) {
     return errc::malformed_command;
   }
   if (version->as_int64() > kCommandVersion) return errc::unsupported_command_version;
-  if (type->as_string() == "create_topic") {
+  if (type->as_string() == "create_topic" || type->as_string() == "alter_topic") {
     const json::value* config = o.if_contains("config");
     if (config == nullptr || !config->is_object()) return errc::malformed_command;
     auto parsed = topic_config_from_json(json::serialize(*config));
     if (!parsed) return errc::malformed_command;
     auto assignment = assignment_from(o.if_contains("assignment"));
     if (!assignment) return assignment.error();
-    create_topic c{std::move(parsed).value(), std::move(assignment).value()};
-    if (!check_assignment(c.config, c.assignment)) return errc::malformed_command;
-    return command{std::move(c)};
+    if (!check_assignment(parsed.value(), assignment.value())) return errc::malformed_command;
+    if (type->as_string() == "alter_topic") {
+      return command{alter_topic{std::move(parsed).value(), std::move(assignment).value()}};
+    }
+    return command{create_topic{std::move(parsed).value(), std::move(assignment).value()}};
   }
   if (type->as_string() == "delete_topic") {
     const json::value* name = o.if_contains("name");

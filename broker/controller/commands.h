@@ -3,6 +3,7 @@
 //
 //   {"v":1,"type":"create_topic","config":{...topic.json...},"assignment":[[1,2,3],[2,3,1]]}
 //   {"v":1,"type":"delete_topic","name":"orders"}
+//   {"v":1,"type":"alter_topic","config":{...topic.json...},"assignment":[[1,2,3],[2,3,1],[3,1,2]]}
 //
 // "v" is the format version; a broker refuses a higher one (unsupported_command_version) rather
 // than guessing. New command types are new "type" values with their own fields (room for
@@ -42,7 +43,17 @@ struct delete_topic {
   bool operator==(const delete_topic&) const = default;
 };
 
-using command = std::variant<create_topic, delete_topic>;
+// A topic's new config and assignment, whole: its settings (retention, cleanup policy...)
+// replaced, and partitions added at the end of the assignment. The name, id, replication factor
+// and the existing partitions' replicas stay as they are (controller_state::check).
+struct alter_topic {
+  topic_config config;
+  topic_assignment assignment;
+
+  bool operator==(const alter_topic&) const = default;
+};
+
+using command = std::variant<create_topic, delete_topic, alter_topic>;
 
 std::string encode(const command& c);
 // Untrusted bytes: errc::malformed_command (not JSON, missing or mistyped fields, a config that

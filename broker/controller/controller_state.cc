@@ -25,8 +25,27 @@ result<void> controller_state::check_create(const create_topic& c) const {
   return success();
 }
 
+result<void> controller_state::check_alter(const alter_topic& c) const {
+  if (!validate(c.config, std::numeric_limits<std::int16_t>::max())) {
+    return broker::errc::invalid_topic_config;
+  }
+  CAIRN_TRY(check_assignment(c.config, c.assignment));
+  const topic_record* current = topic(c.config.name);
+  if (current == nullptr) return broker::errc::unknown_topic;
+  if ((!is_nil(c.config.id) && c.config.id != current->config.id) ||
+      c.config.replication_factor != current->config.replication_factor ||
+      c.config.partitions < current->config.partitions) {
+    return broker::errc::invalid_topic_config;
+  }
+  if (!std::equal(current->assignment.begin(), current->assignment.end(), c.assignment.begin())) {
+    return errc::invalid_assignment;  // moving replicas is a reassignment, not an alter
+  }
+  return success();
+}
+
 result<void> controller_state::check(const command& c) const {
   if (const auto* create = std::get_if<create_topic>(&c)) return check_create(*create);
+  if (const auto* alter = std::get_if<alter_topic>(&c)) return check_alter(*alter);
   const auto& remove = std::get<delete_topic>(c);
   if (!topics_.contains(remove.name)) return broker::errc::unknown_topic;
   return success();
@@ -47,6 +66,7 @@ result<state_change> controller_state::apply(std::int64_t offset, const command&
   applied_offset_ = offset;
   CAIRN_TRY(check(c));
   if (const auto* create = std::get_if<create_topic>(&c)) return do_apply(offset, *create);
+  if (const auto* alter = std::get_if<alter_topic>(&c)) return do_apply(*alter);
   return do_apply(std::get<delete_topic>(c));
 }
 
@@ -55,7 +75,23 @@ state_change controller_state::do_apply(std::int64_t offset, const create_topic&
   for (std::size_t p = 0; p < c.assignment.size(); ++p) {
     change.created.push_back({c.config.name, static_cast<std::int32_t>(p), c.assignment[p]});
   }
-  topics_.emplace(c.config.name, topic_record{c.config, c.assignment, offset});
+  topic_record record{c.config, c.assignment, offset};
+  if (is_nil(record.config.id)) record.config.id = derived_topic_id(c.config.name, offset);
+  topics_.emplace(c.config.name, std::move(record));
+  return change;
+}
+
+state_change controller_state::do_apply(const alter_topic& c) {
+  state_change change;
+  topic_record& t = topics_.find(c.config.name)->second;
+  for (std::size_t p = t.assignment.size(); p < c.assignment.size(); ++p) {
+    change.created.push_back({c.config.name, static_cast<std::int32_t>(p), c.assignment[p]});
+  }
+  const topic_id id = t.config.id;
+  t.config = c.config;
+  t.config.id = id;
+  t.assignment = c.assignment;
+  change.altered.push_back(c.config.name);
   return change;
 }
 
@@ -138,6 +174,7 @@ result<controller_state> controller_state::restore(std::string_view snapshot) {
     auto& create = std::get<create_topic>(c.value());
     if (state.topics_.contains(create.config.name)) return errc::malformed_snapshot;
     std::string name = create.config.name;
+    if (is_nil(create.config.id)) create.config.id = derived_topic_id(name, created_offset);
     state.topics_.emplace(
         std::move(name),
         topic_record{std::move(create.config), std::move(create.assignment), created_offset});

@@ -19,7 +19,8 @@ struct topic_record {
   topic_config config;
   topic_assignment assignment;
   // The controller offset of the create: tells a topic from an earlier one of the same name
-  // (deleted and recreated), as Kafka's topic ids do.
+  // (deleted and recreated). config.id is the topic's Kafka id: the one the create named, or
+  // for a create written before topics had ids, derived_topic_id(name, created_offset).
   std::int64_t created_offset = -1;
 
   bool operator==(const topic_record&) const = default;
@@ -39,8 +40,10 @@ struct partition_change {
 struct state_change {
   std::vector<partition_change> created;
   std::vector<partition_change> removed;
+  // Topics whose config an alter_topic replaced (their added partitions are in `created`).
+  std::vector<std::string> altered;
 
-  bool empty() const { return created.empty() && removed.empty(); }
+  bool empty() const { return created.empty() && removed.empty() && altered.empty(); }
 };
 
 // Replicas and preferred leaderships per broker: the input of assign_replicas().
@@ -58,7 +61,9 @@ class controller_state {
   // applied_offset() was applied already (a replay after restore()) and changes nothing.
   // Errors (no topic changes; the offset still counts as applied, so every broker skips it
   // alike): decode_command's, broker::errc::topic_already_exists, unknown_topic,
-  // invalid_topic_config, controller::errc::invalid_assignment.
+  // invalid_topic_config (also: an alter that changes the id or replication factor, or removes
+  // partitions), controller::errc::invalid_assignment (also: an alter that moves existing
+  // replicas).
   result<state_change> apply(std::int64_t offset, std::string_view record_value);
   result<state_change> apply(std::int64_t offset, const command& c);
   // The checks apply() would make, without applying: the controller leader runs them before it
@@ -83,8 +88,10 @@ class controller_state {
 
  private:
   result<void> check_create(const create_topic& c) const;
+  result<void> check_alter(const alter_topic& c) const;
   state_change do_apply(std::int64_t offset, const create_topic& c);
   state_change do_apply(const delete_topic& c);
+  state_change do_apply(const alter_topic& c);
 
   std::map<std::string, topic_record, std::less<>> topics_;
   std::int64_t applied_offset_ = -1;

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <system_error>
@@ -35,6 +36,13 @@ class cluster_admin {
   // the controller's own refusals (topic_already_exists, invalid assignment...).
   virtual result<void> create_topic(topic_config config, std::chrono::milliseconds timeout) = 0;
   virtual result<void> delete_topic(const std::string& name, std::chrono::milliseconds timeout) = 0;
+  // Replaces a topic's config and adds partitions (broker/handlers/topic_admin.h). `change` runs
+  // at the controller on the topic's current config (`replicas` = its assignment) and returns the
+  // new one; partitions it adds without replicas are placed by the controller. Errors: as
+  // create_topic, unknown_topic, and change's own.
+  using topic_change = std::function<result<topic_config>(const topic_config& current)>;
+  virtual result<void> alter_topic(const std::string& name, topic_change change,
+                                   std::chrono::milliseconds timeout) = 0;
 };
 
 struct handler_context {

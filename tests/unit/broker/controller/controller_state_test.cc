@@ -195,3 +195,74 @@ TEST_CASE("a bad snapshot is refused", "[controller]") {
   twice.insert(topic_end + 1, "," + entry);
   CHECK_FALSE(controller_state::restore(twice));
 }
+
+TEST_CASE("a topic created without an id gets one derived alike everywhere", "[controller]") {
+  // Creates written before topics had ids: every broker derives the same id from the record.
+  controller_state a, b;
+  const create_topic c{{.name = "orders", .partitions = 1}, {{1}}};
+  REQUIRE(a.apply(7, c));
+  REQUIRE(b.apply(7, encode(c)));
+  CHECK_FALSE(is_nil(a.topic("orders")->config.id));
+  CHECK(a.topic("orders")->config.id == b.topic("orders")->config.id);
+  CHECK(a.topic("orders")->config.id == derived_topic_id("orders", 7));
+  // A create that names its id keeps it, through a snapshot too.
+  controller_state named;
+  const topic_id id = random_topic_id();
+  REQUIRE(named.apply(0, create_topic{{.name = "audit", .partitions = 1, .id = id}, {{1}}}));
+  CHECK(named.topic("audit")->config.id == id);
+  auto restored = controller_state::restore(named.snapshot());
+  REQUIRE(restored);
+  CHECK(restored.value().topic("audit")->config.id == id);
+}
+
+TEST_CASE("alter_topic replaces settings and adds partitions, never more", "[controller]") {
+  controller_state state;
+  REQUIRE(state.apply(0, create_topic{{.name = "orders", .partitions = 2, .replication_factor = 2},
+                                      {{1, 2}, {2, 3}}}));
+  const topic_id id = state.topic("orders")->config.id;
+
+  topic_config next = state.topic("orders")->config;
+  next.partitions = 3;
+  next.retention_ms = 1000;
+  next.cleanup = cleanup_policy::compact;
+  const alter_topic grow{next, {{1, 2}, {2, 3}, {3, 1}}};
+  auto decoded = decode_command(encode(grow));
+  REQUIRE(decoded);
+  CHECK(std::get<alter_topic>(decoded.value()) == grow);
+
+  auto changed = state.apply(1, encode(grow));
+  REQUIRE(changed);
+  CHECK(changed.value().altered == std::vector<std::string>{"orders"});
+  REQUIRE(changed.value().created.size() == 1);
+  CHECK(changed.value().created[0] == partition_change{"orders", 2, {3, 1}});
+  CHECK(state.topic("orders")->config.retention_ms == 1000);
+  CHECK(state.topic("orders")->config.cleanup == cleanup_policy::compact);
+  CHECK(state.topic("orders")->config.id == id);
+  CHECK(state.topic("orders")->assignment.size() == 3);
+  CHECK(state.topic("orders")->created_offset == 0);
+
+  // What an alter may not do: each refused, alike, with the state unchanged.
+  const auto before = state.topics();
+  auto refused = [&](topic_config c, topic_assignment a, std::error_code why) {
+    static std::int64_t offset = 10;
+    auto applied = state.apply(offset++, alter_topic{std::move(c), std::move(a)});
+    REQUIRE_FALSE(applied);
+    CHECK(applied.error() == why);
+    CHECK(state.topics() == before);
+  };
+  topic_config shrink = state.topic("orders")->config;
+  shrink.partitions = 2;
+  refused(shrink, {{1, 2}, {2, 3}}, cairn::broker::errc::invalid_topic_config);
+  topic_config moved = state.topic("orders")->config;
+  refused(moved, {{2, 1}, {2, 3}, {3, 1}}, controller::errc::invalid_assignment);
+  topic_config other_id = state.topic("orders")->config;
+  other_id.id = random_topic_id();
+  refused(other_id, {{1, 2}, {2, 3}, {3, 1}}, cairn::broker::errc::invalid_topic_config);
+  topic_config missing = state.topic("orders")->config;
+  missing.name = "nope";
+  refused(missing, {{1, 2}, {2, 3}, {3, 1}}, cairn::broker::errc::unknown_topic);
+
+  auto restored = controller_state::restore(state.snapshot());
+  REQUIRE(restored);
+  CHECK(restored.value() == state);
+}

@@ -1,4 +1,4 @@
-// Fetch and ListOffsets: reads below the high watermark.
+// Fetch: reads below the high watermark. (ListOffsets: list_offsets.cc.)
 #include <algorithm>
 
 #include "broker/handlers/handlers.h"
@@ -57,52 +57,6 @@ fetch_outcome handle_fetch(handler_context& ctx, std::uint64_t correlation_id,
   });
   outcome.response = finish_response(w, correlation_id, ctx.frame_bytes_max);
   return outcome;
-}
-
-namespace {
-
-// The timestamp of the record at `offset`, as Kafka answers ListOffsets; -1 if it cannot be read.
-std::int64_t timestamp_at(partition& p, std::int64_t offset) {
-  auto chunk = p.log().read(offset, 1);
-  if (!chunk || chunk.value().range.size == 0) return -1;
-  auto bytes = chunk.value().range.read();
-  if (!bytes) return -1;
-  auto batch = eventstore::record_batch_view::parse(bytes.value());
-  if (!batch) return -1;
-  for (const auto& r : batch.value()) {
-    if (batch.value().base_offset() + r.offset_delta == offset) {
-      return batch.value().header().base_timestamp + r.timestamp_delta;
-    }
-  }
-  return -1;
-}
-
-}  // namespace
-
-protocol::frame handle_list_offsets(handler_context& ctx, std::uint64_t correlation_id,
-                                    wire::ListOffsetsRequest::Reader request) {
-  protocol::frame_writer w;
-  auto topics =
-      w.init_response(correlation_id).initListOffsets().initTopics(request.getTopics().size());
-  for_each_partition(ctx, request.getTopics(), topics, [&](partition* p, auto part, auto out) {
-    out.setTimestamp(-1);
-    out.setOffset(-1);
-    if (p == nullptr) return;
-    std::int64_t ts = part.getTimestamp();
-    if (ts == wire::EARLIEST_TIMESTAMP) {
-      out.setOffset(p->log_start_offset());
-    } else if (ts == wire::LATEST_TIMESTAMP) {
-      out.setOffset(p->high_watermark());
-    } else if (ts < 0) {
-      set_wire_error(out, protocol::make_error_code(protocol::errc::invalid_request));
-    } else if (auto found = p->offset_for_timestamp(ts); !found) {
-      set_wire_error(out, found.error());
-    } else if (found.value() && *found.value() < p->high_watermark()) {
-      out.setOffset(*found.value());
-      out.setTimestamp(timestamp_at(*p, *found.value()));
-    }
-  });
-  return finish_response(w, correlation_id, ctx.frame_bytes_max);
 }
 
 }  // namespace cairn::broker

@@ -454,6 +454,15 @@ result<fetch_result> partition::fetch(std::int64_t offset, std::int64_t max_byte
   return fetch_result{read.range, read.next_offset, hw, log_->start_offset()};
 }
 
+result<std::int64_t> partition::delete_records(std::int64_t before) {
+  CAIRN_ASSERT(!options_.replicated, "{}: delete_records on a replicated partition", dir_);
+  writer_lock writer(*this);
+  const std::int64_t hw = high_watermark();
+  if (before == kDeleteToHighWatermark) before = hw;
+  if (before < 0 || before > hw) return eventstore::errc::offset_out_of_range;
+  return log_->advance_start(before);
+}
+
 result<void> partition::close() {
   writer_lock writer(*this);
   if (streams_) {

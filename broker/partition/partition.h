@@ -154,6 +154,15 @@ class partition {
     return log_->offset_for_timestamp(timestamp_ms);
   }
 
+  // DeleteRecords: moves the log start up to `before` (kDeleteToHighWatermark: the high
+  // watermark), never past the high watermark and never back; returns the log start (Kafka's
+  // low watermark). Standalone only: a replicated log's start is its Raft log's, which moves by
+  // whole batches through retention, so the caller refuses DeleteRecords in cluster mode.
+  // Errors: eventstore::errc::offset_out_of_range (below -1 or above the high watermark), the
+  // log's I/O errors.
+  static constexpr std::int64_t kDeleteToHighWatermark = -1;
+  result<std::int64_t> delete_records(std::int64_t before);
+
   std::int64_t high_watermark() const { return high_watermark_.load(); }
   std::int64_t log_start_offset() const { return log_->start_offset(); }
   std::int64_t log_end_offset() const { return log_->end_offset(); }

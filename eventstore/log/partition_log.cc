@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include "cairn/base/assert.h"
@@ -96,6 +98,34 @@ result<void> scan_cuts(const std::vector<segment_cut>& cuts, std::int32_t batch_
     }
   }
   return success();
+}
+
+// Where advance_start() records a log start inside the first segment.
+std::string start_file_path(const std::string& dir) {
+  return dir + "/log-start-offset";
+}
+
+// The recorded start, 0 without the file. A file this log could not have written is an error
+// (the start decides what readers may see: it is not guessed).
+result<std::int64_t> read_start_file(const std::string& dir) {
+  const std::string path = start_file_path(dir);
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    if (ec) return ec;
+    return std::int64_t{0};
+  }
+  CAIRN_TRY(auto f, file::open(path, file::mode::read_only));
+  char text[64] = {};
+  CAIRN_TRY(auto n, f.pread(0, text, sizeof text - 1));
+  long long version = 0;
+  long long start = 0;
+  char newline = 0;
+  if (std::sscanf(text, "%lld %lld%c", &version, &start, &newline) != 3 || version != 1 ||
+      start < 0 || newline != '\n' || std::strlen(text) != n) {
+    spdlog::error("{}: not a log start file", path);
+    return errc::invalid_argument;
+  }
+  return static_cast<std::int64_t>(start);
 }
 
 }  // namespace
@@ -194,6 +224,9 @@ result<std::unique_ptr<partition_log>> partition_log::open(const std::string& di
     CAIRN_TRY(auto seg, segment::create(dir, 0, seg_opts));
     log->segments_.push_back(std::move(seg));
   }
+  CAIRN_TRY(log->start_floor_, read_start_file(dir));
+  // A start past a tail that recovery cut off: the log restarts at its end.
+  log->start_floor_ = std::min(log->start_floor_, log->segments_.back()->next_offset());
   // The active segment's indexes live in memory until it is sealed again.
   CAIRN_TRY(log->segments_.back()->remove_index_files());
   // Whatever survived recovery may still sit only in the page cache: sync it so flushed_offset
@@ -398,6 +431,8 @@ result<void> partition_log::reset_to(std::int64_t start) {
     CAIRN_TRY(segments_.back()->remove_files());
     segments_.pop_back();
   }
+  CAIRN_TRY(remove_file_if_exists(start_file_path(dir_)));
+  start_floor_ = 0;
   CAIRN_TRY(auto fresh, segment::create(dir_, start, options_.segment));
   CAIRN_TRY(fresh->sync());
   segments_.push_back(std::move(fresh));
@@ -406,6 +441,38 @@ result<void> partition_log::reset_to(std::int64_t start) {
   flushed_offset_ = start;
   last_flush_ms_ = now_ms();
   return success();
+}
+
+result<std::int64_t> partition_log::advance_start(std::int64_t offset) {
+  std::lock_guard cleaning(cleaning_mu_);
+  {
+    std::lock_guard lock(mu_);
+    if (closed_) return errc::log_closed;
+    if (offset > segments_.back()->next_offset()) return errc::offset_out_of_range;
+    if (offset <= start_locked()) return start_locked();
+  }
+  // Durable before any segment goes: after a crash the start is the new one, whichever of the
+  // segments below it are still there.
+  CAIRN_TRY(write_file_atomically(start_file_path(dir_), fmt::format("1 {}\n", offset)));
+  std::vector<std::shared_ptr<segment>> doomed;
+  {
+    std::lock_guard lock(mu_);
+    CAIRN_TRY(wait_for_seal_locked());
+    start_floor_ = offset;
+    while (segments_.size() > 1 && segments_.front()->next_offset() <= offset) {
+      doomed.push_back(segments_.front());
+      segments_.erase(segments_.begin());
+    }
+  }
+  for (const auto& s : doomed) {
+    spdlog::info("{}: the log start moved to {}: segment {} deleted", dir_, offset,
+                 s->base_offset());
+    CAIRN_TRY(s->remove_files());
+  }
+  if (!doomed.empty()) {
+    CAIRN_TRY(sync_directory(dir_));
+  }
+  return offset;
 }
 
 result<void> partition_log::close() {
@@ -428,7 +495,7 @@ result<read_result> partition_log::read(std::int64_t offset, std::int64_t max_by
   segment_cut cut;
   {
     std::lock_guard lock(mu_);
-    if (offset < segments_.front()->base_offset() || offset > segments_.back()->next_offset()) {
+    if (offset < start_locked() || offset > segments_.back()->next_offset()) {
       return errc::offset_out_of_range;
     }
     // The segment holding `offset`, or the next one with data (compaction leaves gaps).
@@ -599,9 +666,13 @@ bool partition_log::flush_per_policy_syncs(std::int64_t end_offset) const {
   return false;
 }
 
+std::int64_t partition_log::start_locked() const {
+  return std::max(start_floor_, segments_.front()->base_offset());
+}
+
 std::int64_t partition_log::start_offset() const {
   std::lock_guard lock(mu_);
-  return segments_.front()->base_offset();
+  return start_locked();
 }
 
 std::int64_t partition_log::end_offset() const {

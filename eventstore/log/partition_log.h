@@ -3,10 +3,11 @@
 // zero-copy sends), finds offsets by timestamp, truncates (for replication), applies retention and
 // compaction, and makes appends durable under a flush policy with group commit.
 //
-// Threads: append, truncate, roll, apply_retention, reset_to and close are the partition writer's
-// and must come from one caller at a time. compact may run on a thread of its own beside the
-// writer: it reads and replaces only sealed segments (truncation never reaches below what it
-// compacts), and apply_retention and reset_to, which remove segments, wait for it. read, scan,
+// Threads: append, truncate, roll, apply_retention, advance_start, reset_to and close are the
+// partition writer's and must come from one caller at a time. compact may run on a thread of its
+// own beside the writer: it reads and replaces only sealed segments (truncation never reaches
+// below what it compacts), and apply_retention, advance_start and reset_to, which remove
+// segments, wait for it. read, scan,
 // offset_for_timestamp, the flush calls and the offset getters may be called from any thread at
 // the same time as the writer.
 #pragma once
@@ -93,6 +94,13 @@ class partition_log {
   // truncateFullyAndStartAt; a Raft follower installing its leader's log start). Durable on
   // return: every old segment file is gone and the new one is in the synced directory.
   result<void> reset_to(std::int64_t start);
+  // Moves the log start up to `offset` (Kafka's DeleteRecords): readers see nothing below it
+  // from the return on, and whole segments below it are removed. A start inside a segment is
+  // recorded in `<dir>/log-start-offset` ("1 <offset>\n", written atomically and durable before
+  // any segment goes), which open() reads back. Never moves the start back: an offset at or
+  // below the start changes nothing. Returns the start. Errors: offset_out_of_range above
+  // end_offset(), log_closed, I/O errors.
+  result<std::int64_t> advance_start(std::int64_t offset);
   // Syncs and seals the active segment's indexes so the next open need not scan it.
   result<void> close();
 
@@ -158,8 +166,12 @@ class partition_log {
   // and when it finished: a pass with nothing newly sealed is skipped. Guarded by cleaning_mu_.
   std::int64_t cleaned_end_ = -1;
   std::int64_t cleaned_at_ms_ = 0;
-  mutable std::mutex mu_;                           // guards segments_ and closed_
+  mutable std::mutex mu_;                           // guards segments_, start_floor_, closed_
   std::vector<std::shared_ptr<segment>> segments_;  // oldest first; never empty
+  // The start advance_start() set, which may lie inside the first segment: start_offset() is
+  // the larger of it and the first segment's base.
+  std::int64_t start_floor_ = 0;
+  std::int64_t start_locked() const;  // REQUIRES: mu_ held
   bool closed_ = false;
 
   std::mutex flush_mu_;  // guards flushing_

@@ -29,6 +29,8 @@ class category final : public std::error_category {
         return "topic already exists";
       case errc::invalid_topic_config:
         return "invalid topic configuration";
+      case errc::invalid_replica_assignment:
+        return "invalid replica assignment";
     }
     return "unknown broker error " + std::to_string(value);
   }

@@ -8,14 +8,15 @@ namespace cairn::broker {
 
 enum class errc {
   ok = 0,
-  out_of_order_sequence,     // an idempotent batch's sequence does not follow the last one
-  invalid_producer_epoch,    // a batch from an older producer epoch (a fenced, zombie producer)
-  invalid_stream_batch,      // AppendToStream events whose keys are not the stream's key, or none
-  stream_index_unavailable,  // the partition's stream index could not be opened or caught up
-  unknown_topic,             // no topic of that name
-  unknown_partition,         // the topic has no partition with that id
-  topic_already_exists,      // create of a topic that exists
-  invalid_topic_config,      // partitions, replication factor or retention outside their ranges
+  out_of_order_sequence,       // an idempotent batch's sequence does not follow the last one
+  invalid_producer_epoch,      // a batch from an older producer epoch (a fenced, zombie producer)
+  invalid_stream_batch,        // AppendToStream events whose keys are not the stream's key, or none
+  stream_index_unavailable,    // the partition's stream index could not be opened or caught up
+  unknown_topic,               // no topic of that name
+  unknown_partition,           // the topic has no partition with that id
+  topic_already_exists,        // create of a topic that exists
+  invalid_topic_config,        // partitions, replication factor or retention outside their ranges
+  invalid_replica_assignment,  // a manual placement: unknown brokers, duplicates, uneven sizes
 };
 
 const std::error_category& broker_category() noexcept;

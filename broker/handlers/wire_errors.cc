@@ -27,6 +27,8 @@ wire_error to_wire_error(const std::error_code& ec) {
         return {P::topic_already_exists, ec.message()};
       case errc::invalid_topic_config:
         return {P::invalid_config, ec.message()};
+      case errc::invalid_replica_assignment:
+        return {P::invalid_request, ec.message()};  // the native protocol has no finer code
       case errc::stream_index_unavailable:
         break;
       case errc::ok:

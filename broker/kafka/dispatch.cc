@@ -5,6 +5,16 @@
 #include <algorithm>
 
 #include "broker/kafka/handlers/api_versions.h"
+#include "broker/kafka/handlers/delete_groups.h"
+#include "broker/kafka/handlers/describe_groups.h"
+#include "broker/kafka/handlers/find_coordinator.h"
+#include "broker/kafka/handlers/heartbeat.h"
+#include "broker/kafka/handlers/join_group.h"
+#include "broker/kafka/handlers/leave_group.h"
+#include "broker/kafka/handlers/list_groups.h"
+#include "broker/kafka/handlers/offset_commit.h"
+#include "broker/kafka/handlers/offset_fetch.h"
+#include "broker/kafka/handlers/sync_group.h"
 
 namespace cairn::broker::kafka {
 namespace {
@@ -12,12 +22,72 @@ namespace {
 using enum api_key;
 
 const api_handler kServed[] = {
+    {.key = offset_commit,
+     .min_version = 0,
+     .max_version = 8,
+     .flexible_from = 8,
+     .where = runs_on::awaits,
+     .awaiting = handle_offset_commit},
+    {.key = offset_fetch,
+     .min_version = 0,
+     .max_version = 8,
+     .flexible_from = 6,
+     .where = runs_on::io,
+     .blocking = handle_offset_fetch},
+    {.key = find_coordinator,
+     .min_version = 0,
+     .max_version = 4,
+     .flexible_from = 3,
+     .where = runs_on::io,
+     .blocking = handle_find_coordinator},
+    {.key = join_group,
+     .min_version = 0,
+     .max_version = 9,
+     .flexible_from = 6,
+     .where = runs_on::awaits,
+     .awaiting = handle_join_group},
+    {.key = heartbeat,
+     .min_version = 0,
+     .max_version = 4,
+     .flexible_from = 4,
+     .where = runs_on::io,
+     .blocking = handle_heartbeat},
+    {.key = leave_group,
+     .min_version = 0,
+     .max_version = 5,
+     .flexible_from = 4,
+     .where = runs_on::awaits,
+     .awaiting = handle_leave_group},
+    {.key = sync_group,
+     .min_version = 0,
+     .max_version = 5,
+     .flexible_from = 4,
+     .where = runs_on::awaits,
+     .awaiting = handle_sync_group},
+    {.key = describe_groups,
+     .min_version = 0,
+     .max_version = 5,
+     .flexible_from = 5,
+     .where = runs_on::io,
+     .blocking = handle_describe_groups},
+    {.key = list_groups,
+     .min_version = 0,
+     .max_version = 4,
+     .flexible_from = 3,
+     .where = runs_on::io,
+     .blocking = handle_list_groups},
     {.key = api_versions,
      .min_version = 0,
      .max_version = 3,
      .flexible_from = 3,
      .where = runs_on::io,
      .blocking = handle_api_versions},
+    {.key = delete_groups,
+     .min_version = 0,
+     .max_version = 2,
+     .flexible_from = 2,
+     .where = runs_on::awaits,
+     .awaiting = handle_delete_groups},
 };
 
 }  // namespace

@@ -84,16 +84,39 @@ class producer_impl : public std::enable_shared_from_this<producer_impl> {
         accumulator_(config),
         partitioner_(std::random_device{}()),
         prng_(std::random_device{}()),
-        wake_(c.io()) {
-    if (accumulator_.needs_producer()) accumulator_.set_producer(new_identity());
+        wake_(c.io()) {}
+
+  // For a broker older than InitProducerId only: a random positive 63-bit id, epoch 0
+  // (collisions between producers improbable, 2^-63 per pair, but not excluded).
+  sdk::producer_identity random_identity() {
+    std::uniform_int_distribution<std::int64_t> ids(1, std::numeric_limits<std::int64_t>::max());
+    return sdk::producer_identity{ids(prng_), 0};
   }
 
-  // Stop-gap until the broker has InitProducerId: a random positive 63-bit id, epoch 0.
-  sdk::producer_identity new_identity() {
-    std::uniform_int_distribution<std::int64_t> ids(1, std::numeric_limits<std::int64_t>::max());
-    sdk::producer_identity identity{ids(prng_), 0};
-    producer_id_ = identity.id;
-    return identity;
+  // InitProducerId: the broker allocates the id, unique for the cluster's life. Until it
+  // answers, batches wait (the tracker lets none be sent without an identity); a failure is
+  // retried after retry_backoff_ms, and the batches' delivery timeout still runs meanwhile.
+  asio::awaitable<void> init_identity([[maybe_unused]] std::shared_ptr<producer_impl> self) {
+    auto response = co_await client_.call_any(
+        [](wire::Request::Builder req) { req.initInitProducerId(); },
+        wire::Response::INIT_PRODUCER_ID, client_.request_timeout());
+    std::optional<sdk::producer_identity> identity;
+    if (response) {
+      auto r = response.value().root().getInitProducerId();
+      identity = sdk::producer_identity{r.getProducerId(), r.getProducerEpoch()};
+    } else if (response.error() == protocol::errc::unknown_request) {
+      identity = random_identity();
+    }
+    if (!identity || !identity->valid()) {
+      asio::steady_timer backoff(client_.io());
+      backoff.expires_after(std::chrono::milliseconds(options_.retry_backoff_ms));
+      co_await backoff.async_wait(use_tuple);
+    } else if (!closed_) {
+      producer_id_ = identity->id;
+      accumulator_.set_producer(*identity);
+    }
+    identity_pending_ = false;
+    wake();
   }
 
   void start() { asio::co_spawn(client_.io(), sender_loop(shared_from_this()), asio::detached); }
@@ -401,7 +424,10 @@ class producer_impl : public std::enable_shared_from_this<producer_impl> {
   asio::awaitable<void> sender_loop([[maybe_unused]] std::shared_ptr<producer_impl> self) {
     while (!closed_ || !inflight_requests_.empty()) {
       wake_pending_ = false;
-      if (accumulator_.needs_producer()) accumulator_.set_producer(new_identity());
+      if (accumulator_.needs_producer() && !identity_pending_ && !closed_) {
+        identity_pending_ = true;
+        asio::co_spawn(client_.io(), init_identity(self), asio::detached);
+      }
       std::set<std::string> leaderless;
       auto& metadata = client_.metadata();
       auto requests = accumulator_.drain(
@@ -551,6 +577,7 @@ class producer_impl : public std::enable_shared_from_this<producer_impl> {
   std::set<std::uint64_t> inflight_requests_;
   std::uint64_t next_request_id_ = 0;
   bool refreshing_ = false;
+  bool identity_pending_ = false;  // an InitProducerId is on its way
   bool closed_ = false;
   std::atomic<std::int64_t> producer_id_{-1};
 };
@@ -577,6 +604,14 @@ eventstore::compression_codec codec_of(compression_type type) {
 }
 
 }  // namespace
+
+std::optional<compression_type> compression_type_from_name(std::string_view name) {
+  for (auto type : {compression_type::none, compression_type::gzip, compression_type::snappy,
+                    compression_type::lz4, compression_type::zstd}) {
+    if (eventstore::codec_name(codec_of(type)) == name) return type;
+  }
+  return std::nullopt;
+}
 
 result<std::unique_ptr<producer>> producer::create(client& c, producer_options options) {
   sdk::accumulator_config config{

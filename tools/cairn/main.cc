@@ -22,6 +22,7 @@ constexpr const char* kUsage = R"(usage: cairn [-b HOST:PORT] COMMAND ...
   topic describe NAME
   topic delete NAME
   produce TOPIC [-k KEY | --key-sep SEP] [-H name=value]... [--acks none|leader|all]
+                [--compression none|gzip|snappy|lz4|zstd]
   consume TOPIC [-p PARTITION] [-o beginning|end|OFFSET|@TIMESTAMP_MS] [-n MAX]
                 [--format value|json] [--timeout-ms N]
   consume TOPIC -g GROUP [-n MAX] [--format value|json] [--timeout-ms IDLE_MS]

@@ -12,7 +12,7 @@
 namespace cairn::cli {
 
 int produce_command(client& c, const std::vector<std::string>& words) {
-  args a(words, {"-k", "--key", "--key-sep", "-H", "--header", "--acks"});
+  args a(words, {"-k", "--key", "--key-sep", "-H", "--header", "--acks", "--compression"});
   if (!a.error().empty() || a.positional().size() != 1) {
     std::fprintf(
         stderr, "cairn produce: %s\n",
@@ -30,6 +30,12 @@ int produce_command(client& c, const std::vector<std::string>& words) {
     std::fprintf(stderr, "cairn produce: --acks wants none, leader or all\n");
     return kExitUsage;
   }
+  auto compression = compression_type_from_name(a.get("--compression").value_or("none"));
+  if (!compression) {
+    std::fprintf(stderr, "cairn produce: --compression wants none, gzip, snappy, lz4 or zstd\n");
+    return kExitUsage;
+  }
+  options.compression = *compression;
   std::vector<header> headers;
   for (const std::string& h : a.all("-H")) {
     auto eq = h.find('=');

@@ -2,6 +2,7 @@
 //
 //   cairn-perf produce|consume|e2e --topic T --records N --record-size B [--partitions N]
 //              [--acks none|leader|all] [--batch-bytes N] [--linger-ms N] [--rate R] [-b HOST:PORT]
+//              [--compression none|gzip|snappy|lz4|zstd]
 //
 // produce: latency is send() to delivery result. consume: reads N records from the beginning.
 // e2e: a producer and a consumer in one process; latency is send() to poll() (the value carries
@@ -33,7 +34,7 @@ using clock_type = std::chrono::steady_clock;
 namespace {
 
 struct settings {
-  std::string mode, topic, bootstrap = "127.0.0.1:7070", acks = "all";
+  std::string mode, topic, bootstrap = "127.0.0.1:7070", acks = "all", compression = "none";
   std::int64_t records = 1'000'000;
   std::int32_t record_size = 100;
   std::int32_t partitions = 1;
@@ -100,6 +101,8 @@ summary produce(cairn::client& c, const settings& s) {
                                                : cairn::acks::all;
   options.batch_bytes_max = s.batch_bytes;
   options.linger_ms = s.linger_ms;
+  options.compression =
+      cairn::compression_type_from_name(s.compression).value();  // checked in main
   options.request_bytes_max = std::max(options.request_bytes_max, s.batch_bytes * 4);
   auto p = cairn::producer::create(c, options);
   if (!p) {
@@ -211,6 +214,8 @@ int main(int argc, char** argv) {
       "batch-bytes", po::value(&s.batch_bytes)->default_value(s.batch_bytes), "batch size")(
       "linger-ms", po::value(&s.linger_ms)->default_value(s.linger_ms), "linger")(
       "rate", po::value(&s.rate)->default_value(0), "records/s (0: unlimited)")(
+      "compression", po::value(&s.compression)->default_value(s.compression),
+      "none|gzip|snappy|lz4|zstd")(
       "bootstrap,b", po::value(&s.bootstrap)->default_value(s.bootstrap), "HOST:PORT");
   po::positional_options_description positional;
   positional.add("mode", 1);
@@ -220,6 +225,10 @@ int main(int argc, char** argv) {
   }
   if (s.mode != "produce" && s.mode != "consume" && s.mode != "e2e") {
     std::cerr << "cairn-perf: the mode is produce, consume or e2e\n";
+    return 2;
+  }
+  if (!cairn::compression_type_from_name(s.compression)) {
+    std::cerr << "cairn-perf: --compression is none, gzip, snappy, lz4 or zstd\n";
     return 2;
   }
   auto c = cairn::client::create({.bootstrap = {s.bootstrap}, .client_id = "cairn-perf"});

@@ -4,9 +4,9 @@
 // retriable errors until delivery_timeout_ms, and idempotence (on by default) makes those
 // retries write each batch once.
 //
-// Producer id (stop-gap): the broker has no InitProducerId request yet, so the producer picks a
-// random positive 63-bit id with epoch 0 itself. Collisions between producers are improbable
-// (2^-63 per pair) but not excluded; replace this with InitProducerId when the broker has it.
+// Producer id: an idempotent producer asks the broker for its id (InitProducerId) before its
+// first batch; the broker allocates ids unique for the cluster's life. Against a broker older
+// than that request the producer picks a random positive 63-bit id itself.
 //
 // Thread-safe: send() and flush() may be called from any thread but the client's own.
 #pragma once
@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -29,6 +30,8 @@ enum class acks { none, leader, all };
 // it smaller (as librdkafka does): a batch of one short record goes as it is. The broker stores
 // and serves batches as sent; consumers decompress.
 enum class compression_type { none, gzip, snappy, lz4, zstd };
+// From Kafka's names, "none", "gzip", "snappy", "lz4", "zstd"; nullopt for any other.
+std::optional<compression_type> compression_type_from_name(std::string_view name);
 
 struct producer_options {
   acks required_acks = acks::all;
@@ -91,6 +94,8 @@ class producer {
   result<void> flush(std::int64_t timeout_ms = 120'000);
   awaitable<result<void>> async_flush(std::int64_t timeout_ms = 120'000);
 
+  // The broker-allocated id of an idempotent producer; -1 until the broker answered
+  // InitProducerId (sent before the first batch), and always without idempotence.
   std::int64_t producer_id() const;
 
  private:

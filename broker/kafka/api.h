@@ -37,6 +37,7 @@ enum class api_key : std::int16_t {
   init_producer_id = 22,
   offset_for_leader_epoch = 23,
   describe_configs = 32,
+  alter_configs = 33,
   create_partitions = 37,
   delete_groups = 42,
   incremental_alter_configs = 44,

@@ -4,14 +4,21 @@
 
 #include <algorithm>
 
+#include "broker/kafka/handlers/alter_configs.h"
 #include "broker/kafka/handlers/api_versions.h"
+#include "broker/kafka/handlers/create_partitions.h"
+#include "broker/kafka/handlers/create_topics.h"
 #include "broker/kafka/handlers/delete_groups.h"
+#include "broker/kafka/handlers/delete_topics.h"
+#include "broker/kafka/handlers/describe_configs.h"
 #include "broker/kafka/handlers/describe_groups.h"
 #include "broker/kafka/handlers/find_coordinator.h"
 #include "broker/kafka/handlers/heartbeat.h"
+#include "broker/kafka/handlers/incremental_alter_configs.h"
 #include "broker/kafka/handlers/join_group.h"
 #include "broker/kafka/handlers/leave_group.h"
 #include "broker/kafka/handlers/list_groups.h"
+#include "broker/kafka/handlers/metadata.h"
 #include "broker/kafka/handlers/offset_commit.h"
 #include "broker/kafka/handlers/offset_fetch.h"
 #include "broker/kafka/handlers/sync_group.h"
@@ -22,6 +29,12 @@ namespace {
 using enum api_key;
 
 const api_handler kServed[] = {
+    {.key = metadata,
+     .min_version = 0,
+     .max_version = 12,
+     .flexible_from = 9,
+     .where = runs_on::worker,
+     .blocking = handle_metadata},
     {.key = offset_commit,
      .min_version = 0,
      .max_version = 8,
@@ -82,12 +95,48 @@ const api_handler kServed[] = {
      .flexible_from = 3,
      .where = runs_on::io,
      .blocking = handle_api_versions},
+    {.key = create_topics,
+     .min_version = 0,
+     .max_version = 7,
+     .flexible_from = 5,
+     .where = runs_on::worker,
+     .blocking = handle_create_topics},
+    {.key = delete_topics,
+     .min_version = 0,
+     .max_version = 6,
+     .flexible_from = 4,
+     .where = runs_on::worker,
+     .blocking = handle_delete_topics},
+    {.key = describe_configs,
+     .min_version = 0,
+     .max_version = 4,
+     .flexible_from = 4,
+     .where = runs_on::worker,
+     .blocking = handle_describe_configs},
+    {.key = alter_configs,
+     .min_version = 0,
+     .max_version = 2,
+     .flexible_from = 2,
+     .where = runs_on::worker,
+     .blocking = handle_alter_configs},
+    {.key = create_partitions,
+     .min_version = 0,
+     .max_version = 3,
+     .flexible_from = 2,
+     .where = runs_on::worker,
+     .blocking = handle_create_partitions},
     {.key = delete_groups,
      .min_version = 0,
      .max_version = 2,
      .flexible_from = 2,
      .where = runs_on::awaits,
      .awaiting = handle_delete_groups},
+    {.key = incremental_alter_configs,
+     .min_version = 0,
+     .max_version = 1,
+     .flexible_from = 1,
+     .where = runs_on::worker,
+     .blocking = handle_incremental_alter_configs},
 };
 
 }  // namespace

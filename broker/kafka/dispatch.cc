@@ -8,19 +8,24 @@
 #include "broker/kafka/handlers/api_versions.h"
 #include "broker/kafka/handlers/create_partitions.h"
 #include "broker/kafka/handlers/create_topics.h"
+#include "broker/kafka/handlers/delete_records.h"
 #include "broker/kafka/handlers/delete_groups.h"
 #include "broker/kafka/handlers/delete_topics.h"
+#include "broker/kafka/handlers/describe_cluster.h"
 #include "broker/kafka/handlers/describe_configs.h"
 #include "broker/kafka/handlers/describe_groups.h"
 #include "broker/kafka/handlers/find_coordinator.h"
 #include "broker/kafka/handlers/heartbeat.h"
 #include "broker/kafka/handlers/incremental_alter_configs.h"
+#include "broker/kafka/handlers/init_producer_id.h"
 #include "broker/kafka/handlers/join_group.h"
 #include "broker/kafka/handlers/leave_group.h"
 #include "broker/kafka/handlers/list_groups.h"
+#include "broker/kafka/handlers/list_offsets.h"
 #include "broker/kafka/handlers/metadata.h"
 #include "broker/kafka/handlers/offset_commit.h"
 #include "broker/kafka/handlers/offset_fetch.h"
+#include "broker/kafka/handlers/offset_for_leader_epoch.h"
 #include "broker/kafka/handlers/sync_group.h"
 
 namespace cairn::broker::kafka {
@@ -29,6 +34,12 @@ namespace {
 using enum api_key;
 
 const api_handler kServed[] = {
+    {.key = list_offsets,
+     .min_version = 1,
+     .max_version = 7,
+     .flexible_from = 6,
+     .where = runs_on::worker,
+     .blocking = handle_list_offsets},
     {.key = metadata,
      .min_version = 0,
      .max_version = 12,
@@ -107,6 +118,24 @@ const api_handler kServed[] = {
      .flexible_from = 4,
      .where = runs_on::worker,
      .blocking = handle_delete_topics},
+    {.key = delete_records,
+     .min_version = 0,
+     .max_version = 2,
+     .flexible_from = 2,
+     .where = runs_on::worker,
+     .blocking = handle_delete_records},
+    {.key = init_producer_id,
+     .min_version = 0,
+     .max_version = 4,
+     .flexible_from = 2,
+     .where = runs_on::worker,
+     .blocking = handle_init_producer_id},
+    {.key = offset_for_leader_epoch,
+     .min_version = 0,
+     .max_version = 4,
+     .flexible_from = 4,
+     .where = runs_on::worker,
+     .blocking = handle_offset_for_leader_epoch},
     {.key = describe_configs,
      .min_version = 0,
      .max_version = 4,
@@ -137,6 +166,12 @@ const api_handler kServed[] = {
      .flexible_from = 1,
      .where = runs_on::worker,
      .blocking = handle_incremental_alter_configs},
+    {.key = describe_cluster,
+     .min_version = 0,
+     .max_version = 1,
+     .flexible_from = 0,
+     .where = runs_on::worker,
+     .blocking = handle_describe_cluster},
 };
 
 }  // namespace

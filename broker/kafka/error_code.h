@@ -55,6 +55,7 @@ enum class error_code : std::int16_t {
   invalid_txn_state = 48,
   invalid_producer_id_mapping = 49,
   invalid_transaction_timeout = 50,
+  transactional_id_authorization_failed = 53,  // InitProducerId with a transactional id
   unsupported_compression_type = 76,
   kafka_storage_error = 56,
   log_dir_not_found = 57,
@@ -78,6 +79,7 @@ enum class error_code : std::int16_t {
   unstable_offset_commit = 88,
   unknown_topic_id = 100,
   inconsistent_topic_id = 103,
+  unsupported_endpoint_type = 114,  // DescribeCluster v1 asking a broker for controllers
   producer_fenced = 90,
 };
 

@@ -139,7 +139,10 @@ struct Request {
     replicate @23 :ReplicateRequest;
     describeCluster @24 :DescribeClusterRequest;
 
-    # Next request kind: @25 (and the paired Response member).
+    # Idempotent producers (see "InitProducerId" at the end of this file).
+    initProducerId @25 :InitProducerIdRequest;
+
+    # Next request kind: @26 (and the paired Response member).
   }
 }
 
@@ -185,7 +188,9 @@ struct Response {
     replicate @25 :ReplicateResponse;
     describeCluster @26 :DescribeClusterResponse;
 
-    # Next response kind: @28.
+    initProducerId @28 :InitProducerIdResponse;
+
+    # Next response kind: @29.
   }
 
   # With errorCode notLeader on a single-target request (appendToStream, readStream): the
@@ -859,4 +864,23 @@ enum ControllerRole {
   none @0;     # not a member (yet): a broker that joined is added as a learner first
   voter @1;
   learner @2;  # receives the controller's log, does not vote until caught up and promoted
+}
+
+# ---------------------------------------------------------------------------------------------
+# InitProducerId (Kafka: InitProducerId without a transactional id): the identity an idempotent
+# producer stamps into its batches. Ids come from the broker's allocator and are unique for the
+# cluster's life (blocks persisted before use; in a cluster, granted by the controller). The
+# request-level errorCode carries failures (requestTimedOut, notController, internal, ...); an
+# old broker answers `rejected` with unknownRequest.
+
+struct InitProducerIdRequest {
+  # The identity the producer holds, to have its epoch bumped (Kafka KIP-360); -1/-1 for a new
+  # producer. An identity this broker did not hand out last gets a new id at epoch 0.
+  producerId @0 :Int64 = -1;
+  producerEpoch @1 :Int16 = -1;
+}
+
+struct InitProducerIdResponse {
+  producerId @0 :Int64 = -1;
+  producerEpoch @1 :Int16 = -1;
 }

@@ -19,6 +19,8 @@
 
 namespace cairn::broker {
 
+class producer_id_allocator;
+
 struct broker_identity {
   std::int32_t node_id = 1;
   std::string host;
@@ -54,6 +56,8 @@ struct handler_context {
   // cluster and leads every partition it has.
   const controller::cluster_view* cluster = nullptr;
   cluster_admin* admin = nullptr;  // cluster mode only, like `cluster`
+  // InitProducerId's ids (both front ends); null: the request is answered unknown_request.
+  producer_id_allocator* producer_ids = nullptr;
 };
 
 // With a not_leader error: the partition's leader as the cluster view knows it, -1 if none.

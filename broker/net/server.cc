@@ -18,6 +18,7 @@
 #include <set>
 
 #include "broker/handlers/groups.h"
+#include "broker/handlers/producer_ids.h"
 #include "broker/net/listen.h"
 #include "broker/raft/group.h"
 
@@ -255,6 +256,10 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
       case W::LIST_OFFSETS:
         response = co_await on_worker(
             [&] { return handle_list_offsets(server_.ctx, id, root.getListOffsets()); });
+        break;
+      case W::INIT_PRODUCER_ID:
+        response = co_await on_worker(
+            [&] { return handle_init_producer_id(server_.ctx, id, root.getInitProducerId()); });
         break;
       case W::APPEND_TO_STREAM:
         response = co_await append_to_stream(request);

@@ -22,7 +22,7 @@ command -v redis-server >/dev/null || { echo "redis-server missing: apt-get inst
 
 start_broker() {  # $1 = flush policy; sets broker_port
   rm -rf "$work/cairn" && mkdir -p "$work/cairn"
-  "$build/broker/cairn-broker" --data-dir "$work/cairn" --listen 127.0.0.1:0 --http 127.0.0.1:0 \
+  "$build/broker/cairn-broker" --data-dir "$work/cairn" --listen 127.0.0.1:0 --kafka-listen 127.0.0.1:0 --http 127.0.0.1:0 \
     --flush "$1" --log-level warn > "$work/broker.out" 2> "$work/broker.err" &
   pids+=($!)
   broker_pid=$!

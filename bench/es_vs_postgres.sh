@@ -46,7 +46,7 @@ pg_conninfo="host=$work/pgsock port=5499 user=postgres dbname=postgres"
 
 # --- cairn-broker, flush always -----------------------------------------------------------------
 mkdir -p "$work/cairn"
-"$build/broker/cairn-broker" --data-dir "$work/cairn" --listen 127.0.0.1:0 --http 127.0.0.1:0 \
+"$build/broker/cairn-broker" --data-dir "$work/cairn" --listen 127.0.0.1:0 --kafka-listen 127.0.0.1:0 --http 127.0.0.1:0 \
   --flush always --log-level warn > "$work/broker.out" 2> "$work/broker.err" &
 broker_pid=$!
 for _ in $(seq 1 100); do

@@ -29,7 +29,7 @@ map="1=127.0.0.1:$base,2=127.0.0.1:$((base + 1)),3=127.0.0.1:$((base + 2))"
 start_cluster() {  # $1: flush policy
   for id in 1 2 3; do
     "$broker" --data-dir "$work/c$1-$id" --node-id "$id" --cluster "$map" --flush "$1" \
-      --http 127.0.0.1:0 --log-level warn >/dev/null 2>"$work/c$1-$id.log" &
+      --http 127.0.0.1:0 --kafka-listen none --log-level warn >/dev/null 2>"$work/c$1-$id.log" &
     pids+=($!)
   done
   for _ in $(seq 1 100); do  # bounded: the controller is elected within a second or two
@@ -56,7 +56,7 @@ leader_of() {  # $1 topic, $2 partition
 }
 
 echo "== 1. throughput, acks all, $records x 100 B, 3 partitions"
-"$broker" --data-dir "$work/single" --listen "127.0.0.1:$((base + 10))" --http 127.0.0.1:0 \
+"$broker" --data-dir "$work/single" --listen "127.0.0.1:$((base + 10))" --http 127.0.0.1:0 --kafka-listen none \
   --log-level warn >/dev/null 2>"$work/single.log" &
 pids+=($!)
 sleep 0.5
@@ -93,7 +93,7 @@ for round in 1 2 3 4 5; do
   t1=$(date +%s%N)
   echo "round $round: leader $leader killed, produce acknowledged after $(( (t1 - t0) / 1000000 )) ms"
   "$broker" --data-dir "$work/cnever-$leader" --node-id "$leader" --cluster "$map" --flush never \
-    --http 127.0.0.1:0 --log-level warn >/dev/null 2>>"$work/cnever-$leader.log" &
+    --http 127.0.0.1:0 --kafka-listen none --log-level warn >/dev/null 2>>"$work/cnever-$leader.log" &
   pids[$idx]=$!
   sleep 3  # the restarted broker rejoins and catches up before the next round
 done
@@ -119,7 +119,7 @@ q = lambda f: f"{lat[min(len(lat) - 1, int(len(lat) * f))] * 1e3:.2f}"
 print(f"fdatasync x{len(lat)}: p50 {q(0.5)} p99 {q(0.99)} p99.9 {q(0.999)} max {lat[-1] * 1e3:.2f} ms")
 PY
 echo "-- baseline: one standalone broker"
-"$broker" --data-dir "$work/single-always" --listen "127.0.0.1:$((base + 11))" --http 127.0.0.1:0 \
+"$broker" --data-dir "$work/single-always" --listen "127.0.0.1:$((base + 11))" --http 127.0.0.1:0 --kafka-listen none \
   --flush always --log-level warn >/dev/null 2>"$work/single-always.log" &
 pids+=($!)
 sleep 0.5

@@ -11,14 +11,22 @@ namespace po = boost::program_options;
 
 result<std::optional<broker_config>> parse_command_line(int argc, char** argv) {
   broker_config config;
-  std::string listen, http = "127.0.0.1:7071", flush = "never", cluster;
+  std::string listen, http = "127.0.0.1:7071", flush = "never", cluster, advertise;
+  std::string kafka_listen = "127.0.0.1:9092", kafka_advertise;
   po::options_description desc("cairn-broker: a Kafka-style commit-log broker with event streams");
   desc.add_options()("help,h", "show this help")(
       "data-dir", po::value(&config.data_dir)->required(), "where topics are stored (required)")(
       "listen", po::value(&listen),
       "native protocol HOST:PORT to bind (default 127.0.0.1:7070; port 0: any free port; with "
-      "--cluster: this node's entry there)")("http", po::value(&http)->default_value(http),
-                                             "admin and metrics HOST:PORT")(
+      "--cluster: this node's entry there)")(
+      "advertise", po::value(&advertise),
+      "standalone: the native HOST:PORT clients are told to dial (default: the bound address; "
+      "with --cluster the map's entry is advertised)")(
+      "kafka-listen", po::value(&kafka_listen)->default_value(kafka_listen),
+      "Kafka protocol HOST:PORT to bind (port 0: any free port), or none")(
+      "kafka-advertise", po::value(&kafka_advertise),
+      "the Kafka HOST:PORT Metadata tells clients (default: the bound address)")(
+      "http", po::value(&http)->default_value(http), "admin and metrics HOST:PORT")(
       "flush", po::value(&flush)->default_value(flush),
       "when to fdatasync: always | interval:MS | never")(
       "log-level", po::value(&config.log_level)->default_value(config.log_level),
@@ -76,8 +84,40 @@ result<std::optional<broker_config>> parse_command_line(int argc, char** argv) {
   if (config.group_min_session_timeout_ms < 1 ||
       config.group_max_session_timeout_ms < config.group_min_session_timeout_ms)
     return bad("--group-min-session-timeout-ms wants 1..--group-max-session-timeout-ms");
+  if (kafka_listen != "none") {
+    auto k = parse_host_port(kafka_listen);
+    if (!k) {
+      return bad("--kafka-listen wants HOST:PORT, e.g. 127.0.0.1:9092, or none (got '" +
+                 kafka_listen + "')");
+    }
+    config.kafka_listen = k.value();
+  } else {
+    config.kafka_listen.reset();
+  }
+  if (vm.count("kafka-advertise")) {
+    auto k = parse_host_port(kafka_advertise);
+    if (!k || k.value().port == 0) {
+      return bad("--kafka-advertise wants HOST:PORT with a port, e.g. kafka.example:9092 (got '" +
+                 kafka_advertise + "')");
+    }
+    config.kafka_advertised = k.value();
+  }
   config.listen = settings.value().listen;
   config.advertised = settings.value().advertised;
+  if (vm.count("advertise")) {
+    if (!settings.value().standalone) {
+      return bad(
+          "--advertise is for a standalone broker: with --cluster, the map's entry of this "
+          "node is what clients and peers dial");
+    }
+    auto a = parse_host_port(advertise);
+    if (!a || a.value().port == 0) {
+      return bad("--advertise wants HOST:PORT with a port, e.g. broker.example:7070 (got '" +
+                 advertise + "')");
+    }
+    config.advertised = a.value();
+    config.advertise_given = true;
+  }
   config.standalone = settings.value().standalone;
   config.cluster = settings.value().map;
   config.http = h.value();

@@ -18,7 +18,12 @@ struct broker_config {
   // may then bind 0.0.0.0 or another port), `listen` standalone (its port 0 replaced by the
   // bound one at start).
   host_port advertised{"127.0.0.1", 7070};
+  bool advertise_given = false;  // --advertise: keep `advertised` as given, even with port 0 bound
   host_port http{"127.0.0.1", 7071};
+  // The Kafka front end: where it binds (nullopt: --kafka-listen none, no Kafka listener), and
+  // what Metadata tells Kafka clients (nullopt: the bound address, its port 0 replaced).
+  std::optional<host_port> kafka_listen = host_port{"127.0.0.1", 9092};
+  std::optional<host_port> kafka_advertised;
   eventstore::flush_policy flush = eventstore::flush_policy::never();
   std::string log_level = "info";
   std::int32_t node_id = 1;

@@ -14,7 +14,9 @@
 #include "broker/admin/http_server.h"
 #include "broker/cluster/cluster_node.h"
 #include "broker/config.h"
+#include "broker/kafka/server.h"
 #include "broker/net/server.h"
+#include "broker/partition/producer_id_allocator.h"
 
 namespace asio = boost::asio;
 using namespace cairn::broker;
@@ -50,7 +52,7 @@ int main(int argc, char** argv) {
 
   asio::io_context io;
   asio::thread_pool workers(config.worker_threads);
-  broker_server* server_ptr = nullptr;
+  partition_waits* waits_ptr = nullptr;
   group_coordinator* groups_ptr = nullptr;
   const bool clustered = !config.standalone;
   topic_manager::options topic_options{.data_dir = config.data_dir};
@@ -63,8 +65,8 @@ int main(int argc, char** argv) {
   }
   auto topics = topic_manager::open(
       topic_options,
-      [&server_ptr, &groups_ptr](const std::string& topic, std::int32_t partition, std::int64_t) {
-        if (server_ptr != nullptr) server_ptr->notify_commit(topic, partition);
+      [&waits_ptr, &groups_ptr](const std::string& topic, std::int32_t partition, std::int64_t) {
+        if (waits_ptr != nullptr) waits_ptr->notify_commit(topic, partition);
         if (groups_ptr != nullptr && topic == kConsumerOffsetsTopic)
           groups_ptr->on_commit(partition);
       });
@@ -86,8 +88,8 @@ int main(int argc, char** argv) {
                                              .joining = config.join};
     cluster::cluster_listener listener{
         .partition_changed =
-            [&server_ptr, &groups_ptr](const std::string& topic, std::int32_t partition) {
-              if (server_ptr != nullptr) server_ptr->notify_commit(topic, partition);
+            [&waits_ptr, &groups_ptr](const std::string& topic, std::int32_t partition) {
+              if (waits_ptr != nullptr) waits_ptr->notify_commit(topic, partition);
               if (groups_ptr != nullptr && topic == kConsumerOffsetsTopic) {
                 groups_ptr->on_commit(partition);
               }
@@ -123,7 +125,9 @@ int main(int argc, char** argv) {
                      loaded.error().message());
     return 1;
   }
-  broker_server server(io, workers, *flusher, groups, ctx, metrics);
+  // The commit and fetch waits both front ends share.
+  partition_waits waits(io, *flusher);
+  broker_server server(io, workers, waits, groups, ctx, metrics);
   admin_http_server http(io, metrics, *topics.value());
   boost::system::error_code ec;
   auto address = asio::ip::make_address(config.listen.host, ec);
@@ -146,10 +150,47 @@ int main(int argc, char** argv) {
                      listening.error().message());
     return 1;
   }
-  if (!clustered) self.port = server.local_endpoint().port();
+  if (!clustered && !config.advertise_given) self.port = server.local_endpoint().port();
+
+  // The Kafka front end, over the same core.
+  // InitProducerId's ids, for both front ends; in a cluster each broker takes them from a range
+  // of its own (node_range_source) so no two brokers hand out the same id.
+  producer_id_allocator::options id_options{.dir = config.data_dir};
+  if (clustered) id_options.source = node_range_source(config.node_id);
+  auto producer_ids = producer_id_allocator::open(std::move(id_options));
+  if (!producer_ids) {
+    spdlog::critical("cannot open the producer id file in {}: {}", config.data_dir,
+                     producer_ids.error().message());
+    return 1;
+  }
+  ctx.producer_ids = producer_ids.value().get();
+  kafka::services kafka_services{.core = ctx,
+                                 .groups = groups,
+                                 .waits = waits,
+                                 .producer_ids = *producer_ids.value(),
+                                 .io = io,
+                                 .workers = workers};
+  std::unique_ptr<kafka::kafka_server> kafka_server;
+  if (config.kafka_listen) {
+    auto kafka_address = asio::ip::make_address(config.kafka_listen->host, ec);
+    if (ec) {
+      spdlog::critical("--kafka-listen: '{}' is not an IP address", config.kafka_listen->host);
+      return 2;
+    }
+    kafka_server = std::make_unique<kafka::kafka_server>(kafka_services, metrics);
+    if (auto listening = kafka_server->listen({kafka_address, config.kafka_listen->port});
+        !listening) {
+      spdlog::critical("cannot listen on {}:{} (kafka): {}", config.kafka_listen->host,
+                       config.kafka_listen->port, listening.error().message());
+      return 1;
+    }
+    host_port bound{config.kafka_listen->host, kafka_server->local_endpoint().port()};
+    host_port advertised = config.kafka_advertised.value_or(bound);
+    kafka_services.advertised = {advertised.host, advertised.port};
+  }
   if (cluster) {
     server.set_replicate_sink(&cluster->sink());
-    server.set_leadership_probe(
+    waits.set_leadership_probe(
         [&cluster](std::string_view topic, std::int32_t partition) {
           return cluster->leading_term(topic, partition);
         },
@@ -161,8 +202,9 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  server_ptr = &server;
+  waits_ptr = &waits;
   server.start();
+  if (kafka_server) kafka_server->start();
   http.start();
 
   bool stopping = false;
@@ -177,12 +219,18 @@ int main(int argc, char** argv) {
     groups.stop();
     if (cluster) cluster->stop();
     server.stop();
+    if (kafka_server) kafka_server->stop();
+    asio::post(io, [&waits] { waits.stop(); });
     http.stop();
   });
 
   // The admin port first: "listening on" is the line that says the broker is ready.
   std::printf("http on %s:%u\n", config.http.host.c_str(), http.local_endpoint().port());
   std::printf("listening on %s:%u\n", config.listen.host.c_str(), server.local_endpoint().port());
+  if (kafka_server) {
+    std::printf("kafka listening on %s:%u\n", config.kafka_listen->host.c_str(),
+                kafka_server->local_endpoint().port());
+  }
   std::fflush(stdout);
   spdlog::info("cairn-broker node {} serving {} (flush {})", config.node_id, config.data_dir,
                config.flush.to_string());

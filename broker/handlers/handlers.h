@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -89,6 +90,8 @@ protocol::frame handle_produce(handler_context& ctx, std::uint64_t correlation_i
 // commit each appended partition (which may wait for fdatasync: see partition::commit_syncs),
 // then answer. handle_produce() is the three in a row.
 struct produce_entry {
+  std::string topic;
+  std::int32_t partition_id = -1;
   std::shared_ptr<partition> target;  // set once appended: the commit is still to do
   std::error_code error;
   produce_result produced;
@@ -97,6 +100,14 @@ struct produce_entry {
 struct produce_plan {
   std::vector<produce_entry> entries;  // in request order: topic by topic, partition by partition
 };
+// One partition's records in a produce request, whichever front end it came through. The
+// batch is stamped in place (base offset), so it points into a buffer the request owns.
+struct produce_input {
+  std::string_view topic;
+  std::int32_t partition = -1;
+  std::span<char> records;
+};
+produce_plan append_produce(handler_context& ctx, std::span<const produce_input> inputs);
 produce_plan append_produce(handler_context& ctx, wire::ProduceRequest::Reader request);
 // Commits one entry (blocking when its partition's commit_syncs), recording any error in it.
 void commit_produce_entry(produce_entry& entry);

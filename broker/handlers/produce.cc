@@ -5,39 +5,50 @@
 
 namespace cairn::broker {
 
-produce_plan append_produce(handler_context& ctx, wire::ProduceRequest::Reader request) {
+produce_plan append_produce(handler_context& ctx, std::span<const produce_input> inputs) {
   produce_plan plan;
+  plan.entries.reserve(inputs.size());
+  for (const produce_input& in : inputs) {
+    produce_entry& entry = plan.entries.emplace_back();
+    entry.topic = std::string(in.topic);
+    entry.partition_id = in.partition;
+    if (is_internal_topic(in.topic)) {
+      // Only the broker writes its own topics: a client's record there could corrupt them.
+      entry.error = protocol::errc::invalid_request;
+      continue;
+    }
+    auto target = ctx.topics.get(in.topic, in.partition);
+    if (!target) {
+      entry.error = target.error();
+      continue;
+    }
+    auto appended = target.value()->append(in.records);
+    entry.log_start_offset = target.value()->log_start_offset();
+    if (!appended) {
+      entry.error = appended.error();
+      continue;
+    }
+    entry.target = std::move(target).value();
+    entry.produced = appended.value();
+  }
+  return plan;
+}
+
+produce_plan append_produce(handler_context& ctx, wire::ProduceRequest::Reader request) {
+  std::vector<produce_input> inputs;
   for (auto topic : request.getTopics()) {
     std::string_view name(topic.getName().cStr(), topic.getName().size());
     for (auto part : topic.getPartitions()) {
-      produce_entry& entry = plan.entries.emplace_back();
-      if (is_internal_topic(name)) {
-        // Only the broker writes its own topics: a client's record there could corrupt them.
-        entry.error = protocol::errc::invalid_request;
-        continue;
-      }
-      auto target = ctx.topics.get(name, part.getPartition());
-      if (!target) {
-        entry.error = target.error();
-        continue;
-      }
       auto records = part.getRecords();
       // The leader assigns offsets by stamping baseOffset into the batch, and the batch bytes
       // live in this request's frame, which the broker owns: writing them in place saves a copy
       // of every produced byte. Nothing reads the frame's capnp structure through these bytes.
       std::span<char> batch(const_cast<char*>(reinterpret_cast<const char*>(records.begin())),
                             records.size());
-      auto appended = target.value()->append(batch);
-      entry.log_start_offset = target.value()->log_start_offset();
-      if (!appended) {
-        entry.error = appended.error();
-        continue;
-      }
-      entry.target = std::move(target).value();
-      entry.produced = appended.value();
+      inputs.push_back({name, part.getPartition(), batch});
     }
   }
-  return plan;
+  return append_produce(ctx, inputs);
 }
 
 void commit_produce_entry(produce_entry& entry) {

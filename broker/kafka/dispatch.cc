@@ -8,12 +8,13 @@
 #include "broker/kafka/handlers/api_versions.h"
 #include "broker/kafka/handlers/create_partitions.h"
 #include "broker/kafka/handlers/create_topics.h"
-#include "broker/kafka/handlers/delete_records.h"
 #include "broker/kafka/handlers/delete_groups.h"
+#include "broker/kafka/handlers/delete_records.h"
 #include "broker/kafka/handlers/delete_topics.h"
 #include "broker/kafka/handlers/describe_cluster.h"
 #include "broker/kafka/handlers/describe_configs.h"
 #include "broker/kafka/handlers/describe_groups.h"
+#include "broker/kafka/handlers/fetch.h"
 #include "broker/kafka/handlers/find_coordinator.h"
 #include "broker/kafka/handlers/heartbeat.h"
 #include "broker/kafka/handlers/incremental_alter_configs.h"
@@ -26,6 +27,7 @@
 #include "broker/kafka/handlers/offset_commit.h"
 #include "broker/kafka/handlers/offset_fetch.h"
 #include "broker/kafka/handlers/offset_for_leader_epoch.h"
+#include "broker/kafka/handlers/produce.h"
 #include "broker/kafka/handlers/sync_group.h"
 
 namespace cairn::broker::kafka {
@@ -34,6 +36,18 @@ namespace {
 using enum api_key;
 
 const api_handler kServed[] = {
+    {.key = produce,
+     .min_version = 0,
+     .max_version = 9,
+     .flexible_from = 9,
+     .where = runs_on::awaits,
+     .awaiting = handle_produce},
+    {.key = fetch,
+     .min_version = 4,
+     .max_version = 12,
+     .flexible_from = 12,
+     .where = runs_on::awaits,
+     .awaiting = handle_fetch},
     {.key = list_offsets,
      .min_version = 1,
      .max_version = 7,

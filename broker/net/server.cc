@@ -27,14 +27,17 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 using tcp_endpoint = tcp::endpoint;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-// A produce with timeoutMs <= 0 waits this long for its commit.
-constexpr auto kProduceTimeoutDefault = std::chrono::seconds(30);
 // One write gathers at most this many queued answers, and stops adding once past the byte bound
 // (a large fetch answer goes out alone rather than delaying the small ones behind it by much).
 constexpr std::size_t kWriteFramesMax = 64;
 constexpr std::size_t kWriteBytesSoftMax = std::size_t{256} << 10;
 
 namespace {
+
+std::chrono::milliseconds produce_timeout(std::int32_t timeout_ms) {
+  return timeout_ms > 0 ? std::chrono::milliseconds(timeout_ms)
+                        : std::chrono::milliseconds(kProduceTimeoutDefault);
+}
 
 // What the exception in flight says (capnp's kj::Exception is not a std::exception).
 std::string describe_current_exception() {
@@ -49,31 +52,17 @@ std::string describe_current_exception() {
   }
 }
 
-// Fetch and commit waiters are kept per partition under the one topic-partition identity of the
-// replication layers.
-raft::group_id key_of(std::string_view topic, std::int32_t partition) {
-  return {std::string(topic), partition};
-}
-
 }  // namespace
-
-// A fetch waiting for data. `notified` catches a commit that lands while the fetch is reading
-// (a timer's cancel() only wakes a wait already in progress).
-struct fetch_waiter {
-  explicit fetch_waiter(asio::io_context& io) : timer(io) {}
-  asio::steady_timer timer;
-  bool notified = false;
-};
 
 struct broker_server::impl {
   class connection;
 
-  impl(asio::io_context& io_context, asio::thread_pool& worker_pool, commit_flusher& flusher,
+  impl(asio::io_context& io_context, asio::thread_pool& worker_pool, partition_waits& waits,
        group_coordinator& coordinator, handler_context& context, broker_metrics& broker_metrics,
        server_limits server_limits)
       : io(io_context),
         workers(worker_pool),
-        commits(flusher),
+        commits(waits),
         groups(coordinator),
         ctx(context),
         metrics(broker_metrics),
@@ -82,13 +71,11 @@ struct broker_server::impl {
 
   asio::awaitable<void> accept_loop();
 
-  // Fetch waiters, on the io thread only: partition → timers of fetches waiting on it.
-  std::map<raft::group_id, std::set<std::shared_ptr<fetch_waiter>>> waiters;
   std::set<std::shared_ptr<connection>> connections;
 
   asio::io_context& io;
   asio::thread_pool& workers;
-  commit_flusher& commits;
+  partition_waits& commits;
   group_coordinator& groups;
   handler_context& ctx;
   broker_metrics& metrics;
@@ -96,8 +83,6 @@ struct broker_server::impl {
   tcp::acceptor acceptor;
   bool stopped = false;
   peer::replicate_sink* replicate_sink = nullptr;  // cluster mode only
-  broker_server::leadership_probe leading_term;    // cluster mode only
-  broker_server::term_probe term_at;               // cluster mode only
 };
 
 class broker_server::impl::connection : public std::enable_shared_from_this<connection> {
@@ -215,7 +200,10 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
       case W::PRODUCE: {
         bool quiet = root.getProduce().getAcks() == protocol::wire::Acks::NONE;
         produce_plan plan = append_produce(server_.ctx, root.getProduce());
-        co_await commit(plan, root.getProduce());
+        // acks=1 on a replicated partition: answered once on the leader's log, as Kafka.
+        co_await server_.commits.await_produce(
+            plan, root.getProduce().getAcks() != protocol::wire::Acks::ALL,
+            produce_timeout(root.getProduce().getTimeoutMs()));
         protocol::frame frame = answer_produce(server_.ctx, id, root.getProduce(), plan);
         if (!quiet) response = std::move(frame);  // acks=none: no response at all, as Kafka
         break;
@@ -412,163 +400,6 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
     co_return answer_delete_groups(request.correlation_id(), ids, outcomes);
   }
 
-  // One appended batch (or run of batches) waiting for its partition's commit.
-  struct pending_commit {
-    std::shared_ptr<partition> target;
-    std::int64_t end = 0;
-    std::error_code error;  // set when the commit failed or did not finish in time
-    // Replicated partitions: where to wait, and the leader's term the batch was appended in.
-    raft::group_id key;
-    std::optional<std::int64_t> term;
-  };
-
-  pending_commit make_pending(std::shared_ptr<partition> target, std::string_view topic,
-                              std::int32_t partition, std::int64_t end) {
-    pending_commit p{.target = std::move(target), .end = end};
-    if (p.target->replicated()) {
-      p.key = key_of(topic, partition);
-      if (server_.leading_term) p.term = server_.leading_term(topic, partition);
-    }
-    return p;
-  }
-
-  // Replicated partitions: waits until each entry's partition committed past it (the Raft
-  // commit moves the high watermark), the leadership it was appended under is gone (not_leader:
-  // the client retries at the new leader, where an idempotent retry is found a duplicate if the
-  // batch survived), or the deadline passes (request_timed_out). Woken by notify_commit, which
-  // the cluster calls on every commit and every change of leadership; never polls.
-  asio::awaitable<void> await_replicated(std::vector<pending_commit*> entries,
-                                         std::chrono::steady_clock::time_point deadline) {
-    auto waiter = std::make_shared<fetch_waiter>(server_.io);
-    waiter->timer.expires_at(deadline);
-    for (pending_commit* e : entries)
-      server_.waiters[e->key].insert(waiter);
-    std::vector<bool> done(entries.size());
-    while (true) {
-      bool all_done = true;
-      for (std::size_t i = 0; i < entries.size(); ++i) {
-        if (done[i]) continue;
-        pending_commit& e = *entries[i];
-        if (e.target->high_watermark() >= e.end) {
-          // Committed up to its end, but maybe a new leader's batch took its place (this
-          // broker was deposed, truncated, and caught up in one turn): the batch there must
-          // still carry the term it was appended in.
-          std::optional<std::int64_t> there;
-          if (server_.term_at) there = server_.term_at(e.key.topic, e.key.partition, e.end - 1);
-          if (!there || there != e.term) e.error = protocol::errc::not_leader;
-          done[i] = true;
-          continue;
-        }
-        std::optional<std::int64_t> term;
-        if (server_.leading_term) term = server_.leading_term(e.key.topic, e.key.partition);
-        if (!term || term != e.term) {
-          e.error = protocol::errc::not_leader;
-          done[i] = true;
-          continue;
-        }
-        all_done = false;
-      }
-      if (all_done || server_.stopped) break;
-      waiter->notified = false;
-      co_await waiter->timer.async_wait(use_tuple);
-      if (!waiter->notified) break;  // the deadline
-    }
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-      if (!done[i]) entries[i]->error = protocol::errc::request_timed_out;
-    }
-    for (pending_commit* e : entries) {
-      if (auto it = server_.waiters.find(e->key); it != server_.waiters.end()) {
-        it->second.erase(waiter);
-        if (it->second.empty()) server_.waiters.erase(it);
-      }
-    }
-  }
-
-  // Commits each entry: at once when that needs no fdatasync, else on the flusher, resuming when
-  // all are done or `timeout_ms` has passed (Kafka's produce timeout: entries still waiting then
-  // get request_timed_out; their batches stay appended and commit later, so an idempotent retry
-  // is answered as a duplicate). The wait holds no thread.
-  asio::awaitable<void> await_commits(std::vector<pending_commit>& entries,
-                                      std::int32_t timeout_ms) {
-    struct waiting {
-      explicit waiting(asio::io_context& io) : done(io) {}
-      asio::steady_timer done;
-      std::size_t remaining = 0;
-      // Per entry, set once its commit finished; shared because a late one may land after the
-      // answer went out and `entries` is gone.
-      std::vector<std::optional<std::error_code>> outcome;
-    };
-    auto wait = std::make_shared<waiting>(server_.io);
-    wait->outcome.resize(entries.size());
-    std::vector<bool> submitted(entries.size());
-    auto limit = timeout_ms > 0 ? std::chrono::milliseconds(timeout_ms) : kProduceTimeoutDefault;
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    std::vector<pending_commit*> replicated;
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-      pending_commit& entry = entries[i];
-      if (entry.target->replicated()) {
-        replicated.push_back(&entry);
-        continue;
-      }
-      if (!entry.target->commit_syncs(entry.end)) {
-        // No disk wait (an interval flush due just now may sync).
-        if (auto committed = entry.target->commit(entry.end); !committed) {
-          entry.error = committed.error();
-        }
-        continue;
-      }
-      ++wait->remaining;
-      submitted[i] = true;
-      server_.commits.submit(
-          entry.target, entry.end, [wait, i, &io = server_.io](result<void> committed) mutable {
-            // Moved, so the timer is released on this (the io) thread.
-            asio::post(io, [wait = std::move(wait), i, committed] {
-              wait->outcome[i] = committed ? std::error_code() : committed.error();
-              if (--wait->remaining == 0) wait->done.cancel();
-            });
-          });
-    }
-    if (!replicated.empty()) co_await await_replicated(std::move(replicated), deadline);
-    if (wait->remaining == 0) co_return;
-    wait->done.expires_at(deadline);
-    // The completions are posted to this thread, so none can run before this wait begins.
-    co_await wait->done.async_wait(use_tuple);
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-      if (!submitted[i]) continue;
-      pending_commit& entry = entries[i];
-      const std::optional<std::error_code>& outcome = wait->outcome[i];
-      if (outcome) {
-        if (*outcome) entry.error = *outcome;
-      } else if (entry.target->high_watermark() < entry.end) {
-        entry.error = protocol::errc::request_timed_out;
-      }
-    }
-  }
-
-  asio::awaitable<void> commit(produce_plan& plan, protocol::wire::ProduceRequest::Reader request) {
-    // acks=1 on a replicated partition: answered once on the leader's log, as Kafka.
-    const bool leader_only = request.getAcks() != protocol::wire::Acks::ALL;
-    std::vector<pending_commit> pending;
-    std::vector<produce_entry*> owners;
-    std::size_t next = 0;
-    for (auto topic : request.getTopics()) {
-      std::string_view name(topic.getName().cStr(), topic.getName().size());
-      for (auto part : topic.getPartitions()) {
-        produce_entry& entry = plan.entries.at(next++);
-        if (!entry.target) continue;
-        if (leader_only && entry.target->replicated()) continue;
-        pending.push_back(
-            make_pending(entry.target, name, part.getPartition(), entry.produced.end_offset()));
-        owners.push_back(&entry);
-      }
-    }
-    if (pending.empty()) co_return;
-    co_await await_commits(pending, request.getTimeoutMs());
-    for (std::size_t i = 0; i < pending.size(); ++i) {
-      if (pending[i].error) owners[i]->error = pending[i].error;
-    }
-  }
-
   // AppendToStream: appended on this thread (the expected-version check and the index are
   // microseconds under the partition's lock), committed like produce, so concurrent stream
   // appends share one fdatasync instead of paying one each.
@@ -576,9 +407,9 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
     auto append = request.root().getAppendToStream();
     stream_append_plan plan = append_stream(server_.ctx, append);
     if (plan.target) {
-      std::vector<pending_commit> pending{
-          make_pending(plan.target, plan.topic, plan.partition_id, plan.appended.end_offset())};
-      co_await await_commits(pending, append.getTimeoutMs());
+      std::vector<partition_waits::pending_commit> pending{server_.commits.make_pending(
+          plan.target, plan.topic, plan.partition_id, plan.appended.end_offset())};
+      co_await server_.commits.await_commits(pending, produce_timeout(append.getTimeoutMs()));
       if (pending.front().error) plan.error = pending.front().error;
     }
     co_return answer_append_to_stream(server_.ctx, request.correlation_id(), plan);
@@ -602,19 +433,14 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
     auto target = server_.ctx.topics.get(first.topic, first.partition_id);
     if (!target) co_return std::move(first.response);
     const std::shared_ptr<partition>& p = target.value();
-    auto waiter = std::make_shared<fetch_waiter>(server_.io);
-    waiter->timer.expires_after(kProduceTimeoutDefault);
-    raft::group_id key = key_of(first.topic, first.partition_id);
-    // Registered before checking the high watermark, so a commit in between still wakes us.
-    server_.waiters[key].insert(waiter);
-    while (p->high_watermark() < first.pending_end && socket_.is_open()) {
-      waiter->notified = false;
-      co_await waiter->timer.async_wait(use_tuple);  // woken by a commit, or the deadline
-      if (!waiter->notified) break;                  // the deadline (or the server stopping)
-    }
-    if (auto it = server_.waiters.find(key); it != server_.waiters.end()) {
-      it->second.erase(waiter);
-      if (it->second.empty()) server_.waiters.erase(it);
+    partition_waits::watch commits(server_.commits,
+                                   {raft::group_id{first.topic, first.partition_id}});
+    const auto deadline = std::chrono::steady_clock::now() + kProduceTimeoutDefault;
+    while (socket_.is_open()) {
+      // Armed before checking the high watermark, so a commit in between still wakes us.
+      commits.arm(deadline);
+      if (p->high_watermark() >= first.pending_end) break;
+      if (!co_await commits.wait()) break;  // the deadline
     }
     stream_read_outcome second = co_await read();
     co_return std::move(second.response);
@@ -640,24 +466,20 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
     auto id = request.correlation_id();
     auto deadline = std::chrono::steady_clock::now() +
                     std::chrono::milliseconds(std::clamp(fetch.getMaxWaitMs(), 0, 60'000));
-    auto waiter = std::make_shared<fetch_waiter>(server_.io);
     std::vector<raft::group_id> keys;
     for (auto t : fetch.getTopics()) {
       for (auto p : t.getPartitions()) {
-        keys.push_back(
-            key_of(std::string_view(t.getName().cStr(), t.getName().size()), p.getPartition()));
+        keys.push_back({std::string(t.getName().cStr(), t.getName().size()), p.getPartition()});
       }
     }
+    partition_waits::watch commits(server_.commits, std::move(keys));
     // The first read may reach far back (cold pages): a worker does it. A fetch woken by a
     // commit reads what was just written, from the page cache, so it stays here and saves the
     // hand-off to a worker and back, which on a small VM costs more than the read.
     bool tail_read = false;
     while (true) {
-      // Register before reading, so a commit between the read and the wait still wakes us.
-      waiter->notified = false;
-      waiter->timer.expires_at(deadline);
-      for (const auto& k : keys)
-        server_.waiters[k].insert(waiter);
+      // Armed before reading, so a commit between the read and the wait still wakes us.
+      commits.arm(deadline);
       std::optional<fetch_outcome> read;
       if (tail_read) {
         read = handle_fetch(server_.ctx, id, fetch);
@@ -670,14 +492,8 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
       tail_read = true;
       bool enough = outcome.any_error || outcome.bytes >= std::max(fetch.getMinBytes(), 1) ||
                     std::chrono::steady_clock::now() >= deadline || !socket_.is_open();
-      if (!enough && !waiter->notified) co_await waiter->timer.async_wait(use_tuple);
-      for (const auto& k : keys) {
-        auto it = server_.waiters.find(k);
-        if (it == server_.waiters.end()) continue;
-        it->second.erase(waiter);
-        if (it->second.empty()) server_.waiters.erase(it);
-      }
       if (enough) co_return std::move(outcome.response);
+      co_await commits.wait();
     }
   }
 
@@ -759,9 +575,9 @@ asio::awaitable<void> broker_server::impl::accept_loop() {
 }
 
 broker_server::broker_server(asio::io_context& io, asio::thread_pool& workers,
-                             commit_flusher& flusher, group_coordinator& groups,
+                             partition_waits& waits, group_coordinator& groups,
                              handler_context& ctx, broker_metrics& metrics, server_limits limits)
-    : impl_(std::make_unique<impl>(io, workers, flusher, groups, ctx, metrics, limits)) {}
+    : impl_(std::make_unique<impl>(io, workers, waits, groups, ctx, metrics, limits)) {}
 
 broker_server::~broker_server() = default;
 
@@ -784,33 +600,11 @@ void broker_server::stop() {
     impl_->acceptor.close(ignored);
     for (const auto& c : impl_->connections)
       c->close();
-    for (auto& [key, waiters] : impl_->waiters) {
-      for (const auto& w : waiters) {
-        w->notified = true;
-        w->timer.cancel();
-      }
-    }
   });
-}
-
-void broker_server::set_leadership_probe(leadership_probe probe, term_probe term_at) {
-  impl_->leading_term = std::move(probe);
-  impl_->term_at = std::move(term_at);
 }
 
 void broker_server::set_replicate_sink(peer::replicate_sink* sink) {
   impl_->replicate_sink = sink;
-}
-
-void broker_server::notify_commit(const std::string& topic, std::int32_t partition) {
-  asio::post(impl_->io, [this, key = key_of(topic, partition)] {
-    auto it = impl_->waiters.find(key);
-    if (it == impl_->waiters.end()) return;
-    for (const auto& w : it->second) {
-      w->notified = true;
-      w->timer.cancel();
-    }
-  });
 }
 
 }  // namespace cairn::broker

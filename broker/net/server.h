@@ -21,7 +21,7 @@
 #include "broker/admin/metrics.h"
 #include "broker/handlers/handlers.h"
 #include "broker/net/group_coordinator.h"
-#include "broker/partition/commit_flusher.h"
+#include "broker/net/partition_waits.h"
 #include "broker/peer/replicate_sink.h"
 
 namespace cairn::broker {
@@ -35,7 +35,7 @@ struct server_limits {
 class broker_server {
  public:
   broker_server(boost::asio::io_context& io, boost::asio::thread_pool& workers,
-                commit_flusher& flusher, group_coordinator& groups, handler_context& ctx,
+                partition_waits& waits, group_coordinator& groups, handler_context& ctx,
                 broker_metrics& metrics, server_limits limits = {});
   ~broker_server();
 
@@ -46,24 +46,9 @@ class broker_server {
   // Stops accepting and closes every connection.
   void stop();
 
-  // A partition's high watermark moved: wake the fetches waiting on it. Any thread.
-  void notify_commit(const std::string& topic, std::int32_t partition);
-
   // Cluster mode: Replicate requests go to `sink` (nullptr: standalone, they are refused with
   // invalidRequest). Before start(), or on the I/O thread; the sink outlives the server's run.
   void set_replicate_sink(peer::replicate_sink* sink);
-
-  // Cluster mode: the term in which this broker leads a partition (nullopt: it does not). A
-  // produce waiting for acks=all on a replicated partition answers not_leader as soon as the
-  // leadership it appended under is gone. Called on the I/O thread.
-  using leadership_probe =
-      std::function<std::optional<std::int64_t>(std::string_view topic, std::int32_t partition)>;
-  // And the term of the batch holding `offset` in this broker's log of the partition (nullopt
-  // when the log does not hold it): a commit that reached a waiting batch's end counts only if
-  // that batch is still the one appended, not a new leader's batch that replaced it there.
-  using term_probe = std::function<std::optional<std::int64_t>(
-      std::string_view topic, std::int32_t partition, std::int64_t offset)>;
-  void set_leadership_probe(leadership_probe probe, term_probe term_at);
 
  private:
   struct impl;

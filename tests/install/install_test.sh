@@ -101,7 +101,7 @@ build_example "$source" "$prefix"
 echo "== the example against a real broker"
 mkdir -p "$work/broker-data"
 start_broker "$work/broker.log" "$broker" --data-dir "$work/broker-data" \
-  --listen 127.0.0.1:0 --http 127.0.0.1:0
+  --listen 127.0.0.1:0 --kafka-listen 127.0.0.1:0 --http 127.0.0.1:0
 "$work/example/lending-library" --broker "$BROKER_ADDRESS" --data-dir "$work/example-data"
 stop_broker
 echo "install test passed"

@@ -5,15 +5,17 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/prctl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cairn::testing {
@@ -32,6 +34,8 @@ class broker_process {
 
   std::uint16_t port() const { return port_; }
   std::uint16_t http_port() const { return http_port_; }
+  // The Kafka listener's port (0 when the test turned it off with --kafka-listen none).
+  std::uint16_t kafka_port() const { return kafka_port_; }
   pid_t pid() const { return pid_; }
 
   void start() {
@@ -50,6 +54,11 @@ class broker_process {
       std::vector<std::string> args = {binary_,       "--data-dir",  data_dir_,
                                        "--listen",    "127.0.0.1:0", "--http",
                                        "127.0.0.1:0", "--log-level", "warn"};
+      // Every test broker's Kafka listener takes a free port too, unless the test picks one.
+      if (!names_kafka_listen()) {
+        args.push_back("--kafka-listen");
+        args.push_back("127.0.0.1:0");
+      }
       args.insert(args.end(), extra_.begin(), extra_.end());
       std::vector<char*> argv;
       for (auto& a : args)
@@ -78,7 +87,42 @@ class broker_process {
     return status;
   }
 
-  // Reads stdout until the "listening on HOST:PORT" line, for at most 20 s.
+  bool names_kafka_listen() const {
+    for (const auto& a : extra_) {
+      if (a == "--kafka-listen" || a.starts_with("--kafka-listen=")) return true;
+    }
+    return false;
+  }
+
+  bool kafka_off() const {
+    for (std::size_t i = 0; i < extra_.size(); ++i) {
+      if (extra_[i] == "--kafka-listen=none") return true;
+      if (extra_[i] == "--kafka-listen" && i + 1 < extra_.size() && extra_[i + 1] == "none")
+        return true;
+    }
+    return false;
+  }
+
+  // The port at the end of the line that starts with `prefix`, or nullopt if that line has not
+  // been printed (whole) yet.
+  static std::optional<std::uint16_t> port_on_line(const std::string& text,
+                                                   std::string_view prefix) {
+    std::size_t at = 0;
+    while (at < text.size()) {
+      auto eol = text.find('\n', at);
+      if (eol == std::string::npos) return std::nullopt;
+      std::string_view line(text.data() + at, eol - at);
+      if (line.starts_with(prefix)) {
+        auto colon = line.rfind(':');
+        return static_cast<std::uint16_t>(std::stoi(std::string(line.substr(colon + 1))));
+      }
+      at = eol + 1;
+    }
+    return std::nullopt;
+  }
+
+  // Reads stdout until the "listening on HOST:PORT" line (and the "kafka listening on" line
+  // after it, when the Kafka listener is on), for at most 20 s.
   std::uint16_t read_port(int fd) {
     std::string text;
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
@@ -89,18 +133,12 @@ class broker_process {
       ssize_t n = ::read(fd, buf, sizeof buf);
       if (n <= 0) break;
       text.append(buf, static_cast<std::size_t>(n));
-      auto at = text.find("listening on ");
-      auto eol = text.find('\n', at == std::string::npos ? 0 : at);
-      if (at != std::string::npos && eol != std::string::npos) {
-        auto colon = text.rfind(':', eol);
-        auto http = text.find("http on ");
-        if (http != std::string::npos) {
-          auto http_eol = text.find('\n', http);
-          auto http_colon = text.rfind(':', http_eol);
-          http_port_ = static_cast<std::uint16_t>(
-              std::stoi(text.substr(http_colon + 1, http_eol - http_colon - 1)));
-        }
-        return static_cast<std::uint16_t>(std::stoi(text.substr(colon + 1, eol - colon - 1)));
+      auto native = port_on_line(text, "listening on ");
+      auto kafka = port_on_line(text, "kafka listening on ");
+      if (native && (kafka || kafka_off())) {
+        http_port_ = port_on_line(text, "http on ").value_or(0);
+        kafka_port_ = kafka.value_or(0);
+        return *native;
       }
     }
     kill();
@@ -113,6 +151,7 @@ class broker_process {
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
   std::uint16_t http_port_ = 0;
+  std::uint16_t kafka_port_ = 0;
 };
 
 }  // namespace cairn::testing

@@ -1,0 +1,213 @@
+#include "broker/kafka/handlers/fetch.h"
+
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "broker/handlers/fetch_read.h"
+#include "broker/net/partition_waits.h"
+
+namespace cairn::broker::kafka {
+namespace asio = boost::asio;
+namespace {
+
+// A fetch never waits longer than this, whatever max_wait_ms says.
+constexpr std::int32_t kMaxWaitCapMs = 60'000;
+
+struct partition_in {
+  std::int32_t index = 0;
+  std::int64_t fetch_offset = 0;
+  std::int32_t max_bytes = 0;
+};
+struct topic_in {
+  std::string name;
+  std::vector<partition_in> partitions;
+};
+struct fetch_request {
+  std::int32_t max_wait_ms = 0;
+  std::int32_t min_bytes = 0;
+  std::int32_t max_bytes = 0;
+  std::int8_t isolation_level = 0;
+  std::vector<topic_in> topics;
+};
+
+fetch_request read_request(const request& r, reader& in) {
+  fetch_request f;
+  in.int32();  // replica_id: -1 for consumers; brokers replicate through Raft, not Fetch
+  f.max_wait_ms = in.int32();
+  f.min_bytes = in.int32();
+  f.max_bytes = in.int32();  // v3+
+  f.isolation_level = in.int8();
+  if (r.version() >= 7) {
+    in.int32();  // session_id
+    in.int32();  // session_epoch
+  }
+  std::int32_t topics = in.array_length(2);
+  f.topics.reserve(static_cast<std::size_t>(topics));
+  for (std::int32_t t = 0; t < topics && in.ok(); ++t) {
+    topic_in& topic = f.topics.emplace_back();
+    topic.name = in.string();
+    std::int32_t partitions = in.array_length(16);
+    topic.partitions.reserve(static_cast<std::size_t>(partitions));
+    for (std::int32_t i = 0; i < partitions && in.ok(); ++i) {
+      partition_in& part = topic.partitions.emplace_back();
+      part.index = in.int32();
+      if (r.version() >= 9) in.int32();  // current_leader_epoch
+      part.fetch_offset = in.int64();
+      if (r.version() >= 12) in.int32();  // last_fetched_epoch
+      if (r.version() >= 5) in.int64();   // log_start_offset: a follower's, unused here
+      part.max_bytes = in.int32();
+      in.tagged_fields();
+    }
+    in.tagged_fields();
+  }
+  if (r.version() >= 7) {
+    // forgotten_topics_data: only meaningful inside a fetch session, which is never created.
+    std::int32_t forgotten = in.array_length(2);
+    for (std::int32_t t = 0; t < forgotten && in.ok(); ++t) {
+      in.string();
+      std::int32_t n = in.array_length(4);
+      for (std::int32_t i = 0; i < n && in.ok(); ++i)
+        in.int32();
+      in.tagged_fields();
+    }
+  }
+  if (r.version() >= 11) in.string();  // rack_id: no follower fetching (KIP-392)
+  in.tagged_fields();
+  return f;
+}
+
+struct fetch_answer {
+  response answer;
+  std::int64_t bytes = 0;
+  bool any_error = false;
+};
+
+void write_partition_head(writer& w, const request& r, std::int32_t index, error_code error,
+                          std::int64_t high_watermark, std::int64_t log_start_offset,
+                          bool read_committed) {
+  w.int32(index);
+  w.int16(value_of(error));
+  w.int64(high_watermark);
+  w.int64(high_watermark);  // last_stable_offset: no transactions, so the high watermark
+  if (r.version() >= 5) w.int64(log_start_offset);
+  if (read_committed) {
+    w.array_length(0);  // aborted_transactions: none can exist
+  } else {
+    w.null_array();
+  }
+  if (r.version() >= 11) w.int32(-1);  // preferred_read_replica: the leader serves
+}
+
+// One pass over every partition; the long poll calls it again when a commit wakes it.
+fetch_answer read_all(services& s, const request& r, const fetch_request& f) {
+  fetch_answer out;
+  std::int64_t budget = fetch_budget(f.max_bytes);
+  const bool read_committed = f.isolation_level == 1;
+  writer w = begin_response(r);
+  w.int32(0);  // throttle_time_ms
+  if (r.version() >= 7) {
+    w.int16(0);  // error_code
+    w.int32(0);  // session_id: no session (KIP-227), full requests every time
+  }
+  w.array_length(f.topics.size());
+  for (const topic_in& t : f.topics) {
+    w.string(t.name);
+    w.array_length(t.partitions.size());
+    for (const partition_in& part : t.partitions) {
+      std::size_t start = w.size();
+      auto target = s.core.topics.get(t.name, part.index);
+      partition_fetch planned;
+      if (!target) {
+        planned.error = target.error();
+      } else {
+        planned = plan_partition_fetch(*target.value(), part.fetch_offset, part.max_bytes, budget);
+      }
+      kafka_error error = to_kafka_error(planned.error);
+      write_partition_head(w, r, part.index, error.code, planned.high_watermark,
+                           planned.log_start_offset, read_committed);
+      if (error.code != error_code::none || planned.range.size == 0) {
+        out.any_error |= error.code != error_code::none;
+        w.bytes({});  // empty records (not null: clients read a size of -1 as corrupt)
+        w.tagged_fields();
+        continue;
+      }
+      auto into = w.bytes_in_place(static_cast<std::size_t>(planned.range.size));
+      if (auto failed = read_planned(planned, into)) {
+        // Rewrite this partition's entry as the error, without the bytes that were not read.
+        w.data().resize(start);
+        write_partition_head(w, r, part.index, to_kafka_error(failed).code, -1, -1, read_committed);
+        w.bytes({});  // empty records (not null: clients read a size of -1 as corrupt)
+        w.tagged_fields();
+        out.any_error = true;
+        continue;
+      }
+      budget -= planned.range.size;
+      out.bytes += planned.range.size;
+      w.tagged_fields();
+    }
+    w.tagged_fields();
+  }
+  w.tagged_fields();
+  out.answer = finish(w);
+  return out;
+}
+
+}  // namespace
+
+asio::awaitable<response> handle_fetch(services& s, const request& r) {
+  reader in = r.body_reader();
+  fetch_request f = read_request(r, in);
+  if (!in.ok()) {
+    // v7+ has a top-level error code; earlier versions have nowhere to say it.
+    if (r.version() < 7) co_return close_for(r, in);
+    writer w = begin_response(r);
+    w.int32(0);
+    w.int16(value_of(error_code::invalid_request));
+    w.int32(0);
+    w.array_length(0);
+    w.tagged_fields();
+    co_return finish(w);
+  }
+  auto deadline = std::chrono::steady_clock::now() +
+                  std::chrono::milliseconds(std::clamp(f.max_wait_ms, 0, kMaxWaitCapMs));
+  std::vector<raft::group_id> keys;
+  for (const topic_in& t : f.topics) {
+    for (const partition_in& p : t.partitions)
+      keys.push_back({t.name, p.index});
+  }
+  partition_waits::watch commits(s.waits, std::move(keys));
+  // The first read may reach far back (cold pages): a worker does it. A fetch woken by a commit
+  // reads what was just written, from the page cache, on the I/O thread.
+  bool tail_read = false;
+  while (true) {
+    // Armed before reading, so a commit between the read and the wait still wakes us.
+    commits.arm(deadline);
+    std::optional<fetch_answer> read;
+    if (tail_read) {
+      read = read_all(s, r, f);
+    } else {
+      co_await asio::post(asio::bind_executor(s.workers, asio::use_awaitable));
+      std::exception_ptr failed;
+      try {
+        read = read_all(s, r, f);
+      } catch (...) {
+        failed = std::current_exception();
+      }
+      co_await asio::post(s.io, asio::use_awaitable);
+      // Thrown on the I/O thread, where the connection handles it.
+      if (failed) std::rethrow_exception(failed);
+    }
+    tail_read = true;
+    bool enough = read->any_error || read->bytes >= std::max(f.min_bytes, 1) ||
+                  std::chrono::steady_clock::now() >= deadline || s.waits.stopped();
+    if (enough) co_return std::move(read->answer);
+    co_await commits.wait();
+  }
+}
+
+}  // namespace cairn::broker::kafka

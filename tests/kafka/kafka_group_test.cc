@@ -377,9 +377,9 @@ void share_then_take_over(const std::string& strategy) {
       {&a}, log, [&] { return covers(more, log); }, 60s));
 
   INFO("errors: " << a.errors.size() + b.errors.size());
-  CHECK(log.rereads_of_committed.empty());
   for (const auto& r : log.rereads_of_committed)
     UNSCOPED_INFO(r);
+  CHECK(log.rereads_of_committed.empty());
   // Every record was read with the value produced at its offset.
   auto everything = produced;
   everything.insert(more.begin(), more.end());

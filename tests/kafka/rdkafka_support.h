@@ -1,0 +1,101 @@
+// What the librdkafka tests share: owning handles for librdkafka's C objects, configuration that
+// fails the test when librdkafka refuses a setting, and a librdkafka consumer that reads a topic's
+// partitions from the beginning without joining a group.
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace cairn::testing {
+
+struct rdkafka_deleter {
+  void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
+  void operator()(rd_kafka_queue_t* q) const { rd_kafka_queue_destroy(q); }
+  void operator()(rd_kafka_event_t* e) const { rd_kafka_event_destroy(e); }
+  void operator()(rd_kafka_topic_partition_list_t* l) const {
+    rd_kafka_topic_partition_list_destroy(l);
+  }
+  void operator()(rd_kafka_AdminOptions_t* o) const { rd_kafka_AdminOptions_destroy(o); }
+  void operator()(const rd_kafka_metadata_t* m) const { rd_kafka_metadata_destroy(m); }
+};
+using rdkafka_ptr = std::unique_ptr<rd_kafka_t, rdkafka_deleter>;
+using rdkafka_queue_ptr = std::unique_ptr<rd_kafka_queue_t, rdkafka_deleter>;
+using rdkafka_event_ptr = std::unique_ptr<rd_kafka_event_t, rdkafka_deleter>;
+using rdkafka_list_ptr = std::unique_ptr<rd_kafka_topic_partition_list_t, rdkafka_deleter>;
+using rdkafka_options_ptr = std::unique_ptr<rd_kafka_AdminOptions_t, rdkafka_deleter>;
+using rdkafka_metadata_ptr = std::unique_ptr<const rd_kafka_metadata_t, rdkafka_deleter>;
+
+inline void rdkafka_set(rd_kafka_conf_t* conf, const char* name, const std::string& value) {
+  char err[256];
+  INFO(name << "=" << value);
+  REQUIRE(rd_kafka_conf_set(conf, name, value.c_str(), err, sizeof err) == RD_KAFKA_CONF_OK);
+}
+
+// A client of `type` whose configuration is `bootstrap.servers` plus `settings` (name, value).
+inline rdkafka_ptr rdkafka_client(rd_kafka_type_t type, const std::string& bootstrap,
+                                  const std::vector<std::pair<std::string, std::string>>& settings,
+                                  void (*on_delivery)(rd_kafka_t*, const rd_kafka_message_t*,
+                                                      void*) = nullptr,
+                                  void* opaque = nullptr) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rdkafka_set(conf, "bootstrap.servers", bootstrap);
+  for (const auto& [name, value] : settings)
+    rdkafka_set(conf, name.c_str(), value);
+  if (on_delivery != nullptr) rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+  if (opaque != nullptr) rd_kafka_conf_set_opaque(conf, opaque);
+  char err[512];
+  rdkafka_ptr rk(rd_kafka_new(type, conf, err, sizeof err));
+  INFO(err);
+  REQUIRE(rk);
+  return rk;
+}
+
+struct consumed_record {
+  std::int32_t partition;
+  std::int64_t offset;
+  std::string key;
+  std::string value;
+  std::int64_t timestamp_ms;
+};
+
+// Reads partitions 0..partitions-1 of `topic` from the beginning with a librdkafka consumer
+// (assigned, no group) until `count` records came or `timeout` passed.
+inline std::vector<consumed_record> rdkafka_consume(const std::string& bootstrap,
+                                                    const std::string& topic, int partitions,
+                                                    std::size_t count,
+                                                    std::chrono::milliseconds timeout) {
+  auto rk = rdkafka_client(RD_KAFKA_CONSUMER, bootstrap,
+                           {{"group.id", "rdkafka-consume-" + topic},
+                            {"enable.auto.commit", "false"},
+                            {"enable.partition.eof", "false"}});
+  rdkafka_list_ptr list(rd_kafka_topic_partition_list_new(partitions));
+  for (int p = 0; p < partitions; ++p)
+    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset =
+        RD_KAFKA_OFFSET_BEGINNING;
+  REQUIRE(rd_kafka_assign(rk.get(), list.get()) == RD_KAFKA_RESP_ERR_NO_ERROR);
+  std::vector<consumed_record> records;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (records.size() < count && std::chrono::steady_clock::now() < deadline) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk.get(), 200);
+    if (m == nullptr) continue;
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      records.push_back({m->partition, m->offset,
+                         m->key ? std::string(static_cast<const char*>(m->key), m->key_len) : "",
+                         std::string(static_cast<const char*>(m->payload), m->len),
+                         rd_kafka_message_timestamp(m, nullptr)});
+    } else {
+      UNSCOPED_INFO("consumer error: " << rd_kafka_message_errstr(m));
+    }
+    rd_kafka_message_destroy(m);
+  }
+  rd_kafka_consumer_close(rk.get());
+  return records;
+}
+
+}  // namespace cairn::testing

@@ -12,7 +12,7 @@ namespace po = boost::program_options;
 result<std::optional<broker_config>> parse_command_line(int argc, char** argv) {
   broker_config config;
   std::string listen, http = "127.0.0.1:7071", flush = "never", cluster, advertise;
-  std::string kafka_listen = "127.0.0.1:9092", kafka_advertise;
+  std::string kafka_listen = "127.0.0.1:9092", kafka_advertise, kafka_brokers;
   po::options_description desc("cairn-broker: a Kafka-style commit-log broker with event streams");
   desc.add_options()("help,h", "show this help")(
       "data-dir", po::value(&config.data_dir)->required(), "where topics are stored (required)")(
@@ -26,6 +26,9 @@ result<std::optional<broker_config>> parse_command_line(int argc, char** argv) {
       "Kafka protocol HOST:PORT to bind (port 0: any free port), or none")(
       "kafka-advertise", po::value(&kafka_advertise),
       "the Kafka HOST:PORT Metadata tells clients (default: the bound address)")(
+      "kafka-brokers", po::value(&kafka_brokers),
+      "with --cluster: every broker's Kafka address, ID=HOST:PORT,... as Metadata names them "
+      "(default: each broker's --cluster host with this broker's Kafka port)")(
       "http", po::value(&http)->default_value(http), "admin and metrics HOST:PORT")(
       "flush", po::value(&flush)->default_value(flush),
       "when to fdatasync: always | interval:MS | never")(
@@ -101,6 +104,23 @@ result<std::optional<broker_config>> parse_command_line(int argc, char** argv) {
                  kafka_advertise + "')");
     }
     config.kafka_advertised = k.value();
+  }
+  if (vm.count("kafka-brokers")) {
+    if (settings.value().standalone) {
+      return bad(
+          "--kafka-brokers is for a cluster (--cluster); a standalone broker advertises "
+          "--kafka-advertise");
+    }
+    std::string map_why;
+    auto brokers = controller::cluster_map::parse(kafka_brokers, &map_why);
+    if (!brokers) return bad("--kafka-brokers: " + map_why);
+    for (std::int32_t id : settings.value().map.node_ids()) {
+      if (!brokers.value().contains(id)) {
+        return bad("--kafka-brokers names no Kafka address for broker " + std::to_string(id) +
+                   " of --cluster");
+      }
+    }
+    config.kafka_brokers = brokers.value();
   }
   config.listen = settings.value().listen;
   config.advertised = settings.value().advertised;

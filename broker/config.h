@@ -24,6 +24,10 @@ struct broker_config {
   // what Metadata tells Kafka clients (nullopt: the bound address, its port 0 replaced).
   std::optional<host_port> kafka_listen = host_port{"127.0.0.1", 9092};
   std::optional<host_port> kafka_advertised;
+  // --kafka-brokers, cluster mode: every broker's Kafka address as Metadata and FindCoordinator
+  // name it (this node's entry is what it advertises). Without it, a broker's Kafka address is
+  // its --cluster host with this broker's own Kafka port (every broker on the same port).
+  std::optional<controller::cluster_map> kafka_brokers;
   eventstore::flush_policy flush = eventstore::flush_policy::never();
   std::string log_level = "info";
   std::int32_t node_id = 1;

@@ -186,7 +186,26 @@ int main(int argc, char** argv) {
     }
     host_port bound{config.kafka_listen->host, kafka_server->local_endpoint().port()};
     host_port advertised = config.kafka_advertised.value_or(bound);
+    if (config.kafka_brokers) {
+      if (const auto* own = config.kafka_brokers->find(config.node_id)) advertised = own->address;
+    }
     kafka_services.advertised = {advertised.host, advertised.port};
+    if (clustered) {
+      // Other brokers' Kafka addresses: the --kafka-brokers entry, else the broker's --cluster
+      // host on this broker's Kafka port.
+      kafka_services.endpoint_of =
+          [&config,
+           port = bound.port](std::int32_t node) -> std::optional<kafka::advertised_endpoint> {
+        if (config.kafka_brokers) {
+          const auto* entry = config.kafka_brokers->find(node);
+          if (entry == nullptr) return std::nullopt;
+          return kafka::advertised_endpoint{entry->address.host, entry->address.port};
+        }
+        const auto* member = config.cluster.find(node);
+        if (member == nullptr) return std::nullopt;
+        return kafka::advertised_endpoint{member->address.host, port};
+      };
+    }
   }
   if (cluster) {
     server.set_replicate_sink(&cluster->sink());

@@ -1,7 +1,9 @@
 // test_cluster: N real cairn-broker processes forming one cluster on loopback. Each broker sits
 // behind a tcp_proxy whose address is its entry in --cluster, so peers and clients reach it only
 // through the proxy: a test can cut a broker off, and a restarted broker (a new port) is found
-// again by retargeting its proxy. Each broker listens on port 0. Stops every process by PID.
+// again by retargeting its proxy. Its Kafka listener sits behind a second proxy, whose address is
+// its --kafka-brokers entry, for Kafka clients. Each broker listens on port 0. Stops every
+// process by PID.
 #pragma once
 
 #include <chrono>
@@ -29,6 +31,7 @@ class test_cluster {
       auto& m = members_.emplace_back(std::make_unique<member>());
       // A placeholder target until the broker runs and its port is known.
       m->proxy = std::make_unique<fault::tcp_proxy>("127.0.0.1", 1);
+      m->kafka_proxy = std::make_unique<fault::tcp_proxy>("127.0.0.1", 1);
     }
     set_map(running);
     for (int id = 1; id <= running; ++id)
@@ -53,16 +56,19 @@ class test_cluster {
 
   void start(int id) {
     member& m = *members_.at(id - 1);
-    std::vector<std::string> args = {"--node-id", std::to_string(id), "--cluster", map_};
+    std::vector<std::string> args = {"--node-id", std::to_string(id), "--cluster",
+                                     map_,        "--kafka-brokers",  kafka_map_};
     if (m.joined) args.push_back("--join");
     args.insert(args.end(), extra_.begin(), extra_.end());
     m.broker = std::make_unique<broker_process>(CAIRN_BROKER_PATH, m.dir.path().string(), args);
     m.proxy->set_target("127.0.0.1", m.broker->port());
+    m.kafka_proxy->set_target("127.0.0.1", m.broker->kafka_port());
   }
   // SIGKILL: a crash.
   void kill(int id) { members_.at(id - 1)->broker->kill(); }
   void restart(int id) { start(id); }
   fault::tcp_proxy& proxy(int id) { return *members_.at(id - 1)->proxy; }
+  fault::tcp_proxy& kafka_proxy(int id) { return *members_.at(id - 1)->kafka_proxy; }
   broker_process& broker(int id) { return *members_.at(id - 1)->broker; }
   std::string data_dir(int id) const { return members_.at(id - 1)->dir.path().string(); }
   int size() const { return static_cast<int>(members_.size()); }
@@ -71,6 +77,16 @@ class test_cluster {
     std::vector<std::string> out;
     for (const auto& m : members_)
       out.push_back(m->proxy->address());
+    return out;
+  }
+
+  // The Kafka clients' bootstrap list: every broker's Kafka proxy, comma-separated.
+  std::string kafka_bootstrap() const {
+    std::string out;
+    for (const auto& m : members_) {
+      if (!out.empty()) out += ",";
+      out += m->kafka_proxy->address();
+    }
     return out;
   }
 
@@ -102,9 +118,14 @@ class test_cluster {
  private:
   void set_map(int brokers) {
     map_.clear();
+    kafka_map_.clear();
     for (int i = 0; i < brokers; ++i) {
-      if (i > 0) map_ += ",";
+      if (i > 0) {
+        map_ += ",";
+        kafka_map_ += ",";
+      }
       map_ += std::to_string(i + 1) + "=" + members_[i]->proxy->address();
+      kafka_map_ += std::to_string(i + 1) + "=" + members_[i]->kafka_proxy->address();
     }
   }
 
@@ -112,11 +133,13 @@ class test_cluster {
     bool joined = false;  // started with --join
     temp_dir dir;
     std::unique_ptr<fault::tcp_proxy> proxy;
+    std::unique_ptr<fault::tcp_proxy> kafka_proxy;
     std::unique_ptr<broker_process> broker;
   };
   std::vector<std::string> extra_;
   std::vector<std::unique_ptr<member>> members_;
   std::string map_;
+  std::string kafka_map_;  // --kafka-brokers: the Kafka proxies
 };
 
 // Every partition of `topic` has a leader and `isr` replicas in sync.

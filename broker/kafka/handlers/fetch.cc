@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "broker/handlers/fetch_read.h"
+#include "cairn/protocol/errc.h"
 #include "broker/net/partition_waits.h"
 
 namespace cairn::broker::kafka {
@@ -103,6 +104,13 @@ void write_partition_head(writer& w, const request& r, std::int32_t index, error
   if (r.version() >= 11) w.int32(-1);  // preferred_read_replica: the leader serves
 }
 
+// Standalone, this broker leads everything it has; in a cluster, what the cluster view says.
+bool leads(const services& s, std::string_view topic, std::int32_t partition) {
+  if (s.core.cluster == nullptr) return true;
+  auto state = s.core.cluster->partition(topic, partition);
+  return state && state->has_leader() && state->leader.value() == s.core.self.node_id;
+}
+
 // One pass over every partition; the long poll calls it again when a commit wakes it.
 fetch_answer read_all(services& s, const request& r, const fetch_request& f) {
   fetch_answer out;
@@ -124,6 +132,10 @@ fetch_answer read_all(services& s, const request& r, const fetch_request& f) {
       partition_fetch planned;
       if (!target) {
         planned.error = target.error();
+      } else if (!leads(s, t.name, part.index)) {
+        // Consumers read from the leader (no KIP-392 follower fetching): a client that fetches
+        // here after a change of leader refreshes its metadata and moves on.
+        planned.error = protocol::errc::not_leader;
       } else {
         planned = plan_partition_fetch(*target.value(), part.fetch_offset, part.max_bytes, budget);
       }

@@ -118,3 +118,21 @@ TEST_CASE("headers and null values produced by kcat reach the native consumer") 
   CHECK_THAT(headers, Catch::Contains("alice"));
   CHECK_THAT(headers, Catch::Contains("why"));
 }
+
+TEST_CASE("events appended to a stream through the native protocol read through kcat with "
+          "their stream version and type") {
+  kafka_broker b;
+  b.create_topic("orders", 1);
+  b.cli({"stream", "append", "orders", "order-7", "--expected-version", "no-stream", "-t",
+         "OrderPlaced"},
+        "{\"total\":5}\n{\"total\":6}\n");
+  auto consumed = b.kcat({"-C", "-t", "orders", "-o", "beginning", "-e", "-f", "%k|%s|%h\\n"});
+  INFO(consumed.err);
+  REQUIRE(consumed.exit_code == 0);
+  auto lines = lines_of(consumed.out);
+  REQUIRE(lines.size() == 2);
+  CHECK_THAT(lines[0], Catch::StartsWith("order-7|{\"total\":5}|"));
+  CHECK_THAT(lines[0], Catch::Contains("type=OrderPlaced"));
+  CHECK_THAT(lines[0], Catch::Contains("cairn-stream-version=0"));
+  CHECK_THAT(lines[1], Catch::Contains("cairn-stream-version=1"));
+}

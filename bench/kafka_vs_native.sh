@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# The Kafka front end against the native one, on one broker, in one run: 100-byte records, one
+# partition, flush never and flush always. Kafka side: bench/kafka_perf (librdkafka); native
+# side: cairn-perf (the SDK); peer: Redis Streams XADD at the same durability
+# (bench/broker_vs_redis.sh's setup). Then end-to-end latency at 10,000 records/s with flush
+# always through librdkafka, and the broker's RSS with 1,000 idle Kafka connections.
+# Usage: bench/kafka_vs_native.sh [RECORDS]   (default 1000000)
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${CAIRN_BUILD_DIR:-$root/build}"
+records="${1:-1000000}"
+work="$(mktemp -d /tmp/cairn-kafka-vs-native-XXXXXX)"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+start_broker() {  # $1 = flush policy; sets native_port, kafka_port, broker_pid
+  rm -rf "$work/cairn" && mkdir -p "$work/cairn"
+  "$build/broker/cairn-broker" --data-dir "$work/cairn" --listen 127.0.0.1:0 \
+    --kafka-listen 127.0.0.1:0 --http 127.0.0.1:0 --flush "$1" --log-level warn \
+    > "$work/broker.out" 2> "$work/broker.err" &
+  broker_pid=$!
+  pids+=($broker_pid)
+  for _ in $(seq 1 100); do
+    grep -q "kafka listening on" "$work/broker.out" 2>/dev/null && break
+    sleep 0.1
+  done
+  native_port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$work/broker.out")
+  kafka_port=$(sed -n 's/^kafka listening on .*:\([0-9]*\)$/\1/p' "$work/broker.out")
+}
+stop_broker() { kill "$broker_pid"; wait "$broker_pid" 2>/dev/null || true; }
+field() { python3 -c "import json,sys; print(json.loads(sys.stdin.readlines()[-1])['$1'])"; }
+
+redis_rate() {  # $1.. = extra redis-server arguments; prints XADD requests/s
+  local port=16379
+  rm -rf "$work/redis" && mkdir -p "$work/redis"
+  redis-server --port "$port" --bind 127.0.0.1 --dir "$work/redis" --save '' "$@" \
+    > "$work/redis.log" 2>&1 &
+  local pid=$!
+  pids+=($pid)
+  for _ in $(seq 1 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  local value
+  value=$(head -c 100 /dev/zero | tr '\0' 'x')
+  redis-benchmark -p "$port" -c 50 -P 64 -n "$records" -q \
+    XADD bench '*' v "$value" | sed -n 's/.*: \([0-9.]*\) requests per second.*/\1/p' | head -1
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+}
+
+run_policy() {  # $1 = flush policy; prints "native_produce kafka_produce native_consume kafka_consume"
+  start_broker "$1"
+  "$build/tools/cairn" -b "127.0.0.1:$native_port" topic create native --partitions 1 >/dev/null
+  "$build/tools/cairn" -b "127.0.0.1:$native_port" topic create kafka --partitions 1 >/dev/null
+  local np kp nc kc
+  np=$("$build/tools/cairn-perf" produce --topic native --records "$records" --record-size 100 \
+    -b "127.0.0.1:$native_port" 2>/dev/null | field records_s)
+  kp=$("$build/bench/kafka_perf" produce --topic kafka --records "$records" --record-size 100 \
+    -b "127.0.0.1:$kafka_port" 2>/dev/null | field records_s)
+  nc=$("$build/tools/cairn-perf" consume --topic native --records "$records" --record-size 100 \
+    -b "127.0.0.1:$native_port" 2>/dev/null | field records_s)
+  kc=$("$build/bench/kafka_perf" consume --topic kafka --records "$records" --record-size 100 \
+    -b "127.0.0.1:$kafka_port" 2>/dev/null | field records_s)
+  stop_broker
+  echo "$np $kp $nc $kc"
+}
+
+echo "machine: $(nproc) cores, $(uname -r); $records records of 100 bytes, one partition"
+read -r nn kn ncn kcn <<<"$(run_policy never)"
+redis_never=$(redis_rate --appendonly no)
+read -r na ka nca kca <<<"$(run_policy always)"
+redis_always=$(redis_rate --appendonly yes --appendfsync always)
+
+start_broker always
+"$build/tools/cairn" -b "127.0.0.1:$native_port" topic create e2e --partitions 1 >/dev/null
+e2e=$("$build/bench/kafka_perf" e2e --topic e2e --records 100000 --record-size 100 --rate 10000 \
+  --linger-ms 0 -b "127.0.0.1:$kafka_port" 2>/dev/null | tail -1)
+# 1,000 idle Kafka connections: the broker's RSS before and with them.
+rss() { awk '/VmRSS/ { print $2 }' "/proc/$broker_pid/status"; }
+rss_before=$(rss)
+coproc idle { "$build/bench/kafka_perf" idle --connections 1000 -b "127.0.0.1:$kafka_port"; }
+read -r idle_line <&"${idle[0]}"
+rss_idle=$(rss)
+echo done >&"${idle[1]}"
+wait "$idle_PID" 2>/dev/null || true
+stop_broker
+
+python3 - "$nn" "$kn" "$ncn" "$kcn" "$redis_never" "$na" "$ka" "$nca" "$kca" "$redis_always" \
+  "$e2e" "$rss_before" "$rss_idle" "$idle_line" <<'PY'
+import json, sys
+nn, kn, ncn, kcn, rn, na, ka, nca, kca, ra = map(float, sys.argv[1:11])
+e2e = json.loads(sys.argv[11]); before, idle = int(sys.argv[12]), int(sys.argv[13])
+print(f"flush never : produce native {nn:>10,.0f}  kafka {kn:>10,.0f} rec/s ({kn/nn:.2f}x)   "
+      f"consume native {ncn:>10,.0f}  kafka {kcn:>10,.0f} rec/s ({kcn/ncn:.2f}x)   "
+      f"Redis AOF off {rn:>10,.0f} (kafka/redis {kn/rn:.2f}x)")
+print(f"flush always: produce native {na:>10,.0f}  kafka {ka:>10,.0f} rec/s ({ka/na:.2f}x)   "
+      f"consume native {nca:>10,.0f}  kafka {kca:>10,.0f} rec/s ({kca/nca:.2f}x)   "
+      f"Redis fsync always {ra:>10,.0f} (kafka/redis {ka/ra:.2f}x)")
+print(f"e2e via librdkafka at 10k rec/s, flush always: p50 {e2e['latency_p50_us']/1000:.2f} ms, "
+      f"p99 {e2e['latency_p99_us']/1000:.2f} ms, p99.9 {e2e['latency_p999_us']/1000:.2f} ms, "
+      f"{e2e['records']} records")
+print(f"broker RSS: {before/1024:.1f} MiB idle, {idle/1024:.1f} MiB with 1,000 Kafka connections "
+      f"({(idle-before)/1000:.1f} KiB each) [{sys.argv[14]}]")
+PY

@@ -42,6 +42,8 @@ wire_error to_wire_error(const std::error_code& ec) {
       case E::unsupported_magic:
       case E::crc_mismatch:
       case E::unsupported_compression:
+      case E::corrupt_compressed_batch:
+      case E::decompressed_batch_too_large:
       case E::record_count_invalid:
       case E::record_malformed:
       case E::offset_delta_invalid:

@@ -14,6 +14,8 @@
 #include <boost/asio/write.hpp>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <map>
 #include <set>
@@ -23,6 +25,7 @@
 #include "cairn/consumer.h"
 #include "cairn/producer.h"
 #include "cairn/streams.h"
+#include "eventstore/record/record_batch.h"
 #include "protocol/frame.h"
 #include "protocol/key_partitioner.h"
 #include "tests/support/broker_process.h"
@@ -269,6 +272,72 @@ TEST_CASE("sdk produces keyed records across 3 partitions and consumes them in k
   for (const auto& tp : c.assignment())
     total += c.position(tp).value_or(0);
   CHECK(total == kRecords);
+}
+
+TEST_CASE("sdk producer compresses with each codec; the broker stores it so; consumers read it",
+          "[sdk][producer][consumer][compression]") {
+  fixture f;
+  const std::pair<cairn::compression_type, cairn::eventstore::compression_codec> codecs[] = {
+      {cairn::compression_type::gzip, cairn::eventstore::compression_codec::gzip},
+      {cairn::compression_type::snappy, cairn::eventstore::compression_codec::snappy},
+      {cairn::compression_type::lz4, cairn::eventstore::compression_codec::lz4},
+      {cairn::compression_type::zstd, cairn::eventstore::compression_codec::zstd}};
+  constexpr int kRecords = 300;
+  for (const auto& [type, codec] : codecs) {
+    const std::string topic = "compressed-" + std::string(cairn::eventstore::codec_name(codec));
+    INFO(topic);
+    f.create(topic, 1);
+    // One flush at the end: every batch holds many records, so each one shrinks.
+    auto p = cairn::producer::create(*f.client, {.linger_ms = 1000, .compression = type});
+    REQUIRE(p);
+    std::vector<std::future<cairn::delivery_result>> results;
+    for (int i = 0; i < kRecords; ++i) {
+      results.push_back(p.value()->send(
+          {.topic = topic,
+           .key = "order-" + std::to_string(i % 10),
+           .value = R"({"type":"orders.OrderPlaced.v1","amount_cents":)" + std::to_string(i) + "}",
+           .headers = {{"type", "orders.OrderPlaced.v1"}}}));
+    }
+    REQUIRE(p.value()->flush(30'000));
+    for (auto& r : results)
+      REQUIRE(r.get());
+
+    cairn::consumer c(*f.client);
+    c.assign({{topic, 0}});
+    REQUIRE(c.seek_to_beginning(c.assignment()));
+    auto records = consume(c, kRecords);
+    REQUIRE(records.size() == kRecords);
+    for (int i = 0; i < kRecords; ++i) {
+      CHECK(records[i].offset == records[0].offset + i);
+      CHECK(*records[i].key == "order-" + std::to_string(i % 10));
+      CHECK(records[i].value->find("\"amount_cents\":" + std::to_string(i) + "}") !=
+            std::string::npos);
+      REQUIRE(records[i].headers.size() == 1);
+    }
+
+    // The partition's log holds the batches as the producer sent them: compressed.
+    std::size_t compressed = 0;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(f.dir.path())) {
+      // <data dir>/topics/<topic>/<partition>/<base offset>.log
+      if (entry.path().extension() != ".log" ||
+          entry.path().string().find("/topics/" + topic + "/") == std::string::npos) {
+        continue;
+      }
+      std::ifstream in(entry.path(), std::ios::binary);
+      std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      std::string_view rest(bytes);
+      while (!rest.empty()) {
+        auto batch = cairn::eventstore::record_batch_view::parse(rest);
+        REQUIRE(batch);
+        if (batch.value().records_count() > 1) {
+          CHECK(batch.value().compression() == codec);
+          ++compressed;
+        }
+        rest.remove_prefix(batch.value().size_bytes());
+      }
+    }
+    CHECK(compressed > 0);
+  }
 }
 
 TEST_CASE("sdk producer with acks none and leader, keyless records, explicit partitions",
@@ -715,4 +784,24 @@ TEST_CASE("sdk idempotent producer: a batch retried after a lost response is wri
   auto more = reader.poll(200);
   REQUIRE(more);
   CHECK(more.value().empty());
+}
+
+TEST_CASE("sdk idempotent producer: the broker allocates its producer id (InitProducerId)",
+          "[sdk][producer][idempotence]") {
+  fixture f;
+  f.create("pid", 1);
+  auto first = cairn::producer::create(*f.client, {});
+  auto second = cairn::producer::create(*f.client, {});
+  REQUIRE(first);
+  REQUIRE(second);
+  REQUIRE(first.value()->send({.topic = "pid", .value = "a"}).get());
+  REQUIRE(second.value()->send({.topic = "pid", .value = "b"}).get());
+  // Ids from the fresh broker's first block, one each: not a client's random pick.
+  std::int64_t a = first.value()->producer_id();
+  std::int64_t b = second.value()->producer_id();
+  CHECK(a >= 0);
+  CHECK(a < 1000);
+  CHECK(b >= 0);
+  CHECK(b < 1000);
+  CHECK(a != b);
 }

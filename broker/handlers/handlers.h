@@ -9,13 +9,16 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
 #include "broker/controller/cluster_view.h"
 #include "broker/topics/topic_manager.h"
+#include "eventstore/stream/expected_version.h"
 #include "protocol/frame.h"
 
 namespace cairn::broker {
@@ -123,12 +126,42 @@ protocol::frame handle_list_offsets(handler_context& ctx, std::uint64_t correlat
 struct stream_append_plan {
   std::shared_ptr<partition> target;  // set once appended: the commit is still to do
   std::string topic;
+  std::string key;  // the stream
   std::int32_t partition_id = -1;
   std::error_code error;
   std::string error_message;  // overrides the error's own message when set
   stream_append_result appended;
 };
 stream_append_plan append_stream(handler_context& ctx, wire::AppendToStreamRequest::Reader request);
+// The protocol-neutral append both front ends call: `key`'s partition of `topic` (Kafka's
+// murmur2, as ReadStream finds it) checks `expected` and numbers `events` (one RecordBatch v2,
+// compressed or not, whose records have the key or none). `partition_asked` (a Kafka produce
+// names its partition) must be that partition, or the plan fails invalid_stream_batch: a stream
+// written elsewhere could never be read back. Internal topics are refused.
+stream_append_plan append_stream(handler_context& ctx, std::string_view topic, std::string_view key,
+                                 eventstore::expected_version expected, std::string_view events,
+                                 std::optional<std::int32_t> partition_asked = std::nullopt);
+// "stream KEY is at version N, expected E" (N is -1 for no stream): what a conflict answers.
+std::string describe_version_conflict(std::string_view key,
+                                      const eventstore::version_conflict& conflict);
+
+// The record header that makes a produced batch a stream append (docs/kafka.md "Beyond Kafka"):
+// any, no-stream, exists or a version N >= 0, as `cairn stream append --expected-version`.
+inline constexpr std::string_view kExpectedVersionHeader = "cairn-expected-version";
+std::optional<eventstore::expected_version> parse_expected_version(std::string_view text);
+// What a produced batch asks through kExpectedVersionHeader. `refusal` is set (and the rest
+// meaningless) when the batch asks inconsistently: some records without the header, different
+// keys or versions, a null or empty key, an unreadable version.
+struct stream_append_ask {
+  std::string key;
+  eventstore::expected_version expected;
+  std::string refusal;
+};
+// nullopt for a plain batch (no record carries the header) and for bytes that are not a valid
+// batch (the produce path then refuses them with the precise error). An uncompressed batch
+// without the header's name anywhere in its bytes is answered without parsing it; a compressed
+// one is decompressed to look.
+std::optional<stream_append_ask> find_stream_append_ask(std::span<const char> batch);
 protocol::frame answer_append_to_stream(handler_context& ctx, std::uint64_t correlation_id,
                                         const stream_append_plan& plan);
 protocol::frame handle_append_to_stream(handler_context& ctx, std::uint64_t correlation_id,

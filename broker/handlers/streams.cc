@@ -1,9 +1,15 @@
 // AppendToStream and ReadStream: the stream's key picks its partition (Kafka's murmur2), whose
 // stream index checks the expected version and finds the events.
 #include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <functional>
 
+#include "broker/errc.h"
 #include "broker/handlers/handlers.h"
 #include "broker/handlers/per_partition.h"
+#include "eventstore/record/batch_header.h"
+#include "eventstore/record/record_batch.h"
 #include "protocol/key_partitioner.h"
 
 namespace cairn::broker {
@@ -21,9 +27,8 @@ struct stream_target {
 };
 
 // `id` receives the stream's partition as soon as it is known (a not_leader answer names it).
-result<stream_target> find_stream(handler_context& ctx, capnp::Text::Reader topic,
-                                  std::string_view key, std::int32_t* id_out = nullptr) {
-  std::string_view name(topic.cStr(), topic.size());
+result<stream_target> find_stream(handler_context& ctx, std::string_view name, std::string_view key,
+                                  std::int32_t* id_out = nullptr) {
   CAIRN_TRY(auto config, ctx.topics.describe(name));
   std::int32_t id = protocol::partition_for_key(key, config.partitions);
   if (id_out != nullptr) *id_out = id;
@@ -49,13 +54,39 @@ stream_append_plan append_stream(handler_context& ctx,
                                        "(exists) or a version >= 0";
     return plan;
   }
-  plan.topic = std::string(request.getTopic().cStr(), request.getTopic().size());
-  auto target = find_stream(ctx, request.getTopic(), key, &plan.partition_id);
+  return append_stream(ctx, std::string_view(request.getTopic().cStr(), request.getTopic().size()),
+                       key, *expected, bytes_of(request.getRecords()));
+}
+
+stream_append_plan append_stream(handler_context& ctx, std::string_view topic, std::string_view key,
+                                 eventstore::expected_version expected, std::string_view events,
+                                 std::optional<std::int32_t> partition_asked) {
+  stream_append_plan plan;
+  plan.topic = std::string(topic);
+  plan.key = std::string(key);
+  if (partition_asked) plan.partition_id = *partition_asked;
+  if (is_internal_topic(topic)) {
+    // Only the broker writes its own topics, as for produce.
+    plan.error = protocol::errc::invalid_request;
+    plan.error_message = "topic " + plan.topic + " is internal: streams cannot be written there";
+    return plan;
+  }
+  std::int32_t id = -1;
+  auto target = find_stream(ctx, topic, key, &id);
+  if (id >= 0 && partition_asked && *partition_asked != id) {
+    plan.error = errc::invalid_stream_batch;
+    plan.error_message = fmt::format(
+        "stream {} lives in partition {} of {} (murmur2 of its key, as the SDK and ReadStream "
+        "place it), not partition {}: produce it with the default (murmur2) partitioner",
+        key, id, topic, *partition_asked);
+    return plan;
+  }
+  plan.partition_id = id;
   if (!target) {
     plan.error = target.error();
     return plan;
   }
-  auto appended = target.value().p->stream_append(key, *expected, bytes_of(request.getRecords()));
+  auto appended = target.value().p->stream_append(key, expected, events);
   if (!appended) {
     plan.error = appended.error();
     return plan;
@@ -63,6 +94,106 @@ stream_append_plan append_stream(handler_context& ctx,
   plan.appended = std::move(appended).value();
   if (!plan.appended.conflict) plan.target = std::move(target.value().p);
   return plan;
+}
+
+std::string describe_version_conflict(std::string_view key,
+                                      const eventstore::version_conflict& conflict) {
+  using kind = eventstore::expected_version::kind;
+  std::int64_t actual = conflict.actual ? conflict.actual->value() : -1;
+  std::string expected;
+  switch (conflict.expected.what) {
+    case kind::any:
+      expected = "any";  // never conflicts; named for completeness
+      break;
+    case kind::no_stream:
+      expected = "no-stream";
+      break;
+    case kind::exists:
+      expected = "exists";
+      break;
+    case kind::exact:
+      expected = std::to_string(conflict.expected.version.value());
+      break;
+  }
+  return fmt::format("stream {} is at version {}{}, expected {}", key, actual,
+                     conflict.actual ? "" : " (it does not exist)", expected);
+}
+
+std::optional<eventstore::expected_version> parse_expected_version(std::string_view text) {
+  using eventstore::expected_version;
+  if (text == "any") return expected_version::any;
+  if (text == "no-stream") return expected_version::no_stream;
+  if (text == "exists") return expected_version::exists;
+  std::int64_t n = -1;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size() || n < 0) return std::nullopt;
+  return expected_version::exact(stream_version{n});
+}
+
+std::optional<stream_append_ask> find_stream_append_ask(std::span<const char> batch) {
+  namespace es = eventstore;
+  namespace L = es::batch_layout;
+  std::string_view bytes(batch.data(), batch.size());
+  // Plain produce is the hot path: an uncompressed batch that nowhere holds the header's name
+  // cannot carry it, and that search costs far less than the CRC the append computes anyway.
+  if (bytes.size() > L::kAttributes + 1) {
+    auto attributes =
+        static_cast<std::int16_t>((static_cast<unsigned char>(bytes[L::kAttributes]) << 8) |
+                                  static_cast<unsigned char>(bytes[L::kAttributes + 1]));
+    bool compressed = (attributes & L::kCompressionMask) != 0;
+    if (!compressed && std::search(bytes.begin(), bytes.end(),
+                                   std::boyer_moore_horspool_searcher(
+                                       kExpectedVersionHeader.begin(),
+                                       kExpectedVersionHeader.end())) == bytes.end()) {
+      return std::nullopt;
+    }
+  }
+  auto view = es::record_batch_view::parse(bytes);
+  if (!view) return std::nullopt;
+  stream_append_ask ask;
+  std::int32_t with_header = 0;
+  std::int32_t index = 0;
+  std::optional<std::string_view> first_version_text;
+  for (const es::record_view& r : view.value()) {
+    auto text = r.header(kExpectedVersionHeader);
+    if (text) {
+      ++with_header;
+      if (!first_version_text) {
+        first_version_text = text;
+        auto expected = parse_expected_version(*text);
+        if (!expected) {
+          ask.refusal = fmt::format("{} \"{}\" is not any, no-stream, exists or a version >= 0",
+                                    kExpectedVersionHeader, text->substr(0, 64));
+        } else {
+          ask.expected = *expected;
+        }
+      } else if (*text != *first_version_text && ask.refusal.empty()) {
+        ask.refusal = fmt::format(
+            "record {} of the batch has {} {}, record 0 has {}: a stream "
+            "append has one expected version",
+            index, kExpectedVersionHeader, text->substr(0, 64), first_version_text->substr(0, 64));
+      }
+    }
+    if (index == 0) {
+      if (!r.key || r.key->empty()) {
+        ask.refusal = "a stream append needs the stream's id as every record's key";
+      } else {
+        ask.key = std::string(*r.key);
+      }
+    } else if ((!r.key || *r.key != ask.key) && ask.refusal.empty()) {
+      ask.refusal = fmt::format(
+          "record {} of the batch has another key than record 0: a stream append writes one "
+          "stream (one key)",
+          index);
+    }
+    ++index;
+  }
+  if (with_header == 0) return std::nullopt;
+  if (with_header != index && ask.refusal.empty()) {
+    ask.refusal = fmt::format("{} of the batch's {} records carry {}: all or none must",
+                              with_header, index, kExpectedVersionHeader);
+  }
+  return ask;
 }
 
 protocol::frame answer_append_to_stream(handler_context& ctx, std::uint64_t correlation_id,
@@ -88,8 +219,7 @@ protocol::frame answer_append_to_stream(handler_context& ctx, std::uint64_t corr
     r.setErrorCode(wire::ErrorCode::WRONG_EXPECTED_VERSION);
     std::int64_t actual = result.conflict->actual ? result.conflict->actual->value() : -1;
     out.setActualVersion(actual);
-    r.setErrorMessage(fmt::format("expected version {}, but the stream is at {}",
-                                  result.conflict->expected.to_int64(), actual));
+    r.setErrorMessage(describe_version_conflict(plan.key, *result.conflict));
     return finish_response(w, correlation_id, ctx.frame_bytes_max);
   }
   out.setFirstVersion(result.first_version.value());
@@ -126,7 +256,8 @@ stream_read_outcome read_stream(handler_context& ctx, std::uint64_t correlation_
     r.setErrorMessage("a stream key and a fromVersion >= 0 are required");
     return finish();
   }
-  auto target = find_stream(ctx, request.getTopic(), key);
+  auto target =
+      find_stream(ctx, std::string_view(request.getTopic().cStr(), request.getTopic().size()), key);
   if (!target) {
     set_wire_error(r, target.error());
     return finish();

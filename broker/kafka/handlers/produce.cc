@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "broker/errc.h"
+#include "broker/handlers/handlers.h"
 #include "broker/net/partition_waits.h"
 
 namespace cairn::broker::kafka {
@@ -79,14 +81,22 @@ std::optional<kafka_error> refusal(const request& r, const produce_request& p) {
 }
 
 void write_partition(writer& w, const request& r, std::int32_t index, const kafka_error& error,
-                     std::int64_t base_offset, std::int64_t log_start_offset) {
+                     std::int64_t base_offset, std::int64_t log_start_offset,
+                     bool batch_refused = false) {
   w.int32(index);
   w.int16(value_of(error.code));
   w.int64(error.code == error_code::none ? base_offset : -1);
   if (r.version() >= 2) w.int64(-1);  // log_append_time_ms: CreateTime topics
   if (r.version() >= 5) w.int64(log_start_offset);
   if (r.version() >= 8) {
-    w.array_length(0);  // record_errors
+    // record_errors: a stream append is refused as a whole, which Kafka's clients read best as
+    // the batch's first record failing (batch_index 0) with the reason.
+    w.array_length(batch_refused ? 1 : 0);
+    if (batch_refused) {
+      w.int32(0);
+      w.nullable_string(error.message);
+      w.tagged_fields();
+    }
     if (error.code == error_code::none) {
       w.nullable_string(std::nullopt);
     } else {
@@ -94,6 +104,41 @@ void write_partition(writer& w, const request& r, std::int32_t index, const kafk
     }
   }
   w.tagged_fields();
+}
+
+// The expected-version append (docs/kafka.md "Beyond Kafka"): a batch whose records carry
+// cairn-expected-version goes through the same stream append as the native AppendToStream, and
+// its outcome is put in `entry` as a produce's, so the one commit wait below serves both.
+// Returns the Kafka error to answer instead of the entry's own, if any.
+std::optional<kafka_error> append_stream_batch(services& s, const stream_append_ask& ask,
+                                               std::string_view topic, const partition_in& part,
+                                               produce_entry& entry) {
+  if (!ask.refusal.empty()) return kafka_error{error_code::invalid_record, ask.refusal};
+  stream_append_plan plan =
+      append_stream(s.core, topic, ask.key, ask.expected,
+                    std::string_view(part.records.data(), part.records.size()), part.index);
+  if (plan.error) {
+    entry.error = plan.error;
+    // A batch that is no valid stream append (wrong partition, another key) is INVALID_RECORD,
+    // as Kafka answers records its broker-side checks refuse.
+    bool batch_refused = plan.error == make_error_code(cairn::broker::errc::invalid_stream_batch);
+    if (batch_refused || !plan.error_message.empty()) {
+      kafka_error error = to_kafka_error(plan.error);
+      if (batch_refused) error.code = error_code::invalid_record;
+      if (!plan.error_message.empty()) error.message = plan.error_message;
+      return error;
+    }
+    return std::nullopt;
+  }
+  if (plan.appended.conflict) {
+    return kafka_error{error_code::invalid_record,
+                       describe_version_conflict(ask.key, *plan.appended.conflict)};
+  }
+  entry.log_start_offset = plan.target->log_start_offset();
+  entry.produced.base_offset = plan.appended.base_offset;
+  entry.produced.last_offset = plan.appended.end_offset() - 1;
+  entry.target = std::move(plan.target);
+  return std::nullopt;
 }
 
 }  // namespace
@@ -105,13 +150,29 @@ boost::asio::awaitable<response> handle_produce(services& s, const request& r) {
 
   std::optional<kafka_error> refused = refusal(r, p);
   produce_plan plan;
+  // Per entry: the error answered instead of the entry's own (stream appends refused).
+  std::vector<std::optional<kafka_error>> stream_errors;
   if (!refused) {
     std::vector<produce_input> inputs;
+    std::vector<std::size_t> input_entry;  // where each plain batch's entry goes in `plan`
     for (const topic_in& t : p.topics) {
-      for (const partition_in& part : t.partitions)
+      for (const partition_in& part : t.partitions) {
+        std::size_t at = plan.entries.size();
+        produce_entry& entry = plan.entries.emplace_back();
+        stream_errors.emplace_back();
+        entry.topic = t.name;
+        entry.partition_id = part.index;
+        if (auto ask = find_stream_append_ask(part.records)) {
+          stream_errors.back() = append_stream_batch(s, *ask, t.name, part, entry);
+          continue;
+        }
         inputs.push_back({t.name, part.index, part.records});
+        input_entry.push_back(at);
+      }
     }
-    plan = append_produce(s.core, inputs);
+    produce_plan produced = append_produce(s.core, inputs);
+    for (std::size_t i = 0; i < produced.entries.size(); ++i)
+      plan.entries[input_entry[i]] = std::move(produced.entries[i]);
     auto timeout = p.timeout_ms > 0 ? std::chrono::milliseconds(p.timeout_ms)
                                     : std::chrono::milliseconds(kProduceTimeoutDefault);
     co_await s.waits.await_produce(plan, /*leader_only=*/p.acks != -1, timeout);
@@ -129,7 +190,14 @@ boost::asio::awaitable<response> handle_produce(services& s, const request& r) {
         write_partition(w, r, part.index, *refused, -1, -1);
         continue;
       }
-      const produce_entry& entry = plan.entries.at(next++);
+      std::size_t at = next++;
+      const produce_entry& entry = plan.entries.at(at);
+      const std::optional<kafka_error>& stream_error = stream_errors.at(at);
+      if (stream_error) {
+        write_partition(w, r, part.index, *stream_error, -1, entry.log_start_offset,
+                        stream_error->code == error_code::invalid_record);
+        continue;
+      }
       kafka_error error = to_kafka_error(entry.error);
       write_partition(w, r, part.index, error, entry.produced.base_offset, entry.log_start_offset);
     }

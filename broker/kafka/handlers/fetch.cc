@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "broker/handlers/fetch_read.h"
+#include "broker/handlers/topic_admin.h"
 #include "cairn/protocol/errc.h"
 #include "broker/net/partition_waits.h"
 
@@ -25,7 +26,8 @@ struct partition_in {
   std::int32_t max_bytes = 0;
 };
 struct topic_in {
-  std::string name;
+  std::string name;  // v13+: resolved from `id` (empty when no topic has it)
+  uuid id{};         // v13+ (KIP-516): fetches name topics by id
   std::vector<partition_in> partitions;
 };
 struct fetch_request {
@@ -51,7 +53,11 @@ fetch_request read_request(const request& r, reader& in) {
   f.topics.reserve(static_cast<std::size_t>(topics));
   for (std::int32_t t = 0; t < topics && in.ok(); ++t) {
     topic_in& topic = f.topics.emplace_back();
-    topic.name = in.string();
+    if (r.version() >= 13) {
+      topic.id = in.uuid_value();
+    } else {
+      topic.name = in.string();
+    }
     std::int32_t partitions = in.array_length(16);
     topic.partitions.reserve(static_cast<std::size_t>(partitions));
     for (std::int32_t i = 0; i < partitions && in.ok(); ++i) {
@@ -70,7 +76,11 @@ fetch_request read_request(const request& r, reader& in) {
     // forgotten_topics_data: only meaningful inside a fetch session, which is never created.
     std::int32_t forgotten = in.array_length(2);
     for (std::int32_t t = 0; t < forgotten && in.ok(); ++t) {
-      in.string();
+      if (r.version() >= 13) {
+        in.uuid_value();
+      } else {
+        in.string();
+      }
       std::int32_t n = in.array_length(4);
       for (std::int32_t i = 0; i < n && in.ok(); ++i)
         in.int32();
@@ -124,10 +134,22 @@ fetch_answer read_all(services& s, const request& r, const fetch_request& f) {
   }
   w.array_length(f.topics.size());
   for (const topic_in& t : f.topics) {
-    w.string(t.name);
+    if (r.version() >= 13) {
+      w.uuid_value(t.id);
+    } else {
+      w.string(t.name);
+    }
     w.array_length(t.partitions.size());
     for (const partition_in& part : t.partitions) {
       std::size_t start = w.size();
+      if (r.version() >= 13 && t.name.empty()) {
+        write_partition_head(w, r, part.index, error_code::unknown_topic_id, -1, -1,
+                             read_committed);
+        w.bytes({});
+        w.tagged_fields();
+        out.any_error = true;
+        continue;
+      }
       auto target = s.core.topics.get(t.name, part.index);
       partition_fetch planned;
       if (!target) {
@@ -184,6 +206,12 @@ asio::awaitable<response> handle_fetch(services& s, const request& r) {
     w.array_length(0);
     w.tagged_fields();
     co_return finish(w);
+  }
+  if (r.version() >= 13) {
+    // v13+ names topics by id: resolve each once (an unknown id answers UNKNOWN_TOPIC_ID).
+    for (topic_in& t : f.topics) {
+      if (auto config = describe_topic(s.core, t.id)) t.name = config.value().name;
+    }
   }
   auto deadline = std::chrono::steady_clock::now() +
                   std::chrono::milliseconds(std::clamp(f.max_wait_ms, 0, kMaxWaitCapMs));

@@ -193,6 +193,12 @@ fetch_answer read_all(services& s, const request& r, const fetch_request& f) {
 
 }  // namespace
 
+bool decode_fetch(const request& r) {
+  reader in = r.body_reader();
+  read_request(r, in);
+  return in.ok();
+}
+
 asio::awaitable<response> handle_fetch(services& s, const request& r) {
   reader in = r.body_reader();
   fetch_request f = read_request(r, in);

@@ -78,6 +78,10 @@ response write_join(const request& r, const group::join_response& joined, kafka_
 
 }  // namespace
 
+bool decode_join_group(const request& r) {
+  return read_join(r).ok;
+}
+
 boost::asio::awaitable<response> handle_join_group(services& s, const request& r_in) {
   // The coroutine keeps its own copy: the caller's request need not outlive the first
   // suspension (the body is read in full before it).

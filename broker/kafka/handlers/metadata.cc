@@ -93,6 +93,12 @@ void write_topic(writer& w, services& s, std::int16_t v, error_code error,
 
 }  // namespace
 
+bool decode_metadata(const request& r) {
+  reader in = r.body_reader();
+  decode(r, in);
+  return in.ok();
+}
+
 response handle_metadata(services& s, const request& r) {
   const std::int16_t v = r.version();
   reader in = r.body_reader();

@@ -143,6 +143,12 @@ std::optional<kafka_error> append_stream_batch(services& s, const stream_append_
 
 }  // namespace
 
+bool decode_produce(const request& r) {
+  reader in = r.body_reader();
+  read_request(r, in);
+  return in.ok();
+}
+
 boost::asio::awaitable<response> handle_produce(services& s, const request& r) {
   reader in = r.body_reader();
   produce_request p = read_request(r, in);

@@ -66,6 +66,10 @@ response write_sync(const request& r, const sync_read& asked, const group::sync_
 
 }  // namespace
 
+bool decode_sync_group(const request& r) {
+  return read_sync(r).ok;
+}
+
 boost::asio::awaitable<response> handle_sync_group(services& s, const request& r_in) {
   const request r = r_in;
   sync_read read = read_sync(r);

@@ -163,6 +163,20 @@ class kafka_member {
     return out;
   }
 
+  // librdkafka before 2.4 (#4686): a cooperative incremental assignment restarts fetching of the
+  // partitions the member keeps from where each was last started or resumed, not from the
+  // consumer's position, so a member that gains partitions re-reads what it already read (and
+  // committed) of the others. Pausing and resuming sets that restart point to the position.
+  // Called before the member takes partitions over, it keeps the client's bug out of what this
+  // test checks: that moved partitions continue from the group's committed offsets.
+  void mark_positions() {
+    rd_kafka_topic_partition_list_t* list = nullptr;
+    REQUIRE(rd_kafka_assignment(rk_, &list) == RD_KAFKA_RESP_ERR_NO_ERROR);
+    CHECK(rd_kafka_pause_partitions(rk_, list) == RD_KAFKA_RESP_ERR_NO_ERROR);
+    CHECK(rd_kafka_resume_partitions(rk_, list) == RD_KAFKA_RESP_ERR_NO_ERROR);
+    rd_kafka_topic_partition_list_destroy(list);
+  }
+
   std::set<int> assignment() {
     rd_kafka_topic_partition_list_t* list = nullptr;
     std::set<int> out;
@@ -331,16 +345,18 @@ void share_then_take_over(const std::string& strategy) {
   const std::string topic = "orders-" + strategy;
   const std::string group = "kafka-group-" + strategy;
   create_topic(*native, topic, kPartitions);
-  auto produced = produce(*native, topic, 40, "first");
+  auto produced = produce(*native, topic, 20, "first");
 
   ledger log;
   kafka_member a(kafka_address(broker), group, strategy, "member-a");
   a.subscribe(topic);
-  // A alone owns every partition and starts reading.
+  // A alone owns every partition and reads the first records.
   REQUIRE(pump(
-      {&a}, log, [&] { return log.records.size() >= 10; }, 30s));
+      {&a}, log, [&] { return covers(produced, log); }, 30s));
   CHECK(a.assignment() == all_partitions());
 
+  // The incremental revocation B's join causes restarts A's kept partitions too (#4686).
+  if (strategy == "cooperative-sticky") a.mark_positions();
   kafka_member b(kafka_address(broker), group, strategy, "member-b");
   b.subscribe(topic);
   REQUIRE(pump(
@@ -360,6 +376,9 @@ void share_then_take_over(const std::string& strategy) {
     CHECK(listed_groups(b).contains(group));
   }
 
+  // Records produced while both are members: each reads those of its own partitions.
+  auto middle = produce(*native, topic, 20, "middle");
+  produced.insert(middle.begin(), middle.end());
   REQUIRE(pump(
       {&a, &b}, log, [&] { return covers(produced, log); }, 60s));
   std::set<std::string> readers;
@@ -369,6 +388,7 @@ void share_then_take_over(const std::string& strategy) {
 
   // B leaves; A takes every partition over and reads what is produced next from where the
   // group's commits left it.
+  if (strategy == "cooperative-sticky") a.mark_positions();
   b.close();
   REQUIRE(pump(
       {&a}, log, [&] { return a.assignment() == all_partitions(); }, 30s));

@@ -71,6 +71,15 @@ TEST_CASE(
   CHECK(events[0].data == "created");
   CHECK(events[1].version == 1);
   CHECK(events[1].data == "paid");
+
+  // The GZIP batch of two events with no-stream: one append, numbered by the broker; the batch
+  // refused for a record without the header left nothing before it.
+  auto compressed = read_stream(b, "kafkajs-streams", "order-3");
+  REQUIRE(compressed.size() == 2);
+  CHECK(compressed[0].version == 0);
+  CHECK(compressed[0].data == "opened");
+  CHECK(compressed[1].version == 1);
+  CHECK(compressed[1].data == "closed");
 }
 
 TEST_CASE(

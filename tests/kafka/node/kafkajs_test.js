@@ -150,6 +150,31 @@ async function expectedVersionAppends(producer) {
   const wrong = (first[0].partition + 1) % partitions;
   await refused('an append to another partition than the key\'s', send('1', 'shipped', { partition: wrong }));
   check(meta[0].errorCode === 0, 'plain produce beside stream appends');
+
+  // One batch, one condition: a record without the header beside one with it is refused whole.
+  await refused(
+    'a batch where one record lacks the header',
+    producer.send({
+      topic: streamTopic,
+      acks: -1,
+      messages: [
+        { key: 'order-3', value: 'a', headers: { 'cairn-expected-version': 'any' } },
+        { key: 'order-3', value: 'b' },
+      ],
+    }),
+  );
+  // A compressed batch is a stream append too: two events in one GZIP batch, numbered 0 and 1.
+  const gzipped = await producer.send({
+    topic: streamTopic,
+    acks: -1,
+    compression: CompressionTypes.GZIP,
+    messages: ['opened', 'closed'].map(value => ({
+      key: 'order-3',
+      value,
+      headers: { 'cairn-expected-version': 'no-stream' },
+    })),
+  });
+  check(gzipped[0].errorCode === 0, `GZIP stream append: ${JSON.stringify(gzipped)}`);
 }
 
 async function main() {

@@ -3,6 +3,7 @@
 #include <kj/exception.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -121,12 +122,16 @@ class kafka_server::impl::connection : public std::enable_shared_from_this<conne
         }
         auto whole = static_cast<std::size_t>(size) + 4;
         if (end - begin < whole) {
-          // Make room for the rest of this frame only now that its size is known and allowed.
-          if (buffer.size() - begin < whole) {
+          // Room for the rest of this frame grows with what has arrived (at most doubling),
+          // never straight to what the size prefix claims: a bare 4-byte prefix of 100 MiB on
+          // each of many connections must not make the broker allocate 100 MiB for each.
+          const std::size_t have = end - begin;
+          const std::size_t room = std::min(whole, std::max(2 * have, have + kReadChunk));
+          if (buffer.size() - begin < room) {
             std::memmove(buffer.data(), buffer.data() + begin, end - begin);
             end -= begin;
             begin = 0;
-            if (buffer.size() < whole) buffer.resize(whole);
+            if (buffer.size() < room) buffer.resize(room);
           }
           break;
         }

@@ -193,6 +193,15 @@ std::optional<stream_append_ask> find_stream_append_ask(std::span<const char> ba
     ask.refusal = fmt::format("{} of the batch's {} records carry {}: all or none must",
                               with_header, index, kExpectedVersionHeader);
   }
+  // The broker re-encodes a stream append without the producer's id and sequence, so an
+  // idempotent producer's next batch would find a gap in its sequences. Its expected version
+  // already makes a retry safe: such appends come from a producer without idempotence.
+  if (view.value().header().producer_id >= 0 && ask.refusal.empty()) {
+    ask.refusal = fmt::format(
+        "a stream append ({}) cannot come from an idempotent or transactional producer: the "
+        "expected version makes its retry safe; send it with enable.idempotence=false",
+        kExpectedVersionHeader);
+  }
   return ask;
 }
 

@@ -175,6 +175,24 @@ async function expectedVersionAppends(producer) {
     })),
   });
   check(gzipped[0].errorCode === 0, `GZIP stream append: ${JSON.stringify(gzipped)}`);
+
+  // An idempotent producer's stream append is refused: the broker re-encodes stream appends
+  // without its sequence numbers, which would break the producer's next batch.
+  const idempotent = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  await idempotent.connect();
+  await refused(
+    'a stream append from an idempotent producer',
+    idempotent.send({
+      topic: streamTopic,
+      acks: -1,
+      messages: [{ key: 'order-4', value: 'x', headers: { 'cairn-expected-version': 'any' } }],
+    }),
+  );
+  await idempotent.disconnect();
 }
 
 async function main() {

@@ -10,8 +10,8 @@
 
 #include "broker/handlers/fetch_read.h"
 #include "broker/handlers/topic_admin.h"
-#include "cairn/protocol/errc.h"
 #include "broker/net/partition_waits.h"
+#include "cairn/protocol/errc.h"
 
 namespace cairn::broker::kafka {
 namespace asio = boost::asio;

@@ -28,6 +28,9 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kReadChunk = 64 * 1024;
+// A connection starts with this much read buffer and doubles it only while its frames need more:
+// an idle client fleet costs the broker a few KiB per connection, not a whole chunk.
+constexpr std::size_t kReadBufferFirst = 4 * 1024;
 // One write gathers at most this many answers (a client pipelining produces gets the answers
 // that completed together in one send).
 constexpr std::size_t kWriteFramesMax = 64;
@@ -91,7 +94,7 @@ class kafka_server::impl::connection : public std::enable_shared_from_this<conne
 
   asio::awaitable<void> read_loop() {
     auto self = shared_from_this();
-    std::vector<std::byte> buffer(kReadChunk);
+    std::vector<std::byte> buffer(kReadBufferFirst);
     std::size_t begin = 0, end = 0;  // the unparsed bytes are buffer[begin, end)
     while (socket_.is_open() && !closing_) {
       while (pending_.size() >= server_.limits.in_flight_max && socket_.is_open()) {
@@ -99,12 +102,19 @@ class kafka_server::impl::connection : public std::enable_shared_from_this<conne
         co_await slot_free_.async_wait(use_tuple);
       }
       if (begin > 0 && begin == end) begin = end = 0;
-      if (buffer.size() - end < kReadChunk / 4) {
-        // Move the partial frame to the front before reading more.
+      if (begin == end && buffer.size() > kReadChunk) {
+        // A large frame has passed: give its room back rather than hold it while idle.
+        std::vector<std::byte>(kReadChunk).swap(buffer);
+      }
+      if (buffer.size() - end < kReadBufferFirst / 4) {
+        // Move the partial frame to the front before reading more; grow (doubling, up to a
+        // chunk at a time) only when that does not make room.
         std::memmove(buffer.data(), buffer.data() + begin, end - begin);
         end -= begin;
         begin = 0;
-        if (buffer.size() - end < kReadChunk / 4) buffer.resize(buffer.size() + kReadChunk);
+        if (buffer.size() - end < kReadBufferFirst / 4) {
+          buffer.resize(buffer.size() + std::min(buffer.size(), kReadChunk));
+        }
       }
       auto [ec, n] = co_await socket_.async_read_some(
           asio::buffer(buffer.data() + end, buffer.size() - end), use_tuple);

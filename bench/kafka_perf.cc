@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/json.hpp>
 #include <boost/program_options.hpp>
 #include <chrono>
@@ -149,6 +150,7 @@ outcome run_produce(const settings& s) {
 rd_kafka_t* make_consumer(const settings& s) {
   rd_kafka_conf_t* conf = make_conf(s);
   char err[512];
+  rd_kafka_conf_set(conf, "enable.partition.eof", "true", err, sizeof err);
   rd_kafka_conf_set(conf, "group.id", "kafka-perf", err, sizeof err);
   rd_kafka_conf_set(conf, "fetch.wait.max.ms", "100", err, sizeof err);
   rd_kafka_conf_set(conf, "fetch.error.backoff.ms", "10", err, sizeof err);
@@ -165,12 +167,16 @@ rd_kafka_t* make_consumer(const settings& s) {
 }
 
 // Polls until `records` arrived or 120 s passed; records end-to-end latency when `timed`.
-std::int64_t consume_n(rd_kafka_t* c, std::int64_t records, outcome& out, bool timed) {
+// `ready` is set once the consumer has reached the partition's end (it fetches from there on), so
+// e2e starts producing only then: latency is the steady state's, not the consumer's start-up.
+std::int64_t consume_n(rd_kafka_t* c, std::int64_t records, outcome& out, bool timed,
+                       std::atomic<bool>* ready = nullptr) {
   std::int64_t got = 0;
   const auto deadline = clock_type::now() + std::chrono::seconds(120);
   while (got < records && clock_type::now() < deadline) {
     rd_kafka_message_t* m = rd_kafka_consumer_poll(c, 100);
     if (m == nullptr) continue;
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF && ready != nullptr) ready->store(true);
     if (!m->err) {
       ++got;
       if (timed && m->len >= 8) {
@@ -202,9 +208,13 @@ outcome run_e2e(const settings& s) {
   outcome ignored;
   rd_kafka_t* c = make_consumer(s);
   std::int64_t got = 0;
-  std::thread reader([&] { got = consume_n(c, s.records, out, true); });
+  std::atomic<bool> ready{false};
+  std::thread reader([&] { got = consume_n(c, s.records, out, true, &ready); });
   producer_state st{&ignored};
   rd_kafka_t* p = make_producer(s, st);
+  const auto ready_by = clock_type::now() + std::chrono::seconds(30);
+  while (!ready.load() && clock_type::now() < ready_by)
+    rd_kafka_poll(p, 10);  // also connects the producer before the clock starts
   auto start = clock_type::now();
   produce_all(s, p);
   rd_kafka_flush(p, 120'000);

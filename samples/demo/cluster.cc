@@ -40,8 +40,9 @@ void cluster::start_broker() {
   // A fresh group's first rebalance waits for no one: the demo's handlers start at once.
   broker_ = start("broker",
                   {(options_.build_dir / "broker" / "cairn-broker").string(), "--data-dir",
-                   (options_.data_dir / "broker").string(), "--listen", "127.0.0.1:0", "--kafka-listen",
-                   "127.0.0.1:0", "--http", "127.0.0.1:0", "--log-level", "warn", "--group-initial-rebalance-delay-ms", "0"},
+                   (options_.data_dir / "broker").string(), "--listen", "127.0.0.1:0",
+                   "--kafka-listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--log-level", "warn",
+                   "--group-initial-rebalance-delay-ms", "0"},
                   broker_address_);
 }
 

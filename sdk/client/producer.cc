@@ -97,9 +97,9 @@ class producer_impl : public std::enable_shared_from_this<producer_impl> {
   // answers, batches wait (the tracker lets none be sent without an identity); a failure is
   // retried after retry_backoff_ms, and the batches' delivery timeout still runs meanwhile.
   asio::awaitable<void> init_identity([[maybe_unused]] std::shared_ptr<producer_impl> self) {
-    auto response = co_await client_.call_any(
-        [](wire::Request::Builder req) { req.initInitProducerId(); },
-        wire::Response::INIT_PRODUCER_ID, client_.request_timeout());
+    auto response =
+        co_await client_.call_any([](wire::Request::Builder req) { req.initInitProducerId(); },
+                                  wire::Response::INIT_PRODUCER_ID, client_.request_timeout());
     std::optional<sdk::producer_identity> identity;
     if (response) {
       auto r = response.value().root().getInitProducerId();

@@ -119,8 +119,9 @@ TEST_CASE("headers and null values produced by kcat reach the native consumer") 
   CHECK_THAT(headers, Catch::Contains("why"));
 }
 
-TEST_CASE("events appended to a stream through the native protocol read through kcat with "
-          "their stream version and type") {
+TEST_CASE(
+    "events appended to a stream through the native protocol read through kcat with "
+    "their stream version and type") {
   kafka_broker b;
   b.create_topic("orders", 1);
   b.cli({"stream", "append", "orders", "order-7", "--expected-version", "no-stream", "-t",

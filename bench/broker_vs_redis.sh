@@ -35,20 +35,8 @@ start_broker() {  # $1 = flush policy; sets broker_port
 
 stop_broker() { kill "$broker_pid"; wait "$broker_pid" 2>/dev/null || true; }
 
-redis_rate() {  # $1.. = extra redis-server arguments; prints XADD requests/s
-  local port=16379
-  rm -rf "$work/redis" && mkdir -p "$work/redis"
-  redis-server --port "$port" --bind 127.0.0.1 --dir "$work/redis" --save '' "$@" \
-    > "$work/redis.log" 2>&1 &
-  local pid=$!
-  pids+=($pid)
-  for _ in $(seq 1 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-  local value
-  value=$(head -c 100 /dev/zero | tr '\0' 'x')
-  redis-benchmark -p "$port" -c 50 -P 64 -n "$records" -q \
-    XADD bench '*' v "$value" | sed -n 's/.*: \([0-9.]*\) requests per second.*/\1/p' | head -1
-  kill "$pid"; wait "$pid" 2>/dev/null || true
-}
+# shellcheck source=bench/redis_peer.sh
+source "$root/bench/redis_peer.sh"
 
 cairn_rate() {  # $1 = flush policy; prints produce records/s
   start_broker "$1"

@@ -19,6 +19,7 @@
 #include <set>
 
 #include "broker/kafka/dispatch.h"
+#include "broker/net/describe_exception.h"
 #include "broker/net/listen.h"
 
 namespace cairn::broker::kafka {
@@ -34,18 +35,6 @@ constexpr std::size_t kReadBufferFirst = 4 * 1024;
 // One write gathers at most this many answers (a client pipelining produces gets the answers
 // that completed together in one send).
 constexpr std::size_t kWriteFramesMax = 64;
-
-std::string describe_current_exception() {
-  try {
-    throw;
-  } catch (const kj::Exception& e) {
-    return e.getDescription().cStr();
-  } catch (const std::exception& e) {
-    return e.what();
-  } catch (...) {
-    return "an exception of unknown type";
-  }
-}
 
 std::int32_t load_size(const std::byte* p) {
   std::uint32_t v = 0;

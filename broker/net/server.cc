@@ -19,6 +19,7 @@
 
 #include "broker/handlers/groups.h"
 #include "broker/handlers/producer_ids.h"
+#include "broker/net/describe_exception.h"
 #include "broker/net/listen.h"
 #include "broker/raft/group.h"
 
@@ -37,19 +38,6 @@ namespace {
 std::chrono::milliseconds produce_timeout(std::int32_t timeout_ms) {
   return timeout_ms > 0 ? std::chrono::milliseconds(timeout_ms)
                         : std::chrono::milliseconds(kProduceTimeoutDefault);
-}
-
-// What the exception in flight says (capnp's kj::Exception is not a std::exception).
-std::string describe_current_exception() {
-  try {
-    throw;
-  } catch (const kj::Exception& e) {
-    return e.getDescription().cStr();
-  } catch (const std::exception& e) {
-    return e.what();
-  } catch (...) {
-    return "an exception of unknown type";
-  }
 }
 
 }  // namespace

@@ -27,15 +27,14 @@
 #include "cairn/admin.h"
 #include "cairn/client.h"
 #include "cairn/producer.h"
+#include "tests/kafka/group_test_support.h"
 #include "tests/support/broker_process.h"
 #include "tests/support/child_process.h"
 #include "tests/support/temp_dir.h"
 
 namespace {
 
-using cairn::testing::broker_process;
-using cairn::testing::child_process;
-using cairn::testing::temp_dir;
+using namespace cairn::testing;
 using namespace std::chrono_literals;
 
 // Groups start their first rebalance at once (the broker's default waits 3 s for more members).
@@ -59,214 +58,13 @@ void create_topic(cairn::client& c, const std::string& topic, int partitions) {
   REQUIRE(created);
 }
 
-// Produces `count` records round-robin over the partitions through the SDK; record i has value
-// "<prefix>-<i>". Returns (partition, offset) -> value.
-std::map<std::pair<int, std::int64_t>, std::string> produce(cairn::client& c,
-                                                            const std::string& topic, int count,
-                                                            const std::string& prefix) {
-  auto p = cairn::producer::create(c);
-  REQUIRE(p);
-  std::vector<std::pair<std::string, std::future<cairn::delivery_result>>> sent;
-  for (int i = 0; i < count; ++i) {
-    std::string value = prefix + "-" + std::to_string(i);
-    sent.emplace_back(value, p.value()->send({.topic = topic,
-                                              .key = "k" + std::to_string(i),
-                                              .value = value,
-                                              .partition = i % kPartitions}));
-  }
-  std::map<std::pair<int, std::int64_t>, std::string> out;
-  for (auto& [value, f] : sent) {
-    auto delivered = f.get();
-    REQUIRE(delivered);
-    out[{delivered.value().tp.partition, delivered.value().offset}] = value;
-  }
-  return out;
-}
-
-rd_kafka_conf_t* consumer_conf(const std::string& bootstrap, const std::string& group,
-                               const std::string& strategy, const std::string& client_id) {
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  auto set = [&](const char* k, const std::string& v) {
-    char err[512] = {};
-    bool ok = rd_kafka_conf_set(conf, k, v.c_str(), err, sizeof err) == RD_KAFKA_CONF_OK;
-    INFO(k << "=" << v << ": " << err);
-    REQUIRE(ok);
-  };
-  set("bootstrap.servers", bootstrap);
-  set("group.id", group);
-  set("client.id", client_id);
-  set("partition.assignment.strategy", strategy);
-  set("enable.auto.commit", "false");
-  set("auto.offset.reset", "earliest");
-  // The broker's minimum session: a member that dies goes quickly.
-  set("session.timeout.ms", "6000");
-  set("heartbeat.interval.ms", "500");
-  set("topic.metadata.refresh.interval.ms", "1000");
-  return conf;
-}
-
-struct delivered {
-  std::string member;
-  int partition;
-  std::int64_t offset;
-  std::string value;
-};
-
-// One librdkafka group member. Each record it returns is committed synchronously (OffsetCommit)
-// before the next poll, as an application that processes one record at a time would.
-class kafka_member {
- public:
-  kafka_member(const std::string& bootstrap, const std::string& group, const std::string& strategy,
-               std::string name)
-      : name_(std::move(name)) {
-    char err[512] = {};
-    rk_ = rd_kafka_new(RD_KAFKA_CONSUMER, consumer_conf(bootstrap, group, strategy, name_), err,
-                       sizeof err);
-    INFO(err);
-    REQUIRE(rk_ != nullptr);
-    rd_kafka_poll_set_consumer(rk_);
-  }
-  kafka_member(const kafka_member&) = delete;
-  kafka_member& operator=(const kafka_member&) = delete;
-  ~kafka_member() {
-    close();
-    rd_kafka_destroy(rk_);
-  }
-
-  const std::string& name() const { return name_; }
-  rd_kafka_t* handle() { return rk_; }
-
-  void subscribe(const std::string& topic) {
-    rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(topics, topic.c_str(), RD_KAFKA_PARTITION_UA);
-    rd_kafka_resp_err_t e = rd_kafka_subscribe(rk_, topics);
-    rd_kafka_topic_partition_list_destroy(topics);
-    REQUIRE(e == RD_KAFKA_RESP_ERR_NO_ERROR);
-  }
-
-  // One poll of up to timeout_ms. A record is committed before it is returned; `committed` says
-  // whether the commit succeeded (it may fail with REBALANCE_IN_PROGRESS between generations,
-  // and the record's next owner then reads it again, as with Kafka).
-  std::optional<delivered> poll(int timeout_ms, bool& committed) {
-    committed = false;
-    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, timeout_ms);
-    if (m == nullptr) return std::nullopt;
-    std::optional<delivered> out;
-    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      out = delivered{name_, m->partition, m->offset,
-                      std::string(static_cast<const char*>(m->payload), m->len)};
-      committed = rd_kafka_commit_message(rk_, m, 0) == RD_KAFKA_RESP_ERR_NO_ERROR;
-    } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-      errors.push_back(rd_kafka_message_errstr(m));
-    }
-    rd_kafka_message_destroy(m);
-    return out;
-  }
-
-  // librdkafka before 2.4 (#4686): a cooperative incremental assignment restarts fetching of the
-  // partitions the member keeps from where each was last started or resumed, not from the
-  // consumer's position, so a member that gains partitions re-reads what it already read (and
-  // committed) of the others. Pausing and resuming sets that restart point to the position.
-  // Called before the member takes partitions over, it keeps the client's bug out of what this
-  // test checks: that moved partitions continue from the group's committed offsets.
-  void mark_positions() {
-    rd_kafka_topic_partition_list_t* list = nullptr;
-    REQUIRE(rd_kafka_assignment(rk_, &list) == RD_KAFKA_RESP_ERR_NO_ERROR);
-    CHECK(rd_kafka_pause_partitions(rk_, list) == RD_KAFKA_RESP_ERR_NO_ERROR);
-    CHECK(rd_kafka_resume_partitions(rk_, list) == RD_KAFKA_RESP_ERR_NO_ERROR);
-    rd_kafka_topic_partition_list_destroy(list);
-  }
-
-  std::set<int> assignment() {
-    rd_kafka_topic_partition_list_t* list = nullptr;
-    std::set<int> out;
-    if (rd_kafka_assignment(rk_, &list) != RD_KAFKA_RESP_ERR_NO_ERROR) return out;
-    for (int i = 0; i < list->cnt; ++i)
-      out.insert(list->elems[i].partition);
-    rd_kafka_topic_partition_list_destroy(list);
-    return out;
-  }
-
-  // Leaves the group (LeaveGroup) after revoking its partitions.
-  void close() {
-    if (closed_) return;
-    closed_ = true;
-    rd_kafka_consumer_close(rk_);
-  }
-
-  std::vector<std::string> errors;
-
- private:
-  std::string name_;
-  rd_kafka_t* rk_ = nullptr;
-  bool closed_ = false;
-};
-
-// What every member delivered, and which offsets were committed when.
-struct ledger {
-  std::vector<delivered> records;
-  std::map<int, std::int64_t> committed_upto;  // partition -> next offset committed
-  std::vector<std::string> rereads_of_committed;
-
-  void add(const delivered& d, bool committed) {
-    if (auto it = committed_upto.find(d.partition);
-        it != committed_upto.end() && d.offset < it->second) {
-      rereads_of_committed.push_back(d.member + " re-read partition " +
-                                     std::to_string(d.partition) + " offset " +
-                                     std::to_string(d.offset));
-    }
-    records.push_back(d);
-    if (committed) {
-      auto& upto = committed_upto[d.partition];
-      upto = std::max(upto, d.offset + 1);
-    }
-  }
-
-  std::set<std::pair<int, std::int64_t>> seen() const {
-    std::set<std::pair<int, std::int64_t>> out;
-    for (const auto& r : records)
-      out.insert({r.partition, r.offset});
-    return out;
-  }
-};
-
-// Polls every member in turn until `done` holds or `timeout` passes; returns `done`.
-bool pump(std::vector<kafka_member*> members, ledger& log, const std::function<bool()>& done,
-          std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    for (kafka_member* m : members) {
-      bool committed = false;
-      if (auto d = m->poll(50, committed)) log.add(*d, committed);
-    }
-  }
-  return true;
-}
-
-bool covers(const std::map<std::pair<int, std::int64_t>, std::string>& produced,
-            const ledger& log) {
-  auto seen = log.seen();
-  for (const auto& [where, value] : produced) {
-    if (!seen.contains(where)) return false;
-  }
-  return true;
+record_map produce(cairn::client& c, const std::string& topic, int count,
+                   const std::string& prefix) {
+  return produce_round_robin(c, topic, count, prefix, kPartitions);
 }
 
 std::set<int> all_partitions() {
-  std::set<int> out;
-  for (int p = 0; p < kPartitions; ++p)
-    out.insert(p);
-  return out;
-}
-
-// Two members split the partitions, disjointly and completely.
-bool split_between(kafka_member& a, kafka_member& b) {
-  std::set<int> pa = a.assignment(), pb = b.assignment();
-  if (pa.empty() || pb.empty()) return false;
-  std::set<int> both = pa;
-  both.insert(pb.begin(), pb.end());
-  return both == all_partitions() && both.size() == pa.size() + pb.size();
+  return partitions_upto(kPartitions);
 }
 
 // The group as DescribeGroups shows it through librdkafka (rd_kafka_list_groups with a name).
@@ -276,7 +74,7 @@ struct described_group {
   std::vector<int> assignment_sizes;
 };
 
-std::optional<described_group> describe(kafka_member& m, const std::string& group) {
+std::optional<described_group> describe(rdkafka_group_member& m, const std::string& group) {
   const rd_kafka_group_list* list = nullptr;
   if (rd_kafka_list_groups(m.handle(), group.c_str(), &list, 10'000) !=
       RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -297,7 +95,7 @@ std::optional<described_group> describe(kafka_member& m, const std::string& grou
 }
 
 // Every group the broker lists (ListGroups, then DescribeGroups for each).
-std::set<std::string> listed_groups(kafka_member& m) {
+std::set<std::string> listed_groups(rdkafka_group_member& m) {
   const rd_kafka_group_list* list = nullptr;
   std::set<std::string> out;
   if (rd_kafka_list_groups(m.handle(), nullptr, &list, 10'000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -306,32 +104,6 @@ std::set<std::string> listed_groups(kafka_member& m) {
   for (int i = 0; i < list->group_cnt; ++i)
     out.insert(list->groups[i].group);
   rd_kafka_group_list_destroy(list);
-  return out;
-}
-
-// The committed offset of every partition, through OffsetFetch (rd_kafka_committed).
-std::map<int, std::int64_t> committed_offsets(kafka_member& m, const std::string& topic) {
-  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(kPartitions);
-  for (int p = 0; p < kPartitions; ++p)
-    rd_kafka_topic_partition_list_add(list, topic.c_str(), p);
-  std::map<int, std::int64_t> out;
-  if (rd_kafka_committed(m.handle(), list, 10'000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    for (int i = 0; i < list->cnt; ++i) {
-      if (list->elems[i].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        out[list->elems[i].partition] = list->elems[i].offset;
-      }
-    }
-  }
-  rd_kafka_topic_partition_list_destroy(list);
-  return out;
-}
-
-// The end offset of each partition among `produced`.
-std::map<int, std::int64_t> ends(
-    const std::map<std::pair<int, std::int64_t>, std::string>& produced) {
-  std::map<int, std::int64_t> out;
-  for (const auto& [where, value] : produced)
-    out[where.first] = std::max(out[where.first], where.second + 1);
   return out;
 }
 
@@ -347,20 +119,19 @@ void share_then_take_over(const std::string& strategy) {
   create_topic(*native, topic, kPartitions);
   auto produced = produce(*native, topic, 20, "first");
 
-  ledger log;
-  kafka_member a(kafka_address(broker), group, strategy, "member-a");
-  a.subscribe(topic);
+  group_ledger log;
+  rdkafka_group_member a(kafka_address(broker), group, strategy, "member-a", topic);
   // A alone owns every partition and reads the first records.
   REQUIRE(pump(
-      {&a}, log, [&] { return covers(produced, log); }, 30s));
+      {&a}, log, [&] { return log.covers(produced); }, 30s));
   CHECK(a.assignment() == all_partitions());
 
   // The incremental revocation B's join causes restarts A's kept partitions too (#4686).
   if (strategy == "cooperative-sticky") a.mark_positions();
-  kafka_member b(kafka_address(broker), group, strategy, "member-b");
-  b.subscribe(topic);
+  rdkafka_group_member b(kafka_address(broker), group, strategy, "member-b", topic);
   REQUIRE(pump(
-      {&a, &b}, log, [&] { return split_between(a, b); }, 60s));
+      {&a, &b}, log, [&] { return split_between(a.assignment(), b.assignment(), kPartitions); },
+      60s));
 
   {
     INFO("DescribeGroups through librdkafka, while both members are in");
@@ -380,7 +151,7 @@ void share_then_take_over(const std::string& strategy) {
   auto middle = produce(*native, topic, 20, "middle");
   produced.insert(middle.begin(), middle.end());
   REQUIRE(pump(
-      {&a, &b}, log, [&] { return covers(produced, log); }, 60s));
+      {&a, &b}, log, [&] { return log.covers(produced); }, 60s));
   std::set<std::string> readers;
   for (const auto& r : log.records)
     readers.insert(r.member);
@@ -394,7 +165,7 @@ void share_then_take_over(const std::string& strategy) {
       {&a}, log, [&] { return a.assignment() == all_partitions(); }, 30s));
   auto more = produce(*native, topic, 40, "second");
   REQUIRE(pump(
-      {&a}, log, [&] { return covers(more, log); }, 60s));
+      {&a}, log, [&] { return log.covers(more); }, 60s));
 
   INFO("errors: " << a.errors.size() + b.errors.size());
   for (const auto& r : log.rereads_of_committed)
@@ -409,7 +180,7 @@ void share_then_take_over(const std::string& strategy) {
     CHECK(it->second == r.value);
   }
   // OffsetFetch: the group committed up to the end of every partition.
-  CHECK(committed_offsets(a, topic) == ends(everything));
+  CHECK(a.committed(topic, kPartitions) == partition_ends(everything));
 }
 
 // `cairn group describe GROUP --format json` (the native CLI) against the broker's native port.
@@ -454,7 +225,7 @@ TEST_CASE("kafka group: a kcat balanced consumer reads what was produced", "[kaf
   child_process kcat({KCAT_PATH, "-b", kafka_address(broker), "-G", "kcat-group", "-o", "beginning",
                       "-e", "-q", "-f", "%p %o %s\n", "-X", "session.timeout.ms=6000",
                       "kcat-topic"});
-  std::map<std::pair<int, std::int64_t>, std::string> read;
+  record_map read;
   for (std::string line = kcat.read_line(60'000); !line.empty(); line = kcat.read_line(60'000)) {
     int partition = -1;
     long long offset = -1;
@@ -475,11 +246,11 @@ TEST_CASE("kafka group: cairn group describe shows a librdkafka group with its l
   create_topic(*native, "lagging", kPartitions);
   auto produced = produce(*native, "lagging", 40, "read");
 
-  ledger log;
-  kafka_member member(kafka_address(broker), "lag-group", "cooperative-sticky", "kafka-member");
-  member.subscribe("lagging");
+  group_ledger log;
+  rdkafka_group_member member(kafka_address(broker), "lag-group", "cooperative-sticky",
+                              "kafka-member", "lagging");
   REQUIRE(pump(
-      {&member}, log, [&] { return covers(produced, log); }, 60s));
+      {&member}, log, [&] { return log.covers(produced); }, 60s));
   // Two more records per partition that the member does not read: it stays in the group (its
   // heartbeats run on librdkafka's own thread) with a lag of 2 everywhere.
   produce(*native, "lagging", 2 * kPartitions, "unread");

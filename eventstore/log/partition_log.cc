@@ -492,10 +492,21 @@ result<void> partition_log::close() {
 
 result<read_result> partition_log::read(std::int64_t offset, std::int64_t max_bytes,
                                         std::int64_t max_offset) const {
+  return read_from(offset, max_bytes, max_offset, false);
+}
+
+result<read_result> partition_log::read_stored(std::int64_t offset, std::int64_t max_bytes,
+                                               std::int64_t max_offset) const {
+  return read_from(offset, max_bytes, max_offset, true);
+}
+
+result<read_result> partition_log::read_from(std::int64_t offset, std::int64_t max_bytes,
+                                             std::int64_t max_offset, bool stored) const {
   segment_cut cut;
   {
     std::lock_guard lock(mu_);
-    if (offset < start_locked() || offset > segments_.back()->next_offset()) {
+    const std::int64_t first = stored ? segments_.front()->base_offset() : start_locked();
+    if (offset < first || offset > segments_.back()->next_offset()) {
       return errc::offset_out_of_range;
     }
     // The segment holding `offset`, or the next one with data (compaction leaves gaps).
@@ -565,7 +576,7 @@ result<void> partition_log::scan_headers(
 }
 
 result<std::optional<batch_header>> partition_log::header_at(std::int64_t offset) const {
-  CAIRN_TRY(auto found, read(offset, 1));
+  CAIRN_TRY(auto found, read_stored(offset, 1));
   if (found.range.size == 0) return std::optional<batch_header>{};
   char bytes[batch_layout::kHeaderSize];
   CAIRN_TRY(auto n, found.range.source->pread(found.range.position, bytes, sizeof bytes));
@@ -673,6 +684,11 @@ std::int64_t partition_log::start_locked() const {
 std::int64_t partition_log::start_offset() const {
   std::lock_guard lock(mu_);
   return start_locked();
+}
+
+std::int64_t partition_log::stored_start_offset() const {
+  std::lock_guard lock(mu_);
+  return segments_.front()->base_offset();
 }
 
 std::int64_t partition_log::end_offset() const {

@@ -107,7 +107,14 @@ class partition_log {
   // ---- readers ----
   // Whole batches from the one holding `offset`, up to max_bytes (at least one batch, as Kafka),
   // stopping before any batch that reaches `max_offset` (the high watermark) or a segment end.
+  // offset_out_of_range below start_offset() or past the end.
   result<read_result> read(
+      std::int64_t offset, std::int64_t max_bytes,
+      std::int64_t max_offset = std::numeric_limits<std::int64_t>::max()) const;
+  // read() for the log's owner, which still sees the batches below start_offset() that are
+  // stored (from stored_start_offset()): a Raft log sends them to a follower that lacks them,
+  // since its entries start at a batch boundary while advance_start() may cut inside a batch.
+  result<read_result> read_stored(
       std::int64_t offset, std::int64_t max_bytes,
       std::int64_t max_offset = std::numeric_limits<std::int64_t>::max()) const;
   // Visits every batch whose last offset is >= from_offset, validated again from disk.
@@ -119,7 +126,7 @@ class partition_log {
                             const std::function<result<void>(const batch_header&)>& visit) const;
   // The header of the first batch whose last offset is >= `offset` (the one holding it, unless
   // compaction removed it), found through the offset index without reading records; nullopt
-  // when there is none below the end.
+  // when there is none below the end. Any stored batch (from stored_start_offset()) is found.
   result<std::optional<batch_header>> header_at(std::int64_t offset) const;
   // The first offset whose record timestamp is >= timestamp_ms; nullopt when there is none.
   result<std::optional<std::int64_t>> offset_for_timestamp(std::int64_t timestamp_ms) const;
@@ -136,7 +143,11 @@ class partition_log {
   // loop hand only those commits to a thread that may block.
   bool flush_per_policy_syncs(std::int64_t end_offset) const;
 
+  // The first offset readers may see: advance_start()'s, or the first stored batch's if later.
   std::int64_t start_offset() const;
+  // The base offset of the first stored batch (the first segment's base), at or below
+  // start_offset() and always a batch boundary: where a Raft log on this log starts.
+  std::int64_t stored_start_offset() const;
   std::int64_t end_offset() const;
   std::int64_t flushed_offset() const { return flushed_offset_.load(); }
   std::int64_t size_bytes() const;
@@ -146,6 +157,9 @@ class partition_log {
 
  private:
   partition_log(std::string dir, log_options options);
+  // read() (stored: false, from start_offset()) and read_stored() (from stored_start_offset()).
+  result<read_result> read_from(std::int64_t offset, std::int64_t max_bytes,
+                                std::int64_t max_offset, bool stored) const;
   // Seals the active segment and starts a new one. The seal (fdatasync, then the index files)
   // runs in the background so appends do not stall behind a whole segment's writeback; at most
   // one seal is in flight. REQUIRES: mu_ held.

@@ -409,3 +409,24 @@ TEST_CASE("a log directory has one owner at a time", "[log]") {
   first.reset();
   CHECK(partition_log::open(dir.path(), {}));
 }
+
+TEST_CASE("read_stored reads the batches stored below a start moved inside a segment", "[log]") {
+  temp_dir dir;
+  auto log = open_log(dir.path());
+  for (int i = 0; i < 4; ++i)
+    append(*log, make_batch(3, "b" + std::to_string(i), 1000));  // [0, 2] .. [9, 11]
+  REQUIRE(log->advance_start(7).value() == 7);
+  CHECK(log->start_offset() == 7);
+  CHECK(log->stored_start_offset() == 0);  // one segment: nothing went
+  // Readers start at 7 (and get the batch holding it whole); the log's owner reads from 0.
+  CHECK(log->read(6, 1 << 20).error() == errc::offset_out_of_range);
+  auto stored = log->read_stored(0, 1 << 20);
+  REQUIRE(stored);
+  CHECK(stored.value().next_offset == 12);
+  CHECK(log->read_stored(3, 1).value().next_offset == 6);
+  auto header = log->header_at(3);
+  REQUIRE(header);
+  REQUIRE(header.value().has_value());
+  CHECK(header.value()->base_offset == 3);
+  CHECK(log->read_stored(13, 1).error() == errc::offset_out_of_range);
+}

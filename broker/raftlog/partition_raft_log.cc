@@ -132,7 +132,9 @@ result<std::unique_ptr<partition_raft_log>> partition_raft_log::open(
     stored = std::move(decoded).value();
   }
 
-  const std::int64_t start = p.log_start_offset();
+  // The Raft log starts at the first stored batch; DeleteRecords may have set the partition's
+  // log start inside it (advance_log_start).
+  const std::int64_t start = p.log().stored_start_offset();
   log_state base;
   if (stored && stored->base().value() > start) {
     // Only reset() records a base above the log start, and it does so before resetting the log:
@@ -213,7 +215,7 @@ std::int64_t partition_raft_log::now_ms() const {
 // ---- raft::log ---------------------------------------------------------------------------------
 
 raft::log_offset partition_raft_log::start_offset() const {
-  return raft::log_offset{partition_.log_start_offset()};
+  return raft::log_offset{partition_.log().stored_start_offset()};
 }
 
 raft::log_offset partition_raft_log::end_offset() const {
@@ -250,7 +252,7 @@ std::vector<raft::entry> partition_raft_log::read(raft::log_offset from,
                start_offset(), end);
   raft::log_offset at = from;
   while (at < end && out.size() < batches_max) {
-    auto chunk = partition_.log().read(at.value(), 1);
+    auto chunk = partition_.log().read_stored(at.value(), 1);
     if (!chunk) halt(dir_, "read", chunk.error());
     auto bytes = chunk.value().range.read();
     if (!bytes) halt(dir_, "read", bytes.error());
@@ -372,6 +374,20 @@ result<std::size_t> partition_raft_log::apply_retention(const es::retention_poli
   state_.advance_base(start_offset());
   CAIRN_TRY(persist_state());
   return deleted;
+}
+
+result<std::int64_t> partition_raft_log::advance_log_start(std::int64_t offset) {
+  if (offset < 0 || offset > partition_.high_watermark()) return es::errc::offset_out_of_range;
+  const raft::log_offset before = start_offset();
+  CAIRN_TRY(std::int64_t start, partition_.log().advance_start(offset));
+  CAIRN_ASSERT(start_offset().value() <= start && start <= partition_.high_watermark(),
+               "log start {} outside [raft start {}, high watermark {}]", start, start_offset(),
+               partition_.high_watermark());
+  if (start_offset() == before) return start;
+  // As after retention: the segments went first, and open() folds a stale file forward alike.
+  state_.advance_base(start_offset());
+  CAIRN_TRY(persist_state());
+  return start;
 }
 
 result<es::compaction_result> partition_raft_log::compact(broker::partition& p,

@@ -82,6 +82,15 @@ class partition_raft_log final : public raft::log {
   // ---- housekeeping of a replicated partition (instead of partition::log()'s own) ----
   // Retention below the high watermark only (Raft: start <= commit end), then the base moves.
   result<std::size_t> apply_retention(const eventstore::retention_policy& policy);
+  // DeleteRecords on a replicated partition: moves the partition's log start (what readers see:
+  // fetches below it are out of range) up to `offset`, which must be committed (at most the high
+  // watermark, so every replica holds the same records below it). Whole segments below it go,
+  // and this log's start with them, by whole segments: the Raft log starts at the first stored
+  // batch (partition_log::stored_start_offset), a batch boundary at or below the partition's log
+  // start, because Raft sends and installs whole batches. Never moves back; survives a restart
+  // (partition_log::advance_start's file). Returns the partition's log start.
+  // Errors: eventstore::errc::offset_out_of_range (negative or above the high watermark), I/O.
+  result<std::int64_t> advance_log_start(std::int64_t offset);
   // Compaction of committed segments only, keeping every batch boundary and control batch (so
   // the Raft state, which follows batch headers, is unchanged). Static and on the partition, not
   // on this log: it may run on a thread of its own (eventstore::partition_log::compact), and

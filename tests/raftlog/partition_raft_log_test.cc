@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "broker/raftlog/errc.h"
+#include "eventstore/errc.h"
 #include "eventstore/log/file.h"
 #include "eventstore/record/control_batch.h"
 #include "tests/raftlog/fixture.h"
@@ -318,4 +319,57 @@ TEST_CASE("raft log: retention stays below the high watermark and keeps the base
   auto s = replica_storage::open(dir / "p", {}, opts);
   CHECK(s.log->state() == before);
   CHECK(s.log->config() == config_of({1, 2}));
+}
+
+TEST_CASE("raft log: DeleteRecords moves the partition's start, the Raft start by whole segments",
+          "[raftlog]") {
+  temp_dir dir;
+  auto opts = replicated_options(/*segment_bytes_max=*/600);
+  raftlog::log_state before;
+  log_offset raft_start{0};
+  {
+    auto s = replica_storage::open(dir / "p", config_of({1}), opts);
+    direct_replicator r(*s.log, term_id{1});
+    s.log->append(control(entry_kind::noop, log_offset{0}, term_id{1}));
+    for (int i = 0; i < 20; ++i)
+      produce(s, r, producer_batch(-1, -1, 3, "first-term"));  // [1, 3], [4, 6] ... [58, 60]
+    REQUIRE(s.partition->log().segment_count() > 4);
+    // Only committed records go: nothing is committed yet.
+    auto uncommitted = s.log->advance_log_start(5);
+    REQUIRE_FALSE(uncommitted);
+    CHECK(uncommitted.error() == eventstore::errc::offset_out_of_range);
+    s.partition->set_high_watermark(40);
+    CHECK(s.log->advance_log_start(41).error() == eventstore::errc::offset_out_of_range);
+    CHECK(s.log->advance_log_start(-1).error() == eventstore::errc::offset_out_of_range);
+
+    // Inside the batch [35, 37]: readers start there, the Raft log at a batch boundary below.
+    auto moved = s.log->advance_log_start(36);
+    REQUIRE(moved);
+    CHECK(moved.value() == 36);
+    CHECK(s.partition->log_start_offset() == 36);
+    raft_start = s.log->start_offset();
+    CHECK(raft_start.value() > 1);  // whole segments below it went
+    CHECK(raft_start.value() <= 35);
+    CHECK(s.log->batch_at(raft_start).base_offset == raft_start);
+    // The Raft log still reads, and sends, the batches below the partition's start.
+    auto entries = s.log->read(raft_start, 100);
+    REQUIRE_FALSE(entries.empty());
+    CHECK(entries.front().base_offset == raft_start);
+    CHECK(entries.back().last_offset == log_offset{60});
+    CHECK(s.log->term_at(raft_start - 1) == term_id{1});
+    // Readers do not.
+    CHECK(s.partition->fetch(35, 1 << 20).error() == eventstore::errc::offset_out_of_range);
+    auto from = s.partition->fetch(36, 1 << 20);
+    REQUIRE(from);
+    CHECK(from.value().log_start_offset == 36);
+    // Never back.
+    CHECK(s.log->advance_log_start(20).value() == 36);
+    before = s.log->state();
+  }
+  // A restart recovers both starts and the base.
+  auto s = replica_storage::open(dir / "p", {}, opts);
+  CHECK(s.partition->log_start_offset() == 36);
+  CHECK(s.log->start_offset() == raft_start);
+  CHECK(s.log->state() == before);
+  CHECK(s.partition->high_watermark() == 36);  // a replica's high watermark restarts at its start
 }

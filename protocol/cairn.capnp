@@ -737,6 +737,7 @@ struct ReplicaState {
   matchEnd @1 :Int64;   # durable on the replica and equal to the leader's below it
   lag @2 :Int64;        # the leader's log end minus matchEnd
   inSync @3 :Bool;
+  logStartOffset @4 :Int64 = -1;  # the replica's log start as last reported; -1: unknown
 }
 
 struct ReplicateRequest {
@@ -807,6 +808,9 @@ struct RaftAppendRequest {
   prevTerm @1 :Int64;
   leaderCommit @2 :Int64;
   entries @3 :List(RaftEntry);
+  # The leader's partition log start (DeleteRecords), for followers to follow within their
+  # commit end; not Raft's (the core ignores it). -1: not told.
+  leaderLogStart @4 :Int64 = -1;
 }
 
 struct RaftAppendResponse {
@@ -816,6 +820,9 @@ struct RaftAppendResponse {
   rejectedPrev @3 :Int64;
   hintOffset @4 :Int64;
   hintTerm @5 :Int64;
+  # The follower's partition log start, from which its leader answers DeleteRecords' low
+  # watermark; not Raft's (the core ignores it). -1: not told.
+  logStart @6 :Int64 = -1;
 }
 
 struct RaftInstallRequest {

@@ -143,6 +143,14 @@ std::optional<decode_error> check_end(std::int64_t end, std::string_view what) {
   return std::nullopt;
 }
 
+// A partition log start the driver passes along (-1: not told).
+std::optional<decode_error> check_log_start(std::int64_t start, std::string_view what) {
+  if (start < -1 || start > offset_limit) {
+    return refuse(fmt::format("{} {} outside [-1, 2^62]", what, start));
+  }
+  return std::nullopt;
+}
+
 decoded<raft::entry> read_entry(wire::RaftEntry::Reader in, const codec_limits& limits,
                                 std::size_t index) {
   raft::entry e;
@@ -199,11 +207,15 @@ decoded<raft::append_request> read_append(wire::RaftAppendRequest::Reader in, te
                          .prev_offset = log_offset{in.getPrevOffset()},
                          .prev_term = term_id{in.getPrevTerm()},
                          .entries = {},
-                         .leader_commit = log_offset{in.getLeaderCommit()}};
+                         .leader_commit = log_offset{in.getLeaderCommit()},
+                         .leader_log_start = log_offset{in.getLeaderLogStart()}};
   if (auto bad = check_position(r.prev_offset.value(), r.prev_term.value(), term, "prev")) {
     return std::move(*bad);
   }
   if (auto bad = check_end(r.leader_commit.value(), "leaderCommit")) return std::move(*bad);
+  if (auto bad = check_log_start(r.leader_log_start.value(), "leaderLogStart")) {
+    return std::move(*bad);
+  }
   auto entries = in.getEntries();
   BOOST_OUTCOME_TRY(auto n, bounded(entries, limits.entries_max, "entries"));
   r.entries.reserve(n);
@@ -235,8 +247,10 @@ decoded<raft::append_response> read_append_response(wire::RaftAppendResponse::Re
                           .durable_end = log_offset{in.getDurableEnd()},
                           .rejected_prev = log_offset{in.getRejectedPrev()},
                           .hint_offset = log_offset{in.getHintOffset()},
-                          .hint_term = term_id{in.getHintTerm()}};
+                          .hint_term = term_id{in.getHintTerm()},
+                          .log_start = log_offset{in.getLogStart()}};
   if (auto bad = check_end(r.appended_end.value(), "appendedEnd")) return std::move(*bad);
+  if (auto bad = check_log_start(r.log_start.value(), "logStart")) return std::move(*bad);
   if (auto bad = check_end(r.durable_end.value(), "durableEnd")) return std::move(*bad);
   if (r.durable_end > r.appended_end) {
     return refuse(fmt::format("durableEnd {} > appendedEnd {}", r.durable_end, r.appended_end));
@@ -328,6 +342,7 @@ struct body_writer {
     a.setPrevOffset(m.prev_offset.value());
     a.setPrevTerm(m.prev_term.value());
     a.setLeaderCommit(m.leader_commit.value());
+    a.setLeaderLogStart(m.leader_log_start.value());
     auto entries = a.initEntries(static_cast<unsigned>(m.entries.size()));
     for (unsigned i = 0; i < entries.size(); ++i) {
       const raft::entry& e = m.entries[i];
@@ -359,6 +374,7 @@ struct body_writer {
     a.setRejectedPrev(m.rejected_prev.value());
     a.setHintOffset(m.hint_offset.value());
     a.setHintTerm(m.hint_term.value());
+    a.setLogStart(m.log_start.value());
   }
   void operator()(const raft::install_request& m) const {
     auto i = out.initInstallRequest();
@@ -463,6 +479,7 @@ void encode_leadership(const raft::partition_leadership& l,
     states[i].setMatchEnd(s.match_end.value());
     states[i].setLag(s.lag);
     states[i].setInSync(s.in_sync);
+    states[i].setLogStartOffset(s.log_start.value());
   }
 }
 
@@ -506,7 +523,11 @@ decoded<raft::partition_leadership> read_leadership(wire::PartitionLeadership::R
     raft::replica_state r{.node = node_id{s.getNodeId()},
                           .match_end = log_offset{s.getMatchEnd()},
                           .lag = s.getLag(),
-                          .in_sync = s.getInSync()};
+                          .in_sync = s.getInSync(),
+                          .log_start = log_offset{s.getLogStartOffset()}};
+    if (auto bad = check_log_start(r.log_start.value(), "replica logStartOffset")) {
+      return std::move(*bad);
+    }
     if (!contains(l.replicas, r.node)) {
       return refuse(fmt::format("replica state for {}, not a replica", r.node));
     }

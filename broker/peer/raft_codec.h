@@ -66,7 +66,8 @@ void encode_message(const raft::group_id& group, const raft::message& message,
 // Refused (decode_error, invalid_request): a topic that is not a Kafka topic name (1..249 of
 // [a-zA-Z0-9._-]), a negative partition, node ids <= 0 or from == to, a term outside
 // [0, 2^31) (it is stamped as the int32 partitionLeaderEpoch), an unset or unknown union member;
-// offsets below -1 (prev, last, rejected, hint) or below 0 (ends, commits, starts) or above 2^62
+// offsets below -1 (prev, last, rejected, hint, the partition log starts the driver passes
+// along) or below 0 (ends, commits, install starts) or above 2^62
 // (headroom for the core's arithmetic), terms above the message's term where the sender's own
 // log is described, offset -1 with a term other than 0; entries: more than entries_max, base < 0,
 // last < base, not contiguous from prev_offset + 1, term < 1, terms decreasing or below prev_term
@@ -87,7 +88,7 @@ void encode_leadership(const raft::partition_leadership& leadership,
 // replicas, ISR or replica states over members_max, with ids <= 0 or duplicates; a leader, an
 // ISR member or a replica state that is not among the replicas; offsets out of the order
 // 0 <= log_start <= high_watermark <= log_end <= 2^62; a replica state whose match_end is
-// negative or past log_end, or whose lag is negative.
+// negative or past log_end, whose lag is negative, or whose log start is outside [-1, 2^62].
 decoded<raft::partition_leadership> decode_leadership(wire::PartitionLeadership::Reader in,
                                                       const codec_limits& limits = {});
 

@@ -27,6 +27,9 @@ struct replica_state {
   log_offset match_end{0};  // durable on the replica and equal to the leader's below it
   std::int64_t lag = 0;     // the leader's log end minus match_end
   bool in_sync = false;
+  // The replica's partition log start (DeleteRecords' low watermark is the least over the live
+  // replicas), as it last reported it to the leader; -1: not reported yet.
+  log_offset log_start{-1};
   bool operator==(const replica_state&) const = default;
 };
 

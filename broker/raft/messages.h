@@ -30,12 +30,18 @@ struct vote_response {
 
 // AppendEntries: `entries` follow the batch ending at prev_offset, whose term is prev_term.
 // Empty entries make a heartbeat. leader_commit is the leader's high watermark.
+//
+// leader_log_start is not Raft's: the driver stamps the partition's log start (Kafka's, which
+// DeleteRecords moves, possibly inside a batch) on the way out, and a follower's driver moves its
+// own up to it within its commit end, as Kafka's followers learn it from fetch responses. The
+// core neither sets nor reads it (-1: not told).
 struct append_request {
   term_id term{0};
   log_offset prev_offset{-1};
   term_id prev_term{0};
   std::vector<entry> entries;
   log_offset leader_commit{0};
+  log_offset leader_log_start{-1};
 };
 
 // success: the follower's log matches the leader's up to appended_end, of which durable_end is
@@ -44,6 +50,10 @@ struct append_request {
 // !success: the follower's log does not hold prev_offset with prev_term. hint_offset/hint_term:
 // the follower's last offset <= prev_offset whose term <= prev_term (etcd's fast backtracking,
 // KRaft's divergence by epoch end offsets), so the leader skips a whole term per round trip.
+//
+// log_start, like append_request::leader_log_start, is the driver's: the follower's partition log
+// start, from which the leader's driver answers DeleteRecords' low watermark (Kafka's fetch
+// request carries it). The core neither sets nor reads it (-1: not told).
 struct append_response {
   term_id term{0};
   bool success = false;
@@ -52,6 +62,7 @@ struct append_response {
   log_offset rejected_prev{-1};
   log_offset hint_offset{-1};
   term_id hint_term{0};
+  log_offset log_start{-1};
 };
 
 // The leader's log starts after what the follower needs: the follower drops its log and restarts

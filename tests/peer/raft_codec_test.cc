@@ -216,6 +216,8 @@ TEST_CASE("append requests: offsets, contiguity, terms, kinds", "[peer]") {
   expect_refused(
       two_entries(), [](B m) { m.getAppendRequest().setLeaderCommit(-1); }, "leaderCommit -1");
   expect_refused(
+      two_entries(), [](B m) { m.getAppendRequest().setLeaderLogStart(-2); }, "leaderLogStart -2");
+  expect_refused(
       two_entries(), [&](B m) { entries(m)[0].setLastOffset(9); }, "lastOffset 9 <");
   expect_refused(
       two_entries(), [&](B m) { entries(m)[0].setBaseOffset(-3); }, "outside [0, 2^62)");
@@ -330,6 +332,10 @@ TEST_CASE("append responses: ends and hints", "[peer]") {
       append_response(), [&](B m) { r(m).setHintOffset(-2); }, "hint offset -2");
   expect_refused(
       append_response(), [&](B m) { r(m).setHintTerm(6); }, "above the message's");
+  expect_refused(
+      append_response(), [&](B m) { r(m).setLogStart(-2); }, "logStart -2");
+  expect_refused(
+      append_response(), [&](B m) { r(m).setLogStart(std::int64_t{1} << 62 | 1); }, "logStart");
 }
 
 group_message install() {
@@ -413,6 +419,8 @@ TEST_CASE("leadership gossip: every inconsistency is refused", "[peer]") {
   expect_leadership_refused([](L l) { l.getReplicaStates()[1].setNodeId(1); }, "for 1 twice");
   expect_leadership_refused([](L l) { l.getReplicaStates()[0].setMatchEnd(43); }, "outside");
   expect_leadership_refused([](L l) { l.getReplicaStates()[0].setLag(-1); }, "lag -1");
+  expect_leadership_refused([](L l) { l.getReplicaStates()[0].setLogStartOffset(-2); },
+                            "replica logStartOffset -2");
   capnp::MallocMessageBuilder builder;
   auto root = builder.initRoot<wire::PartitionLeadership>();
   encode_leadership(leadership(), root);

@@ -56,6 +56,7 @@ class message_generator {
     r.prev_offset = log_offset{uniform(-1, 1'000'000)};
     r.prev_term = raft::term_id{r.prev_offset.value() == -1 ? 0 : uniform(0, term.value())};
     r.leader_commit = log_offset{uniform(0, 2'000'000)};
+    r.leader_log_start = log_offset{uniform(-1, 2'000'000)};
     log_offset next = r.prev_offset + 1;
     std::int64_t floor = std::max<std::int64_t>(1, r.prev_term.value());
     const auto n = uniform(0, 6);
@@ -115,6 +116,7 @@ class message_generator {
         a.rejected_prev = log_offset{uniform(-1, 1'000'000)};
         a.hint_offset = log_offset{uniform(-1, 1'000'000)};
         a.hint_term = raft::term_id{a.hint_offset.value() == -1 ? 0 : uniform(0, term.value())};
+        a.log_start = log_offset{uniform(-1, 1'000'000)};
         m.message.body = a;
         break;
       }
@@ -156,6 +158,7 @@ class message_generator {
         raft::replica_state s{.node = id, .in_sync = coin()};
         s.match_end = log_offset{uniform(0, l.log_end.value())};
         s.lag = l.log_end - s.match_end;
+        s.log_start = log_offset{uniform(-1, l.log_end.value())};
         l.replica_states.push_back(s);
       }
     }
@@ -186,8 +189,9 @@ struct body_printer {
     return fmt::format("vote_response term {} pre {} granted {}", m.term, m.pre_vote, m.granted);
   }
   std::string operator()(const raft::append_request& m) const {
-    std::string out = fmt::format("append term {} prev {}@{} commit {} entries:", m.term,
-                                  m.prev_offset, m.prev_term, m.leader_commit);
+    std::string out =
+        fmt::format("append term {} prev {}@{} commit {} log start {} entries:", m.term,
+                    m.prev_offset, m.prev_term, m.leader_commit, m.leader_log_start);
     for (const auto& e : m.entries) {
       out += fmt::format(" [{}..{} t{} k{} {} records({})={}]", e.base_offset, e.last_offset,
                          e.term, static_cast<int>(e.kind), describe(e.config), e.records.size(),
@@ -197,8 +201,9 @@ struct body_printer {
   }
   std::string operator()(const raft::append_response& m) const {
     return fmt::format(
-        "append_response term {} ok {} appended {} durable {} rejected {} hint {}@{}", m.term,
-        m.success, m.appended_end, m.durable_end, m.rejected_prev, m.hint_offset, m.hint_term);
+        "append_response term {} ok {} appended {} durable {} rejected {} hint {}@{} log start {}",
+        m.term, m.success, m.appended_end, m.durable_end, m.rejected_prev, m.hint_offset,
+        m.hint_term, m.log_start);
   }
   std::string operator()(const raft::install_request& m) const {
     return fmt::format("install term {} start {} prev_term {} {} commit {}", m.term, m.start_offset,

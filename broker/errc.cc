@@ -31,6 +31,8 @@ class category final : public std::error_category {
         return "invalid topic configuration";
       case errc::invalid_replica_assignment:
         return "invalid replica assignment";
+      case errc::records_not_deletable:
+        return "records of a compacted topic cannot be deleted (its cleanup policy is compact)";
     }
     return "unknown broker error " + std::to_string(value);
   }

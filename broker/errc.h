@@ -17,6 +17,7 @@ enum class errc {
   topic_already_exists,        // create of a topic that exists
   invalid_topic_config,        // partitions, replication factor or retention outside their ranges
   invalid_replica_assignment,  // a manual placement: unknown brokers, duplicates, uneven sizes
+  records_not_deletable,       // DeleteRecords on a compacted topic (Kafka: POLICY_VIOLATION)
 };
 
 const std::error_category& broker_category() noexcept;

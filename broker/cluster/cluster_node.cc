@@ -5,17 +5,29 @@
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <filesystem>
+#include <future>
 
 #include "broker/controller/assignment.h"
 #include "broker/controller/commands.h"
 #include "broker/errc.h"
 #include "broker/net/group_coordinator.h"
+#include "eventstore/errc.h"
 #include "protocol/wire_errc.h"
 
 namespace cairn::broker::cluster {
 namespace asio = boost::asio;
 
 namespace {
+
+// Kafka's low watermark (Partition.lowWatermarkIfLeader): the least log start of the live
+// replicas, here the in-sync set with the leader in it; -1 while one has not reported its start.
+std::int64_t low_watermark(const raft::partition_leadership& l) {
+  std::int64_t low = l.log_start.value();
+  for (const raft::replica_state& s : l.replica_states) {
+    if (s.in_sync) low = std::min(low, s.log_start.value());
+  }
+  return low;
+}
 
 std::vector<raft::node_id> node_ids(const std::vector<std::int32_t>& ids) {
   std::vector<raft::node_id> out;
@@ -37,6 +49,7 @@ cluster_node::cluster_node(asio::io_context& io, cluster_options options, topic_
                    eventstore::flush_policy::kind::always),
       replicas_(io, {.self = raft::node_id{options_.self}, .tick_interval = options_.tick_interval},
                 [this](const raft::group_id& g, raft::message m) {
+                  stamp_log_start(g, m);
                   links_->send({.group = g, .message = std::move(m)});
                 }),
       gossip_timer_(io) {
@@ -135,7 +148,10 @@ replication::replica::hooks cluster_node::hooks_for(const std::shared_ptr<broker
   }
   // set_high_watermark calls the partition's on_commit, which wakes the fetches and produce
   // requests waiting on it.
-  h.committed = [log](std::int64_t end) { log->set_high_watermark(end); };
+  h.committed = [this, log, group = raft::group_id{topic, partition}](std::int64_t end) {
+    log->set_high_watermark(end);
+    follow_leader_log_start(group);  // a log start announced beyond the last commit end
+  };
   h.changed = [this, topic, partition,
                leading = std::make_shared<bool>(false)](const replication::election_state& s) {
     spdlog::info("{}/{}: {} in term {} (leader {})", topic, partition, raft::to_string(s.role),
@@ -365,27 +381,39 @@ void cluster_node::ensure_internal_topics() {
 }
 
 raft::partition_leadership cluster_node::own_leadership(
-    const replication::replica& r, const std::vector<raft::node_id>& replicas) const {
+    const replication::replica& r, const hosted& h,
+    const std::vector<raft::node_id>& replicas) const {
   const raft::node_id self{options_.self};
+  // The partition's log start (DeleteRecords may have set it inside a batch, above the Raft
+  // log's start). A restarted leader's commit end starts at the Raft log's start, below it, until
+  // its first commit: the high watermark shown is never below the log start.
+  const std::int64_t log_start = h.log->log_start_offset();
   raft::partition_leadership out{.topic = r.group().topic,
                                  .partition = r.group().partition,
                                  .leader = self,
                                  .epoch = r.term(),
                                  .replicas = replicas,
                                  .isr = {self},
-                                 .log_start = r.log().start_offset(),
-                                 .high_watermark = log_offset{r.commit_end()},
+                                 .log_start = log_offset{log_start},
+                                 .high_watermark = log_offset{std::max(r.commit_end(), log_start)},
                                  .log_end = r.log().end_offset()};
-  out.replica_states.push_back({.node = self, .match_end = out.log_end, .lag = 0, .in_sync = true});
+  out.replica_states.push_back({.node = self,
+                                .match_end = out.log_end,
+                                .lag = 0,
+                                .in_sync = true,
+                                .log_start = out.log_start});
   for (const raft::follower_status& f : r.followers()) {
     // In sync, as Kafka's replica.lag.time.max.ms: it answered within the last quorum-check
     // period (the minimum election timeout), so it is keeping up rather than stalled or gone.
     const bool in_sync = f.recent_active && !f.learner;
     if (in_sync) out.isr.push_back(f.id);
-    out.replica_states.push_back({.node = f.id,
-                                  .match_end = f.match_end,
-                                  .lag = out.log_end - f.match_end,
-                                  .in_sync = in_sync});
+    auto reported = h.follower_log_starts.find(f.id);
+    out.replica_states.push_back(
+        {.node = f.id,
+         .match_end = f.match_end,
+         .lag = out.log_end - f.match_end,
+         .in_sync = in_sync,
+         .log_start = log_offset{reported == h.follower_log_starts.end() ? -1 : reported->second}});
   }
   std::sort(out.isr.begin(), out.isr.end());
   return out;
@@ -408,6 +436,112 @@ void cluster_node::on_peer_message(peer::group_message&& m) {
     }
   }
   replicas_.deliver(m.group, m.message);
+  note_log_start(m.group, m.message);  // after the step: the term and leader it establishes
+}
+
+// ---- DeleteRecords ------------------------------------------------------------------------------
+
+void cluster_node::stamp_log_start(const raft::group_id& group, raft::message& m) const {
+  auto h = hosted_.find(group);
+  if (h == hosted_.end()) return;  // the controller's group: no records to delete
+  const log_offset start{h->second.log->log_start_offset()};
+  if (auto* append = std::get_if<raft::append_request>(&m.body)) {
+    append->leader_log_start = start;
+  } else if (auto* answer = std::get_if<raft::append_response>(&m.body)) {
+    answer->log_start = start;
+  }
+}
+
+void cluster_node::note_log_start(const raft::group_id& group, const raft::message& m) {
+  auto h = hosted_.find(group);
+  replication::replica* r = replicas_.find(group);
+  if (h == hosted_.end() || r == nullptr || raft::term_of(m.body) != r->term()) return;
+  if (const auto* append = std::get_if<raft::append_request>(&m.body)) {
+    // From the leader of this replica's term only: a stale leader's start is no one's to follow.
+    if (r->is_leader() || r->leader() != m.from) return;
+    if (append->leader_log_start.value() <= h->second.leader_log_start) return;
+    h->second.leader_log_start = append->leader_log_start.value();
+    follow_leader_log_start(group);
+  } else if (const auto* answer = std::get_if<raft::append_response>(&m.body)) {
+    if (!r->is_leader() || answer->log_start.value() < 0) return;
+    std::int64_t& known = h->second.follower_log_starts[m.from];
+    if (known == answer->log_start.value()) return;
+    known = answer->log_start.value();
+    schedule_publish();  // a DeleteRecords may be waiting for it (delete_records)
+  }
+}
+
+void cluster_node::follow_leader_log_start(const raft::group_id& group) {
+  auto h = hosted_.find(group);
+  if (h == hosted_.end()) return;
+  hosted& here = h->second;
+  const std::int64_t target = std::min(here.leader_log_start, here.log->high_watermark());
+  if (target <= here.log->log_start_offset()) return;
+  if (auto moved = here.raft_log->advance_log_start(target); !moved) {
+    spdlog::error("{}/{}: following the leader's log start {}: {}", group.topic, group.partition,
+                  target, moved.error().message());
+    return;
+  }
+  spdlog::info("{}/{}: log start moved to {}, following the leader", group.topic, group.partition,
+               target);
+}
+
+cluster_node::moved_start cluster_node::move_log_start(const raft::group_id& group,
+                                                       std::int64_t offset) {
+  auto h = hosted_.find(group);
+  replication::replica* r = replicas_.find(group);
+  if (h == hosted_.end() || r == nullptr || !r->is_leader()) {
+    return {.error = protocol::errc::not_leader};
+  }
+  const std::int64_t high_watermark = h->second.log->high_watermark();
+  if (offset == broker::partition::kDeleteToHighWatermark) offset = high_watermark;
+  if (offset < 0 || offset > high_watermark) {
+    return {.error = eventstore::errc::offset_out_of_range};
+  }
+  if (auto moved = h->second.raft_log->advance_log_start(offset); !moved) {
+    return {.error = moved.error()};
+  }
+  spdlog::info("{}/{}: DeleteRecords moved the log start to {}", group.topic, group.partition,
+               h->second.log->log_start_offset());
+  schedule_publish();  // the view the waiting caller reads
+  return {.offset = offset, .term = r->term()};
+}
+
+delete_records_outcome cluster_node::delete_records(
+    const std::string& topic, std::int32_t partition, std::int64_t offset,
+    std::chrono::steady_clock::time_point deadline) {
+  const raft::group_id group{topic, partition};
+  auto done = std::make_shared<std::promise<moved_start>>();
+  auto outcome = done->get_future();
+  asio::post(io_, [this, group, offset, done] { done->set_value(move_log_start(group, offset)); });
+  // The move itself is waited for even past a short deadline (it is one file write and some
+  // unlinks on the I/O thread); what the deadline bounds is the wait for the followers.
+  if (outcome.wait_until(
+          std::max(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(1))) !=
+      std::future_status::ready) {
+    return {protocol::errc::request_timed_out};
+  }
+  const moved_start moved = outcome.get();
+  if (moved.error) return {moved.error};
+  // Kafka's DelayedDeleteRecords: done once the low watermark reaches the offset, answered
+  // not_leader once this broker no longer leads in that term, timed out at the deadline.
+  std::int64_t low = -1;
+  bool leading = true;
+  std::unique_lock lock(view_mu_);
+  const bool reached = view_changed_.wait_until(lock, deadline, [&] {
+    auto l = view_.partitions.find(group);
+    if (l == view_.partitions.end() || l->second.leader != raft::node_id{options_.self} ||
+        l->second.epoch != moved.term) {
+      // A published view may still show the term before; only a later one says it was lost.
+      leading = l != view_.partitions.end() && l->second.epoch < moved.term;
+      return !leading;
+    }
+    low = low_watermark(l->second);
+    return low >= moved.offset;
+  });
+  if (!leading) return {protocol::errc::not_leader};
+  if (!reached) return {protocol::errc::request_timed_out, low};
+  return {{}, low};
 }
 
 void cluster_node::run_housekeeping() {
@@ -483,7 +617,7 @@ void cluster_node::on_gossip_tick() {
   for (const auto& [key, h] : hosted_) {
     const replication::replica* r = replicas_.find(key);
     if (r == nullptr || !r->is_leader()) continue;
-    mine.push_back(own_leadership(*r, h.replicas));
+    mine.push_back(own_leadership(*r, h, h.replicas));
     leaders_.update(raft::node_id{options_.self}, mine.back(), now);
   }
   // Sent even when empty: the peers count it as a sign of life.
@@ -536,8 +670,9 @@ void cluster_node::publish_view(std::int64_t now) {
       l.replicas = node_ids(config.replicas.at(static_cast<std::size_t>(p)));
       // A leader here describes itself, fresher than its last gossip. A follower's leader
       // is laid over the view when it is read (leadership_locked).
-      if (const replication::replica* r = replicas_.find(group); r != nullptr && r->is_leader()) {
-        l = own_leadership(*r, l.replicas);
+      const replication::replica* r = replicas_.find(group);
+      if (auto h = hosted_.find(group); r != nullptr && r->is_leader() && h != hosted_.end()) {
+        l = own_leadership(*r, h->second, l.replicas);
       }
       next.partitions.emplace(group, std::move(l));
     }

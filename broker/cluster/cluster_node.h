@@ -106,6 +106,15 @@ class cluster_node final : public controller::cluster_view, public cluster_admin
   result<void> delete_topic(const std::string& name, std::chrono::milliseconds timeout) override;
   result<void> alter_topic(const std::string& name, topic_change change,
                            std::chrono::milliseconds timeout) override;
+  // Kafka's DeleteRecords on the leader: the I/O thread moves this replica's log start
+  // (move_log_start), then the caller waits on the view for the low watermark: the least log
+  // start of this broker and of the followers in its in-sync set (those that answered within
+  // the last quorum-check period: Kafka's "live replicas"), as each last reported it in its
+  // append responses. Followers learn the leader's start from its append requests and follow it
+  // within their commit end (follow_leader_log_start).
+  delete_records_outcome delete_records(const std::string& topic, std::int32_t partition,
+                                        std::int64_t offset,
+                                        std::chrono::steady_clock::time_point deadline) override;
 
   // ---- cluster_view (any thread) ----
   std::vector<controller::broker_status> brokers() const override;
@@ -122,6 +131,17 @@ class cluster_node final : public controller::cluster_view, public cluster_admin
     std::vector<raft::node_id> replicas;              // the assignment: the first is preferred
     raftlog::partition_raft_log* raft_log = nullptr;  // owned by the replica
     std::int64_t transfer_tried_ms = 0;               // preferred-leader balancing
+    // DeleteRecords. As a follower: the highest log start the leader of its term announced, which
+    // this replica reaches as its commit end does. As a leader: each follower's log start, as
+    // its latest append response of this term said.
+    std::int64_t leader_log_start = -1;
+    std::map<raft::node_id, std::int64_t> follower_log_starts;
+  };
+  // What move_log_start did: the offset the low watermark must reach, in which term.
+  struct moved_start {
+    std::error_code error;
+    std::int64_t offset = -1;
+    raft::term_id term{0};
   };
   struct snapshot {
     std::vector<controller::broker_status> brokers;
@@ -156,8 +176,18 @@ class cluster_node final : public controller::cluster_view, public cluster_admin
   void balance_leaders(std::int64_t now);
   void schedule_gossip();
   // The partition as this broker's own leader replica sees it.
-  raft::partition_leadership own_leadership(const replication::replica& r,
+  raft::partition_leadership own_leadership(const replication::replica& r, const hosted& h,
                                             const std::vector<raft::node_id>& replicas) const;
+  // DeleteRecords' first step, on the I/O thread: this broker must lead the partition; -1 is the
+  // high watermark; the offset must not pass it (offset_out_of_range).
+  moved_start move_log_start(const raft::group_id& group, std::int64_t offset);
+  // The log starts that ride on append messages (raft::append_request::leader_log_start,
+  // append_response::log_start): stamped on the way out, noted on the way in.
+  void stamp_log_start(const raft::group_id& group, raft::message& m) const;
+  void note_log_start(const raft::group_id& group, const raft::message& m);
+  // A follower moves its log start up to the leader's, never past its own commit end (what it
+  // holds below that is the leader's, committed): on each append request and each commit.
+  void follow_leader_log_start(const raft::group_id& group);
   // The controller command creating `config`, assigning its replicas from the state's load
   // unless config.replicas already says where they go.
   controller_group::command_builder create_command(topic_config config) const;

@@ -32,8 +32,17 @@ struct broker_identity {
   std::string cluster_id = "cairn";
 };
 
+// What DeleteRecords answers for one partition (broker/handlers/delete_records.h).
+struct delete_records_outcome {
+  std::error_code error;
+  // Kafka's low watermark: the least log start of the partition's live replicas; -1 unless known.
+  // Set with request_timed_out too (how far the replicas had come), as Kafka does.
+  std::int64_t low_watermark = -1;
+};
+
 // Cluster mode: topic changes go through the controller (the broker's cluster_node implements
-// this). Blocking until the change is applied on this broker; called from worker threads.
+// this), and DeleteRecords through the partition's leader. Blocking until the change is applied
+// on this broker; called from worker threads.
 class cluster_admin {
  public:
   virtual ~cluster_admin() = default;
@@ -49,6 +58,14 @@ class cluster_admin {
   using topic_change = std::function<result<topic_config>(const topic_config& current)>;
   virtual result<void> alter_topic(const std::string& name, topic_change change,
                                    std::chrono::milliseconds timeout) = 0;
+  // DeleteRecords of a partition this broker leads: moves its log start up to `offset` (-1: the
+  // high watermark), then waits, until `deadline`, for every live replica's log start to reach
+  // it. Errors: protocol::errc::not_leader (not, or no longer, the leader),
+  // eventstore::errc::offset_out_of_range (negative, or above the high watermark),
+  // protocol::errc::request_timed_out (with the low watermark reached so far), I/O errors.
+  virtual delete_records_outcome delete_records(const std::string& topic, std::int32_t partition,
+                                                std::int64_t offset,
+                                                std::chrono::steady_clock::time_point deadline) = 0;
 };
 
 struct handler_context {

@@ -28,6 +28,7 @@ wire_error to_wire_error(const std::error_code& ec) {
       case errc::invalid_topic_config:
         return {P::invalid_config, ec.message()};
       case errc::invalid_replica_assignment:
+      case errc::records_not_deletable:
         return {P::invalid_request, ec.message()};  // the native protocol has no finer code
       case errc::stream_index_unavailable:
         break;

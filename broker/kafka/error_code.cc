@@ -1,5 +1,6 @@
 #include "broker/kafka/error_code.h"
 
+#include "broker/errc.h"
 #include "broker/handlers/wire_errors.h"
 
 namespace cairn::broker::kafka {
@@ -100,6 +101,9 @@ error_code from_native(protocol::errc e) {
 
 kafka_error to_kafka_error(const std::error_code& ec) {
   if (!ec) return {};
+  // Kafka has a finer code than the native protocol here.
+  if (ec == broker::errc::records_not_deletable)
+    return {error_code::policy_violation, ec.message()};
   wire_error native = to_wire_error(ec);
   return {from_native(native.code), std::move(native.message)};
 }

@@ -2,9 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
 #include <string>
 #include <vector>
 
+#include "broker/handlers/delete_records.h"
 #include "broker/kafka/handlers/partition_leader.h"
 
 namespace cairn::broker::kafka {
@@ -24,21 +27,16 @@ struct answer {
   std::int64_t low_watermark = -1;
 };
 
-answer delete_one(services& s, const std::string& topic, const asked_partition& p) {
+answer delete_one(services& s, const std::string& topic, const asked_partition& p,
+                  std::chrono::steady_clock::time_point deadline) {
   leader_check leader = check_leader(s, topic, p.index, -1);
   if (leader.error != error_code::none) return {leader.error};
-  auto target = s.core.topics.get(topic, p.index);
-  if (!target) return {to_kafka_error(target.error()).code};
-  if (s.core.cluster != nullptr || target.value()->replicated()) {
-    spdlog::warn(
-        "kafka DeleteRecords {}/{}: refused: a replicated partition's log start moves "
-        "only by retention",
-        topic, p.index);
-    return {error_code::policy_violation};
+  delete_records_outcome out = delete_records(s.core, topic, p.index, p.offset, deadline);
+  if (out.error) {
+    spdlog::info("kafka DeleteRecords {}/{} below {}: {}", topic, p.index, p.offset,
+                 out.error.message());
   }
-  auto start = target.value()->delete_records(p.offset);
-  if (!start) return {to_kafka_error(start.error()).code};
-  return {error_code::none, start.value()};
+  return {to_kafka_error(out.error).code, out.low_watermark};
 }
 
 }  // namespace
@@ -64,7 +62,10 @@ response handle_delete_records(services& s, const request& r) {
     in.tagged_fields();
     if (in.ok() || !topic.partitions.empty()) topics.push_back(std::move(topic));
   }
-  in.int32();  // timeout_ms: standalone deletes are done when answered
+  // timeout_ms: how long a cluster's leader waits for its followers' log starts (Kafka's
+  // DelayedDeleteRecords), one deadline for the whole request.
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(in.int32(), 0));
   in.tagged_fields();
   // Errors live in the partitions only: INVALID_REQUEST in each entry read (nothing deleted), or
   // a close when nothing could be read.
@@ -78,7 +79,7 @@ response handle_delete_records(services& s, const request& r) {
     w.string(topic.name);
     w.array_length(topic.partitions.size());
     for (const asked_partition& p : topic.partitions) {
-      answer a = bad ? answer{error_code::invalid_request} : delete_one(s, topic.name, p);
+      answer a = bad ? answer{error_code::invalid_request} : delete_one(s, topic.name, p, deadline);
       w.int32(p.index);
       w.int64(a.low_watermark);
       w.int16(value_of(a.error));

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <set>
 
+#include "eventstore/errc.h"
 #include "tests/raftlog/fixture.h"
 #include "tests/support/temp_dir.h"
 
@@ -23,8 +24,10 @@ struct replica {
   node_replicator replicator{node_ptr};
   std::int64_t commit_end = 0;
 
+  broker::partition::options options = replicated_options();
+
   void open(const raft::configuration& bootstrap) {
-    storage = replica_storage::open(dir, bootstrap);
+    storage = replica_storage::open(dir, bootstrap, options);
     raft::options opts;
     opts.id = node_id{id};
     opts.rng_seed = static_cast<std::uint64_t>(id) * 7919;
@@ -47,10 +50,11 @@ struct replica {
 
 class cluster {
  public:
-  explicit cluster(const temp_dir& dir) {
+  explicit cluster(const temp_dir& dir, broker::partition::options options = replicated_options()) {
     for (int id = 1; id <= 3; ++id) {
       replicas_[id - 1].id = id;
       replicas_[id - 1].dir = dir / ("p" + std::to_string(id));
+      replicas_[id - 1].options = options;
       replicas_[id - 1].open(config_of({1, 2, 3}));
     }
   }
@@ -222,7 +226,59 @@ TEST_CASE("three replicas on real partitions: elections, divergence, crashes", "
     auto index = r.partition().stream_index_dump();
     REQUIRE(index);
     REQUIRE(index.value().has_value());
-    CHECK(*index.value() == rebuilt_stream_index(r.partition(), dir / ("check-" + std::to_string(id))));
+    CHECK(*index.value() ==
+          rebuilt_stream_index(r.partition(), dir / ("check-" + std::to_string(id))));
     CHECK(r.storage.log->state() == c.at(1).storage.log->state());
+  }
+}
+
+TEST_CASE("three replicas: DeleteRecords below a batch boundary, then a follower installed",
+          "[raftlog]") {
+  temp_dir dir;
+  cluster c(dir, replicated_options(/*segment_bytes_max=*/600));
+  const int first = c.elect();
+  replica& leader = c.at(first);
+  const int down = first == 1 ? 2 : 1;
+  c.at(down).crash();
+  for (int i = 0; i < 20; ++i)
+    produce(leader, producer_batch(-1, -1, 3, "r"));
+  c.run_until([&] { return c.converged(); });
+  REQUIRE(leader.commit_end > 40);
+
+  // DeleteRecords inside a batch on the leader (as cluster_node does on its I/O thread): whole
+  // segments below go, the Raft log starts at a batch boundary at or below the new start.
+  const std::int64_t cut = 41;  // batches of 3 after the no-op at 0: [40, 42] holds it
+  auto holding = leader.storage.log->batch_at(log_offset{cut});
+  REQUIRE(holding.base_offset < log_offset{cut});
+  REQUIRE(leader.storage.log->advance_log_start(cut));
+  const log_offset raft_start = leader.storage.log->start_offset();
+  CHECK(raft_start > log_offset{1});
+  CHECK(raft_start <= holding.base_offset);
+
+  // The follower that was down is behind the leader's Raft start: it is installed there, then
+  // sent the batches from it, those below the partition's start included.
+  c.at(down).open({});
+  c.run_until([&] { return c.converged(); });
+  replica& installed = c.at(down);
+  CHECK(installed.storage.log->start_offset() == raft_start);
+  CHECK(installed.partition().log_start_offset() == raft_start.value());
+  const auto reference = leader.storage.log->read(raft_start, 1 << 20);
+  CHECK(installed.storage.log->read(raft_start, 1 << 20) == reference);
+  // Its driver follows the leader's start within its commit end; a restart keeps it.
+  REQUIRE(installed.storage.log->advance_log_start(cut));
+  CHECK(installed.partition().fetch(cut - 1, 1 << 20).error() ==
+        eventstore::errc::offset_out_of_range);
+  installed.crash();
+  installed.open({});
+  CHECK(installed.partition().log_start_offset() == cut);
+  CHECK(installed.storage.log->start_offset() <= holding.base_offset);
+  // The group goes on: a new batch commits everywhere, and the logs agree from the Raft start.
+  produce(c.at(c.leader()), producer_batch(-1, -1, 2, "after"));
+  c.run_until([&] { return c.converged(); });
+  for (int id = 1; id <= 3; ++id) {
+    replica& r = c.at(id);
+    INFO("replica " << id);
+    const auto from = std::max(r.storage.log->start_offset(), raft_start);
+    CHECK(r.storage.log->read(from, 1 << 20) == leader.storage.log->read(from, 1 << 20));
   }
 }

@@ -1,5 +1,7 @@
 #include "broker/handlers/delete_records.h"
 
+#include <algorithm>
+
 #include "broker/errc.h"
 #include "cairn/protocol/errc.h"
 
@@ -14,7 +16,9 @@ delete_records_outcome delete_records(handler_context& ctx, std::string_view top
   // moving under the compaction thread, which would hold up the I/O thread in a cluster.
   if (config.value().cleanup == cleanup_policy::compact) return {errc::records_not_deletable};
   if (ctx.admin != nullptr) {
-    return ctx.admin->delete_records(std::string(topic), partition, offset, deadline);
+    const auto bounded =
+        std::min(deadline, std::chrono::steady_clock::now() + kDeleteRecordsWaitMax);
+    return ctx.admin->delete_records(std::string(topic), partition, offset, bounded);
   }
   auto target = ctx.topics.get(topic, partition);
   if (!target) return {target.error()};

@@ -1,9 +1,13 @@
-// partition::delete_records (DeleteRecords) over the log's advance_start, and lookup_offset
-// (ListOffsets, both front ends) against a log whose start moved inside a segment.
+// partition::delete_records (DeleteRecords) over the log's advance_start, broker::delete_records
+// (both front ends' DeleteRecords) on a standalone broker, and lookup_offset (ListOffsets, both
+// front ends) against a log whose start moved inside a segment.
+#include "broker/handlers/delete_records.h"
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 
+#include "broker/errc.h"
 #include "broker/handlers/list_offsets.h"
 #include "broker/partition/partition.h"
 #include "cairn/protocol/errc.h"
@@ -137,4 +141,32 @@ TEST_CASE("lookup_offset: sentinels, times and the largest timestamp", "[partiti
   auto early = lookup_offset(*p, 0);
   CHECK(early.offset == 4);
   CHECK(early.timestamp == 2000);
+}
+
+TEST_CASE(
+    "broker::delete_records alone: the low watermark is the new start; compacted topics "
+    "and unknown partitions are refused",
+    "[partition]") {
+  temp_dir dir;
+  auto topics = topic_manager::open({.data_dir = dir.path().string()});
+  REQUIRE(topics);
+  broker_identity self;
+  handler_context ctx{.topics = *topics.value(), .self = self};
+  REQUIRE(topics.value()->create({.name = "events", .partitions = 1}));
+  REQUIRE(topics.value()->create(
+      {.name = "latest", .partitions = 1, .cleanup = cleanup_policy::compact}));
+  auto events = topics.value()->get("events", 0);
+  REQUIRE(events);
+  produce_batches(*events.value(), 2);  // offsets 0..5
+  const auto soon = std::chrono::steady_clock::now();
+
+  delete_records_outcome moved = delete_records(ctx, "events", 0, 4, soon);
+  CHECK_FALSE(moved.error);
+  CHECK(moved.low_watermark == 4);
+  CHECK(delete_records(ctx, "events", 0, partition::kDeleteToHighWatermark, soon).low_watermark ==
+        6);
+  CHECK(delete_records(ctx, "events", 0, 7, soon).error == es::errc::offset_out_of_range);
+  CHECK(delete_records(ctx, "latest", 0, 0, soon).error == errc::records_not_deletable);
+  CHECK(delete_records(ctx, "events", 3, 0, soon).error);
+  CHECK(delete_records(ctx, "missing", 0, 0, soon).error == errc::unknown_topic);
 }

@@ -321,8 +321,9 @@ TEST_CASE("raft log: retention stays below the high watermark and keeps the base
   CHECK(s.log->config() == config_of({1, 2}));
 }
 
-TEST_CASE("raft log: DeleteRecords moves the partition's start, the Raft start by whole segments",
-          "[raftlog]") {
+TEST_CASE(
+    "raft log: DeleteRecords moves the partition's start and the Raft start by whole segments",
+    "[raftlog]") {
   temp_dir dir;
   auto opts = replicated_options(/*segment_bytes_max=*/600);
   raftlog::log_state before;

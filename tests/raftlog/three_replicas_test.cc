@@ -232,8 +232,7 @@ TEST_CASE("three replicas on real partitions: elections, divergence, crashes", "
   }
 }
 
-TEST_CASE("three replicas: DeleteRecords below a batch boundary, then a follower installed",
-          "[raftlog]") {
+TEST_CASE("three replicas: DeleteRecords inside a batch then a follower installed", "[raftlog]") {
   temp_dir dir;
   cluster c(dir, replicated_options(/*segment_bytes_max=*/600));
   const int first = c.elect();

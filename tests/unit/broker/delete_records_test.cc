@@ -144,8 +144,8 @@ TEST_CASE("lookup_offset: sentinels, times and the largest timestamp", "[partiti
 }
 
 TEST_CASE(
-    "broker::delete_records alone: the low watermark is the new start; compacted topics "
-    "and unknown partitions are refused",
+    "broker::delete_records alone: the low watermark is the new start and compacted topics are "
+    "refused",
     "[partition]") {
   temp_dir dir;
   auto topics = topic_manager::open({.data_dir = dir.path().string()});

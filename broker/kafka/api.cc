@@ -14,10 +14,10 @@ response finish(writer& w) {
   return response{.frame = finish_response(w)};
 }
 
-response close_for(const request& r, const reader& failed) {
+response close_for(const request& r, std::string_view failure) {
   spdlog::warn("kafka {}: closing the connection: request {} v{} from client {}: {}", r.client_host,
                r.header.api_key, r.header.api_version, r.header.client_id.value_or("(none)"),
-               failed.failure());
+               failure);
   return response{.close_connection = true};
 }
 

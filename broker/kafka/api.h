@@ -1,48 +1,20 @@
-// The Kafka APIs this broker serves: their keys, the versions served, where the flexible
-// encoding starts, and the shape every handler has. ApiVersions answers from the same table the
-// dispatcher routes by, so what is advertised is exactly what is served.
+// The shape every Kafka handler has: the request it gets (header, body, encoding) and the
+// response it returns. Which APIs and versions are served is served_apis.h's.
 #pragma once
 
-#include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "broker/kafka/api_key.h"
 #include "broker/kafka/codec/reader.h"
 #include "broker/kafka/codec/request_header.h"
 #include "broker/kafka/codec/writer.h"
 #include "broker/kafka/error_code.h"
 
 namespace cairn::broker::kafka {
-
-enum class api_key : std::int16_t {
-  produce = 0,
-  fetch = 1,
-  list_offsets = 2,
-  metadata = 3,
-  offset_commit = 8,
-  offset_fetch = 9,
-  find_coordinator = 10,
-  join_group = 11,
-  heartbeat = 12,
-  leave_group = 13,
-  sync_group = 14,
-  describe_groups = 15,
-  list_groups = 16,
-  api_versions = 18,
-  create_topics = 19,
-  delete_topics = 20,
-  delete_records = 21,
-  init_producer_id = 22,
-  offset_for_leader_epoch = 23,
-  describe_configs = 32,
-  alter_configs = 33,
-  create_partitions = 37,
-  delete_groups = 42,
-  incremental_alter_configs = 44,
-  describe_cluster = 60,
-};
 
 // One request as the dispatcher hands it to a handler. `body` points into the connection's
 // frame, which outlives the handler's run.
@@ -70,7 +42,8 @@ struct response {
 writer begin_response(const request& r);
 response finish(writer& w);
 // Answered when the body cannot be decoded and the API has no error field to say so in: Kafka
-// closes such a connection, and so does this broker, after logging why.
-response close_for(const request& r, const reader& failed);
+// closes such a connection, and so does this broker, after logging why (`failure`, the
+// decoder's reason).
+response close_for(const request& r, std::string_view failure);
 
 }  // namespace cairn::broker::kafka

@@ -1,13 +1,12 @@
-// The table of served Kafka APIs: for each, the versions served, where its flexible encoding
-// starts, and its handler with where it runs. The connection loop routes by it and ApiVersions
-// answers from it, so the two cannot disagree.
+// Which handler answers each served Kafka API (served_apis.h: which versions), and where it
+// runs. The connection loop checks a request against served_apis() and routes it by handler_of().
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
-#include <span>
 
 #include "broker/kafka/api.h"
+#include "broker/kafka/served_apis.h"
 #include "broker/kafka/services.h"
 
 namespace cairn::broker::kafka {
@@ -20,21 +19,13 @@ enum class runs_on { worker, io, awaits };
 
 struct api_handler {
   api_key key;
-  std::int16_t min_version = 0;
-  std::int16_t max_version = 0;
-  std::int16_t flexible_from = -1;  // first flexible version; -1 when none is served
   runs_on where = runs_on::worker;
   response (*blocking)(services&, const request&) = nullptr;  // worker or io
   boost::asio::awaitable<response> (*awaiting)(services&, const request&) = nullptr;  // awaits
-
-  bool flexible(std::int16_t version) const {
-    return flexible_from >= 0 && version >= flexible_from;
-  }
 };
 
-// Every served API, in key order.
-std::span<const api_handler> served_apis();
-// The entry for `key`, or null when this broker does not serve that API.
-const api_handler* find_api(std::int16_t key);
+// The handler of a served API. Every key of served_apis() has one (asserted on lookup; the
+// bad-input test sends every served API to a real broker).
+const api_handler& handler_of(api_key key);
 
 }  // namespace cairn::broker::kafka

@@ -167,26 +167,25 @@ class kafka_server::impl::connection : public std::enable_shared_from_this<conne
   asio::awaitable<response> respond(const std::vector<std::byte>& frame) {
     auto prefix = read_header_prefix(frame);
     if (!prefix) co_return refuse("a request header shorter than its fixed part");
-    const api_handler* api = find_api(prefix->api_key);
-    if (api == nullptr) {
+    const served_api* served = find_api(prefix->api_key);
+    if (served == nullptr) {
       co_return refuse("api key " + std::to_string(prefix->api_key) +
                        " is not served (ApiVersions lists what is)");
     }
-    const bool is_api_versions = api->key == api_key::api_versions;
     const std::int16_t version = prefix->api_version;
-    const bool served = version >= api->min_version && version <= api->max_version;
-    if (!served && !is_api_versions) {
+    // ApiVersions answers any version: UNSUPPORTED_VERSION and what is served (KIP-511).
+    if (!served->serves(version) && served->key != api_key::api_versions) {
       co_return refuse("api key " + std::to_string(prefix->api_key) + " version " +
                        std::to_string(version) + " is not served (versions " +
-                       std::to_string(api->min_version) + "-" + std::to_string(api->max_version) +
-                       ")");
+                       std::to_string(served->min_version) + "-" +
+                       std::to_string(served->max_version) + ")");
     }
-    // An ApiVersions newer than served still has a flexible header (KIP-511).
-    const bool flexible = api->flexible(version) || (is_api_versions && version > 3);
+    const bool flexible = request_is_flexible(*served, version);
     request r{.header = *prefix, .flexible = flexible, .client_host = host_};
     auto body_at = read_header_rest(frame, flexible, r.header);
     if (!body_at) co_return refuse("a request header that does not decode");
     r.body = std::span<const std::byte>(frame).subspan(*body_at);
+    const api_handler* api = &handler_of(served->key);
     try {
       switch (api->where) {
         case runs_on::io:

@@ -1,34 +1,29 @@
 #include "broker/kafka/handlers/api_versions.h"
 
-#include "broker/kafka/dispatch.h"
+#include "broker/kafka/requests/api_versions.h"
+#include "broker/kafka/served_apis.h"
 
 namespace cairn::broker::kafka {
 
 response handle_api_versions(services&, const request& r) {
-  const api_handler* self = find_api(static_cast<std::int16_t>(api_key::api_versions));
+  decoded<api_versions_request> decoded = decode_api_versions(r);
   request answered = r;
   error_code error = error_code::none;
-  if (r.version() > self->max_version || r.version() < self->min_version) {
+  if (decoded.request.version_unsupported) {
     // The client's body is in a version we cannot read: answer in v0, which every client reads.
     error = error_code::unsupported_version;
     answered.header.api_version = 0;
     answered.flexible = false;
-  } else {
+  } else if (!decoded.ok()) {
     // v3 carries the client's software name and version; nothing here depends on them, but a
     // body that does not decode is still refused.
-    reader in = r.body_reader();
-    if (r.version() >= 3) {
-      in.string();
-      in.string();
-      in.tagged_fields();
-    }
-    if (!in.ok()) error = error_code::invalid_request;
+    error = error_code::invalid_request;
   }
   writer w = begin_response(answered);
   w.int16(value_of(error));
   auto apis = served_apis();
   w.array_length(apis.size());
-  for (const api_handler& api : apis) {
+  for (const served_api& api : apis) {
     w.int16(static_cast<std::int16_t>(api.key));
     w.int16(api.min_version);
     w.int16(api.max_version);

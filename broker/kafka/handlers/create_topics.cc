@@ -9,49 +9,12 @@
 #include <vector>
 
 #include "broker/kafka/handlers/topic_admin_codec.h"
+#include "broker/kafka/requests/create_topics.h"
 
 namespace cairn::broker::kafka {
 namespace {
 
-struct creatable_topic {
-  std::string name;
-  std::int32_t partitions = -1;
-  std::int16_t replication_factor = -1;
-  std::vector<std::pair<std::int32_t, std::vector<std::int32_t>>> assignment;  // index, brokers
-  std::vector<std::pair<std::string, std::optional<std::string>>> configs;
-};
-
-std::vector<creatable_topic> decode(reader& in) {
-  std::vector<creatable_topic> out;
-  // Smallest topic: name (1-2 bytes), int32, int16, two empty arrays (1-4 bytes each), tags.
-  const std::int32_t topics = in.array_length(in.flexible() ? 10 : 16);
-  for (std::int32_t i = 0; i < topics && in.ok(); ++i) {
-    creatable_topic t;
-    t.name = in.string();
-    t.partitions = in.int32();
-    t.replication_factor = in.int16();
-    const std::int32_t assignments = in.array_length(in.flexible() ? 6 : 8);
-    for (std::int32_t a = 0; a < assignments && in.ok(); ++a) {
-      std::int32_t index = in.int32();
-      std::vector<std::int32_t> brokers;
-      const std::int32_t n = in.array_length(4);
-      for (std::int32_t b = 0; b < n && in.ok(); ++b)
-        brokers.push_back(in.int32());
-      in.tagged_fields();
-      t.assignment.emplace_back(index, std::move(brokers));
-    }
-    const std::int32_t configs = in.array_length(in.flexible() ? 3 : 4);
-    for (std::int32_t c = 0; c < configs && in.ok(); ++c) {
-      std::string name = in.string();
-      std::optional<std::string> value = in.nullable_string();
-      in.tagged_fields();
-      t.configs.emplace_back(std::move(name), std::move(value));
-    }
-    in.tagged_fields();
-    out.push_back(std::move(t));
-  }
-  return out;
-}
+using creatable_topic = create_topics_request::topic;
 
 // The assignment as one replica list per partition, if its indexes are exactly 0..n-1.
 std::optional<std::vector<std::vector<std::int32_t>>> ordered(
@@ -101,13 +64,12 @@ outcome create_one(services& s, creatable_topic t, bool validate_only,
 
 response handle_create_topics(services& s, const request& r) {
   const std::int16_t v = r.version();
-  reader in = r.body_reader();
-  std::vector<creatable_topic> topics = decode(in);
-  const std::int32_t timeout_ms = in.int32();
-  const bool validate_only = v >= 1 ? in.boolean() : false;
-  in.tagged_fields();
+  decoded<create_topics_request> decoded = decode_create_topics(r);
   // No error field outside the topics, and a request that cannot be read names none reliably.
-  if (!in.ok()) return close_for(r, in);
+  if (!decoded.ok()) return close_for(r, decoded.failure);
+  std::vector<creatable_topic>& topics = decoded.request.topics;
+  const std::int32_t timeout_ms = decoded.request.timeout_ms;
+  const bool validate_only = decoded.request.validate_only;
 
   std::map<std::string, int, std::less<>> named;
   for (const auto& t : topics)

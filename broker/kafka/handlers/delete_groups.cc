@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "broker/kafka/handlers/group_common.h"
+#include "broker/kafka/requests/delete_groups.h"
 #include "broker/net/group_coordinator.h"
 
 namespace cairn::broker::kafka {
@@ -12,20 +13,14 @@ namespace cairn::broker::kafka {
 boost::asio::awaitable<response> handle_delete_groups(services& s, const request& r_in) {
   // Its own copy of the request: the caller's need not outlive the first suspension.
   const request r = r_in;
-  reader in = r.body_reader();
-  std::vector<std::string> ids;
-  std::int32_t n = in.array_length(min_string_bytes(in), kGroupIdsMax);
-  for (std::int32_t i = 0; i < n && in.ok(); ++i) {
-    std::string id = in.string();
-    if (in.ok()) ids.push_back(std::move(id));
-  }
-  in.tagged_fields();
+  decoded<delete_groups_request> decoded = decode_delete_groups(r);
+  const std::vector<std::string>& ids = decoded.request.group_ids;
   // No top-level error: each group read answers INVALID_REQUEST; with none read, close.
-  if (!in.ok() && ids.empty()) co_return close_for(r, in);
+  if (!decoded.ok() && ids.empty()) co_return close_for(r, decoded.failure);
 
   std::vector<std::int16_t> errors;
   for (const std::string& id : ids) {
-    if (!in.ok()) {
+    if (!decoded.ok()) {
       errors.push_back(value_of(error_code::invalid_request));
       continue;
     }

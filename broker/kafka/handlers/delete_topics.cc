@@ -5,14 +5,12 @@
 #include <vector>
 
 #include "broker/kafka/handlers/topic_admin_codec.h"
+#include "broker/kafka/requests/delete_topics.h"
 
 namespace cairn::broker::kafka {
 namespace {
 
-struct deletable_topic {
-  std::optional<std::string> name;
-  topic_id id{};
-};
+using deletable_topic = delete_topics_request::topic;
 
 struct result_entry {
   std::optional<std::string> name;
@@ -44,25 +42,10 @@ result_entry delete_one(services& s, const deletable_topic& t, std::chrono::mill
 
 response handle_delete_topics(services& s, const request& r) {
   const std::int16_t v = r.version();
-  reader in = r.body_reader();
-  std::vector<deletable_topic> topics;
-  if (v >= 6) {
-    const std::int32_t n = in.array_length(18);  // name (1), id (16), tags (1)
-    for (std::int32_t i = 0; i < n && in.ok(); ++i) {
-      deletable_topic t;
-      t.name = in.nullable_string();
-      t.id = in.uuid_value();
-      in.tagged_fields();
-      topics.push_back(std::move(t));
-    }
-  } else {
-    const std::int32_t n = in.array_length(in.flexible() ? 1 : 2);
-    for (std::int32_t i = 0; i < n && in.ok(); ++i)
-      topics.push_back({in.string(), {}});
-  }
-  const std::int32_t timeout_ms = in.int32();
-  in.tagged_fields();
-  if (!in.ok()) return close_for(r, in);
+  decoded<delete_topics_request> decoded = decode_delete_topics(r);
+  if (!decoded.ok()) return close_for(r, decoded.failure);
+  const std::vector<deletable_topic>& topics = decoded.request.topics;
+  const std::int32_t timeout_ms = decoded.request.timeout_ms;
 
   writer w = begin_response(r);
   if (v >= 1) w.int32(0);  // throttle_time_ms

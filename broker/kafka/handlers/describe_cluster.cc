@@ -3,12 +3,14 @@
 #include <limits>
 #include <vector>
 
+#include "broker/kafka/requests/describe_cluster.h"
+
 namespace cairn::broker::kafka {
 namespace {
 
 // DescribeCluster v1's endpoint_type: brokers (1) or controllers (2, answered only by KRaft
 // controllers themselves; Cairn's controller is a role of a broker, not a listener of its own).
-constexpr std::int8_t kEndpointBrokers = 1;
+constexpr std::int8_t kEndpointBrokers = describe_cluster_request::kEndpointBrokers;
 
 struct broker_entry {
   std::int32_t node_id = 0;
@@ -34,14 +36,13 @@ std::vector<broker_entry> live_brokers(const services& s) {
 
 response handle_describe_cluster(services& s, const request& r) {
   const std::int16_t v = r.version();
-  reader in = r.body_reader();
-  in.boolean();  // include_cluster_authorized_operations: no ACLs, answered as unknown
-  std::int8_t endpoint_type = v >= 1 ? in.int8() : kEndpointBrokers;
-  in.tagged_fields();
+  // include_cluster_authorized_operations goes unused: no ACLs, answered as unknown.
+  decoded<describe_cluster_request> decoded = decode_describe_cluster(r);
+  const std::int8_t endpoint_type = decoded.request.endpoint_type;
 
   error_code error = error_code::none;
   std::optional<std::string_view> message;
-  if (!in.ok()) {
+  if (!decoded.ok()) {
     error = error_code::invalid_request;
     message = "the request could not be read";
   } else if (endpoint_type != kEndpointBrokers) {

@@ -7,16 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "broker/kafka/handlers/config_answers.h"
 #include "broker/kafka/handlers/topic_admin_codec.h"
+#include "broker/kafka/requests/describe_configs.h"
 
 namespace cairn::broker::kafka {
 namespace {
 
-struct resource {
-  std::int8_t type = 0;
-  std::string name;
-  std::optional<std::vector<std::string>> keys;  // null: every config
-};
+using resource = config_resource<std::optional<std::vector<std::string>>>;
 
 struct described {
   kafka_error error;
@@ -54,44 +52,23 @@ described describe(services& s, const resource& res) {
 
 response handle_describe_configs(services& s, const request& r) {
   const std::int16_t v = r.version();
-  reader in = r.body_reader();
-  std::vector<resource> resources;
-  // Smallest resource: type (1), name (1-2), null keys (1-4), tags.
-  const std::int32_t n = in.array_length(in.flexible() ? 4 : 7);
-  for (std::int32_t i = 0; i < n && in.ok(); ++i) {
-    resource res;
-    res.type = in.int8();
-    res.name = in.string();
-    const std::int32_t keys = in.nullable_array_length(in.flexible() ? 1 : 2);
-    if (keys >= 0) {
-      res.keys.emplace();
-      for (std::int32_t k = 0; k < keys && in.ok(); ++k)
-        res.keys->push_back(in.string());
-    }
-    in.tagged_fields();
-    resources.push_back(std::move(res));
-  }
-  const bool synonyms = v >= 1 ? in.boolean() : false;
-  const bool documentation = v >= 3 ? in.boolean() : false;
-  in.tagged_fields();
-  if (!in.ok()) return close_for(r, in);
+  decoded<describe_configs_request> decoded = decode_describe_configs(r);
+  if (!decoded.ok()) return close_for(r, decoded.failure);
+  const std::vector<resource>& resources = decoded.request.resources;
+  const bool synonyms = decoded.request.include_synonyms;
+  const bool documentation = decoded.request.include_documentation;
 
   writer w = begin_response(r);
   w.int32(0);  // throttle_time_ms
   w.array_length(resources.size());
   for (const resource& res : resources) {
     described d = describe(s, res);
-    if (res.keys) {
+    if (const auto& keys = res.entries) {
       std::erase_if(d.configs, [&](const config_entry& c) {
-        return std::find(res.keys->begin(), res.keys->end(), c.name) == res.keys->end();
+        return std::find(keys->begin(), keys->end(), c.name) == keys->end();
       });
     }
-    w.int16(value_of(d.error.code));
-    w.nullable_string(d.error.code == error_code::none
-                          ? std::nullopt
-                          : std::optional<std::string_view>(d.error.message));
-    w.int8(res.type);
-    w.string(res.name);
+    write_resource_outcome(w, d.error, res.type, res.name);
     w.array_length(d.configs.size());
     for (const config_entry& c : d.configs) {
       w.string(c.name);

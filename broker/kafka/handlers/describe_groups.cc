@@ -5,6 +5,7 @@
 
 #include "broker/group/group.h"
 #include "broker/kafka/handlers/group_common.h"
+#include "broker/kafka/requests/describe_groups.h"
 #include "broker/net/group_coordinator.h"
 
 namespace cairn::broker::kafka {
@@ -48,18 +49,12 @@ void write_group(writer& w, std::int16_t v, const std::string& id,
 
 response handle_describe_groups(services& s, const request& r) {
   const std::int16_t v = r.version();
-  reader in = r.body_reader();
-  std::vector<std::string> ids;
-  std::int32_t n = in.array_length(min_string_bytes(in), kGroupIdsMax);
-  for (std::int32_t i = 0; i < n && in.ok(); ++i) {
-    std::string id = in.string();
-    if (in.ok()) ids.push_back(std::move(id));
-  }
-  const bool operations_asked = v >= 3 && in.boolean();
-  in.tagged_fields();
+  decoded<describe_groups_request> decoded = decode_describe_groups(r);
+  const std::vector<std::string>& ids = decoded.request.group_ids;
+  const bool operations_asked = decoded.request.include_authorized_operations;
   // No top-level error: each group read answers INVALID_REQUEST; with none read, close.
-  if (!in.ok() && ids.empty()) return close_for(r, in);
-  const std::int16_t error = in.ok() ? 0 : value_of(error_code::invalid_request);
+  if (!decoded.ok() && ids.empty()) return close_for(r, decoded.failure);
+  const std::int16_t error = decoded.ok() ? 0 : value_of(error_code::invalid_request);
 
   writer w = begin_response(r);
   if (v >= 1) w.int32(0);  // throttle_time_ms

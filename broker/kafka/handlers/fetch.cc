@@ -10,6 +10,7 @@
 
 #include "broker/handlers/fetch_read.h"
 #include "broker/handlers/topic_admin.h"
+#include "broker/kafka/requests/fetch.h"
 #include "broker/net/partition_waits.h"
 #include "cairn/protocol/errc.h"
 
@@ -20,77 +21,8 @@ namespace {
 // A fetch never waits longer than this, whatever max_wait_ms says.
 constexpr std::int32_t kMaxWaitCapMs = 60'000;
 
-struct partition_in {
-  std::int32_t index = 0;
-  std::int64_t fetch_offset = 0;
-  std::int32_t max_bytes = 0;
-};
-struct topic_in {
-  std::string name;  // v13+: resolved from `id` (empty when no topic has it)
-  uuid id{};         // v13+ (KIP-516): fetches name topics by id
-  std::vector<partition_in> partitions;
-};
-struct fetch_request {
-  std::int32_t max_wait_ms = 0;
-  std::int32_t min_bytes = 0;
-  std::int32_t max_bytes = 0;
-  std::int8_t isolation_level = 0;
-  std::vector<topic_in> topics;
-};
-
-fetch_request read_request(const request& r, reader& in) {
-  fetch_request f;
-  in.int32();  // replica_id: -1 for consumers; brokers replicate through Raft, not Fetch
-  f.max_wait_ms = in.int32();
-  f.min_bytes = in.int32();
-  f.max_bytes = in.int32();  // v3+
-  f.isolation_level = in.int8();
-  if (r.version() >= 7) {
-    in.int32();  // session_id
-    in.int32();  // session_epoch
-  }
-  std::int32_t topics = in.array_length(2);
-  f.topics.reserve(static_cast<std::size_t>(topics));
-  for (std::int32_t t = 0; t < topics && in.ok(); ++t) {
-    topic_in& topic = f.topics.emplace_back();
-    if (r.version() >= 13) {
-      topic.id = in.uuid_value();
-    } else {
-      topic.name = in.string();
-    }
-    std::int32_t partitions = in.array_length(16);
-    topic.partitions.reserve(static_cast<std::size_t>(partitions));
-    for (std::int32_t i = 0; i < partitions && in.ok(); ++i) {
-      partition_in& part = topic.partitions.emplace_back();
-      part.index = in.int32();
-      if (r.version() >= 9) in.int32();  // current_leader_epoch
-      part.fetch_offset = in.int64();
-      if (r.version() >= 12) in.int32();  // last_fetched_epoch
-      if (r.version() >= 5) in.int64();   // log_start_offset: a follower's, unused here
-      part.max_bytes = in.int32();
-      in.tagged_fields();
-    }
-    in.tagged_fields();
-  }
-  if (r.version() >= 7) {
-    // forgotten_topics_data: only meaningful inside a fetch session, which is never created.
-    std::int32_t forgotten = in.array_length(2);
-    for (std::int32_t t = 0; t < forgotten && in.ok(); ++t) {
-      if (r.version() >= 13) {
-        in.uuid_value();
-      } else {
-        in.string();
-      }
-      std::int32_t n = in.array_length(4);
-      for (std::int32_t i = 0; i < n && in.ok(); ++i)
-        in.int32();
-      in.tagged_fields();
-    }
-  }
-  if (r.version() >= 11) in.string();  // rack_id: no follower fetching (KIP-392)
-  in.tagged_fields();
-  return f;
-}
+using partition_in = fetch_request::partition;
+using topic_in = fetch_request::topic;
 
 struct fetch_answer {
   response answer;
@@ -193,18 +125,11 @@ fetch_answer read_all(services& s, const request& r, const fetch_request& f) {
 
 }  // namespace
 
-bool decode_fetch(const request& r) {
-  reader in = r.body_reader();
-  read_request(r, in);
-  return in.ok();
-}
-
 asio::awaitable<response> handle_fetch(services& s, const request& r) {
-  reader in = r.body_reader();
-  fetch_request f = read_request(r, in);
-  if (!in.ok()) {
+  decoded<fetch_request> decoded = decode_fetch(r);
+  if (!decoded.ok()) {
     // v7+ has a top-level error code; earlier versions have nowhere to say it.
-    if (r.version() < 7) co_return close_for(r, in);
+    if (r.version() < 7) co_return close_for(r, decoded.failure);
     writer w = begin_response(r);
     w.int32(0);
     w.int16(value_of(error_code::invalid_request));
@@ -213,6 +138,7 @@ asio::awaitable<response> handle_fetch(services& s, const request& r) {
     w.tagged_fields();
     co_return finish(w);
   }
+  fetch_request f = std::move(decoded.request);
   if (r.version() >= 13) {
     // v13+ names topics by id: resolve each once (an unknown id answers UNKNOWN_TOPIC_ID).
     for (topic_in& t : f.topics) {

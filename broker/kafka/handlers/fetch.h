@@ -14,8 +14,5 @@ namespace cairn::broker::kafka {
 // client to send full requests. Both isolation levels read up to the high watermark, which is
 // also the last stable offset while transactions are not served.
 boost::asio::awaitable<response> handle_fetch(services& s, const request& r);
-// Only decodes the body, with the decoder the handler uses; true when it decodes (the fuzz
-// targets' seam, broker/kafka/decode_request.h).
-bool decode_fetch(const request& r);
 
 }  // namespace cairn::broker::kafka

@@ -5,12 +5,13 @@
 
 #include "broker/handlers/groups.h"
 #include "broker/kafka/handlers/group_common.h"
+#include "broker/kafka/requests/find_coordinator.h"
 
 namespace cairn::broker::kafka {
 namespace {
 
-constexpr std::int8_t kGroupKey = 0;
-constexpr std::int8_t kTransactionKey = 1;
+constexpr std::int8_t kGroupKey = find_coordinator_request::kGroupKey;
+constexpr std::int8_t kTransactionKey = find_coordinator_request::kTransactionKey;
 
 struct coordinator {
   std::int32_t node_id = -1;
@@ -46,27 +47,16 @@ std::optional<std::string_view> message_of(const coordinator& c) {
 
 response handle_find_coordinator(services& s, const request& r) {
   const std::int16_t v = r.version();
-  reader in = r.body_reader();
-  std::vector<std::string> keys;
-  std::int8_t key_type = kGroupKey;
-  if (v <= 3) {
-    keys.push_back(in.string());
-    if (v >= 1) key_type = in.int8();
-  } else {
-    key_type = in.int8();
-    std::int32_t n = in.array_length(min_string_bytes(in), kCoordinatorKeysMax);
-    for (std::int32_t i = 0; i < n && in.ok(); ++i) {
-      std::string key = in.string();
-      if (in.ok()) keys.push_back(std::move(key));
-    }
-  }
-  in.tagged_fields();
+  decoded<find_coordinator_request> decoded = decode_find_coordinator(r);
+  const std::vector<std::string>& keys = decoded.request.keys;
+  const std::int8_t key_type = decoded.request.key_type;
 
   writer w = begin_response(r);
   if (v >= 1) w.int32(0);  // throttle_time_ms
   if (v <= 3) {
-    coordinator c = in.ok() ? locate(s, key_type, keys.front())
-                            : coordinator{.error = {error_code::invalid_request, in.failure()}};
+    coordinator c = decoded.ok()
+                        ? locate(s, key_type, keys.front())
+                        : coordinator{.error = {error_code::invalid_request, decoded.failure}};
     w.int16(value_of(c.error.code));
     if (v >= 1) w.nullable_string(message_of(c));
     w.int32(c.node_id);
@@ -75,11 +65,12 @@ response handle_find_coordinator(services& s, const request& r) {
   } else {
     // v4 has no top-level error: the keys read answer INVALID_REQUEST each, and with none read
     // there is nothing to answer in.
-    if (!in.ok() && keys.empty()) return close_for(r, in);
+    if (!decoded.ok() && keys.empty()) return close_for(r, decoded.failure);
     w.array_length(keys.size());
     for (const std::string& key : keys) {
-      coordinator c = in.ok() ? locate(s, key_type, key)
-                              : coordinator{.error = {error_code::invalid_request, in.failure()}};
+      coordinator c = decoded.ok()
+                          ? locate(s, key_type, key)
+                          : coordinator{.error = {error_code::invalid_request, decoded.failure}};
       w.string(key);
       w.int32(c.node_id);
       w.string(c.host);

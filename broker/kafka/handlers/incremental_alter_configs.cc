@@ -7,31 +7,24 @@
 #include <string>
 #include <vector>
 
+#include "broker/kafka/handlers/config_answers.h"
 #include "broker/kafka/handlers/topic_admin_codec.h"
+#include "broker/kafka/requests/incremental_alter_configs.h"
 
 namespace cairn::broker::kafka {
 namespace {
 
-struct alterable_config {
-  std::string name;
-  std::int8_t operation = 0;
-  std::optional<std::string> value;
-};
-
-struct resource {
-  std::int8_t type = 0;
-  std::string name;
-  std::vector<alterable_config> configs;
-};
+using alterable_config = incremental_alter_configs_request::alterable_config;
+using resource = config_resource<std::vector<alterable_config>>;
 
 kafka_error alter(services& s, const resource& res, bool validate_only) {
   std::set<std::string_view> seen;
-  for (const alterable_config& c : res.configs) {
+  for (const alterable_config& c : res.entries) {
     if (!seen.insert(c.name).second) {
       return {error_code::invalid_request, fmt::format("{} is named more than once", c.name)};
     }
   }
-  auto apply = [configs = res.configs](topic_config& t) -> kafka_error {
+  auto apply = [configs = res.entries](topic_config& t) -> kafka_error {
     for (const alterable_config& c : configs) {
       if (auto bad = apply_config_operation(t, c.operation, c.name, c.value);
           bad.code != error_code::none) {
@@ -46,44 +39,11 @@ kafka_error alter(services& s, const resource& res, bool validate_only) {
 }  // namespace
 
 response handle_incremental_alter_configs(services& s, const request& r) {
-  reader in = r.body_reader();
-  std::vector<resource> resources;
-  // Smallest resource: type (1), name (1-2), configs (1-4), tags.
-  const std::int32_t n = in.array_length(in.flexible() ? 4 : 7);
-  for (std::int32_t i = 0; i < n && in.ok(); ++i) {
-    resource res;
-    res.type = in.int8();
-    res.name = in.string();
-    const std::int32_t configs = in.array_length(in.flexible() ? 4 : 5);
-    for (std::int32_t c = 0; c < configs && in.ok(); ++c) {
-      alterable_config config;
-      config.name = in.string();
-      config.operation = in.int8();
-      config.value = in.nullable_string();
-      in.tagged_fields();
-      res.configs.push_back(std::move(config));
-    }
-    in.tagged_fields();
-    resources.push_back(std::move(res));
-  }
-  const bool validate_only = in.boolean();
-  in.tagged_fields();
-  if (!in.ok()) return close_for(r, in);
-
-  writer w = begin_response(r);
-  w.int32(0);  // throttle_time_ms
-  w.array_length(resources.size());
-  for (const resource& res : resources) {
-    kafka_error e = alter(s, res, validate_only);
-    w.int16(value_of(e.code));
-    w.nullable_string(e.code == error_code::none ? std::nullopt
-                                                 : std::optional<std::string_view>(e.message));
-    w.int8(res.type);
-    w.string(res.name);
-    w.tagged_fields();
-  }
-  w.tagged_fields();
-  return finish(w);
+  decoded<incremental_alter_configs_request> decoded = decode_incremental_alter_configs(r);
+  if (!decoded.ok()) return close_for(r, decoded.failure);
+  const bool validate_only = decoded.request.validate_only;
+  return answer_alters(r, decoded.request.resources,
+                       [&](const resource& res) { return alter(s, res, validate_only); });
 }
 
 }  // namespace cairn::broker::kafka

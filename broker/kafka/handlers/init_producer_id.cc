@@ -2,30 +2,24 @@
 
 #include <spdlog/spdlog.h>
 
+#include "broker/kafka/requests/init_producer_id.h"
 #include "broker/partition/producer_id_allocator.h"
 
 namespace cairn::broker::kafka {
 
 response handle_init_producer_id(services& s, const request& r) {
-  const std::int16_t v = r.version();
-  reader in = r.body_reader();
-  std::optional<std::string> transactional_id = in.nullable_string();
-  in.int32();  // transaction_timeout_ms: no transactions
-  std::int64_t producer_id = -1;
-  std::int16_t producer_epoch = -1;
-  if (v >= 3) {
-    producer_id = in.int64();
-    producer_epoch = in.int16();
-  }
-  in.tagged_fields();
+  // transaction_timeout_ms goes unused: no transactions.
+  decoded<init_producer_id_request> decoded = decode_init_producer_id(r);
+  const init_producer_id_request& asked = decoded.request;
 
   error_code error = error_code::none;
   producer_identity_grant grant;
-  if (!in.ok()) {
+  if (!decoded.ok()) {
     error = error_code::invalid_request;
-  } else if (transactional_id) {
+  } else if (asked.transactional_id) {
     error = error_code::transactional_id_authorization_failed;
-  } else if (auto granted = s.producer_ids.init(producer_id, producer_epoch); !granted) {
+  } else if (auto granted = s.producer_ids.init(asked.producer_id, asked.producer_epoch);
+             !granted) {
     kafka_error e = to_kafka_error(granted.error());
     spdlog::warn("kafka InitProducerId from {}: {}", r.client_host, e.message);
     error = e.code;

@@ -15,8 +15,5 @@ namespace cairn::broker::kafka {
 // (group_instance_id); v9 skip_assignment (KIP-814). A coroutine: the coordinator holds the
 // join until the rebalance's join phase completes.
 boost::asio::awaitable<response> handle_join_group(services& s, const request& r);
-// Only decodes the body, with the decoder the handler uses; true when it decodes (the fuzz
-// targets' seam, broker/kafka/decode_request.h).
-bool decode_join_group(const request& r);
 
 }  // namespace cairn::broker::kafka

@@ -4,6 +4,7 @@
 
 #include "broker/group/group.h"
 #include "broker/kafka/handlers/group_common.h"
+#include "broker/kafka/requests/leave_group.h"
 #include "broker/net/group_coordinator.h"
 
 namespace cairn::broker::kafka {
@@ -39,29 +40,12 @@ response write_leave(const request& r, const group::leave_request& asked,
 boost::asio::awaitable<response> handle_leave_group(services& s, const request& r_in) {
   // Its own copy of the request: the caller's need not outlive the first suspension.
   const request r = r_in;
-  const std::int16_t v = r.version();
-  reader in = r.body_reader();
-  group::leave_request leave;
-  leave.group_id = in.string();
-  if (v <= 2) {
-    leave.members.push_back({.member_id = in.string(), .group_instance_id = std::nullopt});
-  } else {
-    const std::size_t member_min = 2 * min_string_bytes(in) + min_tagged_bytes(in);
-    std::int32_t n = in.array_length(member_min, kMembersMax);
-    for (std::int32_t i = 0; i < n && in.ok(); ++i) {
-      group::leave_member m;
-      m.member_id = in.string();
-      m.group_instance_id = in.nullable_string();
-      if (v >= 5) in.nullable_string();  // reason: for the broker's log in Kafka; not kept
-      in.tagged_fields();
-      leave.members.push_back(std::move(m));
-    }
+  decoded<group::leave_request> leave = decode_leave_group(r);
+  if (!leave.ok()) {
+    co_return write_leave(r, leave.request, {}, value_of(error_code::invalid_request));
   }
-  in.tagged_fields();
-  if (!in.ok()) co_return write_leave(r, leave, {}, value_of(error_code::invalid_request));
-
-  group::leave_response left = co_await s.groups.leave(leave);
-  co_return write_leave(r, leave, left, error_value(left.error));
+  group::leave_response left = co_await s.groups.leave(leave.request);
+  co_return write_leave(r, leave.request, left, error_value(left.error));
 }
 
 }  // namespace cairn::broker::kafka

@@ -6,31 +6,18 @@
 #include "broker/group/group.h"
 #include "broker/handlers/groups.h"
 #include "broker/kafka/handlers/group_common.h"
+#include "broker/kafka/requests/list_groups.h"
 #include "broker/net/group_coordinator.h"
 
 namespace cairn::broker::kafka {
-namespace {
-
-// Kafka has five group states: a filter longer than that is not a real client's.
-constexpr std::int32_t kStatesMax = 16;
-
-}  // namespace
-
 response handle_list_groups(services& s, const request& r) {
   const std::int16_t v = r.version();
-  reader in = r.body_reader();
-  std::vector<std::string> states;
-  if (v >= 4) {
-    std::int32_t n = in.array_length(min_string_bytes(in), kStatesMax);
-    for (std::int32_t i = 0; i < n && in.ok(); ++i)
-      states.push_back(in.string());
-  }
-  in.tagged_fields();
+  decoded<list_groups_request> decoded = decode_list_groups(r);
 
   std::vector<group::group_listing> groups;
   std::int16_t error = value_of(error_code::invalid_request);
-  if (in.ok()) {
-    groups = groups_in_states(s.groups.list_groups(), states);
+  if (decoded.ok()) {
+    groups = groups_in_states(s.groups.list_groups(), decoded.request.states_filter);
     error = 0;
   }
   writer w = begin_response(r);

@@ -6,49 +6,13 @@
 #include <vector>
 
 #include "broker/kafka/handlers/topic_admin_codec.h"
+#include "broker/kafka/requests/metadata.h"
 
 namespace cairn::broker::kafka {
 namespace {
 
 // Kafka's "not requested" value of the authorized-operations fields (v8+).
 constexpr std::int32_t kAuthorizedOperationsOmitted = std::numeric_limits<std::int32_t>::min();
-
-struct wanted_topic {
-  std::optional<std::string> name;
-  topic_id id{};
-};
-
-struct metadata_request {
-  bool all_topics = false;
-  std::vector<wanted_topic> topics;
-};
-
-metadata_request decode(const request& r, reader& in) {
-  const std::int16_t v = r.version();
-  metadata_request out;
-  // Smallest topic entry: a name (two bytes classic, one compact) plus the id (v10+) and the
-  // tagged-field count (v9+).
-  const std::size_t min_topic = (v >= 10 ? 16 : 0) + 2;
-  const std::int32_t count = in.nullable_array_length(min_topic);
-  // v0 has no null: an empty list there means every topic.
-  out.all_topics = count < 0 || (v == 0 && count == 0);
-  for (std::int32_t i = 0; i < count && in.ok(); ++i) {
-    wanted_topic t;
-    if (v >= 10) {
-      t.id = in.uuid_value();
-      t.name = in.nullable_string();
-    } else {
-      t.name = in.string();
-    }
-    in.tagged_fields();
-    out.topics.push_back(std::move(t));
-  }
-  if (v >= 4) in.boolean();             // allow_auto_topic_creation: not honoured (see metadata.h)
-  if (v >= 8 && v <= 10) in.boolean();  // include_cluster_authorized_operations
-  if (v >= 8) in.boolean();             // include_topic_authorized_operations
-  in.tagged_fields();
-  return out;
-}
 
 void write_int32s(writer& w, const std::vector<std::int32_t>& ids) {
   w.array_length(ids.size());
@@ -93,18 +57,12 @@ void write_topic(writer& w, services& s, std::int16_t v, error_code error,
 
 }  // namespace
 
-bool decode_metadata(const request& r) {
-  reader in = r.body_reader();
-  decode(r, in);
-  return in.ok();
-}
-
 response handle_metadata(services& s, const request& r) {
   const std::int16_t v = r.version();
-  reader in = r.body_reader();
-  metadata_request req = decode(r, in);
+  decoded<metadata_request> decoded = decode_metadata(r);
   // No error field outside the topics, and a request that cannot be read names none.
-  if (!in.ok()) return close_for(r, in);
+  if (!decoded.ok()) return close_for(r, decoded.failure);
+  const metadata_request& req = decoded.request;
 
   writer w = begin_response(r);
   if (v >= 3) w.int32(0);  // throttle_time_ms
@@ -132,7 +90,7 @@ response handle_metadata(services& s, const request& r) {
       write_topic(w, s, v, error_code::none, t.name, t.id, &t);
   } else {
     w.array_length(req.topics.size());
-    for (const wanted_topic& t : req.topics) {
+    for (const metadata_request::topic& t : req.topics) {
       if (!t.name) {
         // By id: Kafka serves that from v12 only.
         if (v < 12) {

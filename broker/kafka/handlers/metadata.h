@@ -11,8 +11,5 @@ namespace cairn::broker::kafka {
 // asked): an unknown topic is UNKNOWN_TOPIC_OR_PARTITION. Internal topics are listed with
 // is_internal. Topics asked for by id (v12) resolve; before v12 a request by id is refused.
 response handle_metadata(services& s, const request& r);
-// Only decodes the body, with the decoder the handler uses; true when it decodes (the fuzz
-// targets' seam, broker/kafka/decode_request.h).
-bool decode_metadata(const request& r);
 
 }  // namespace cairn::broker::kafka

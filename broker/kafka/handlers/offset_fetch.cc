@@ -8,34 +8,13 @@
 
 #include "broker/group/group.h"
 #include "broker/kafka/handlers/group_common.h"
+#include "broker/kafka/requests/offset_fetch.h"
 #include "broker/net/group_coordinator.h"
 
 namespace cairn::broker::kafka {
 namespace {
 
-struct group_query {
-  std::string group_id;
-  // nullopt: every committed partition.
-  std::optional<std::vector<group::topic_partition>> partitions;
-};
-
-// A topics array ({name, partition_indexes []int32}); null (-1) when `nullable` allows it.
-std::optional<std::vector<group::topic_partition>> read_topics(reader& in, bool nullable) {
-  const std::size_t topic_min = 2 * min_string_bytes(in) + min_tagged_bytes(in);
-  std::int32_t topics = nullable ? in.nullable_array_length(topic_min) : in.array_length(topic_min);
-  if (topics < 0) return std::nullopt;
-  std::vector<group::topic_partition> out;
-  for (std::int32_t t = 0; t < topics && in.ok(); ++t) {
-    std::string name = in.string();
-    std::int32_t partitions = in.array_length(4);
-    for (std::int32_t p = 0; p < partitions && in.ok(); ++p) {
-      std::int32_t index = in.int32();
-      if (in.ok()) out.push_back({name, index});
-    }
-    in.tagged_fields();
-  }
-  return out;
-}
+using group_query = offset_fetch_request::group_query;
 
 // One group's topics, each with its partitions, in the order the coordinator answered (the
 // request's order, or by topic and partition for all): a topic's partitions are consecutive.
@@ -85,46 +64,29 @@ std::pair<std::vector<group::fetched_offset>, std::int16_t> fetch(services& s,
 
 response handle_offset_fetch(services& s, const request& r) {
   const std::int16_t v = r.version();
-  reader in = r.body_reader();
-  std::vector<group_query> queries;
-  if (v <= 7) {
-    group_query q;
-    q.group_id = in.string();
-    q.partitions = read_topics(in, v >= 2);
-    queries.push_back(std::move(q));
-  } else {
-    const std::size_t group_min = 2 * min_string_bytes(in) + min_tagged_bytes(in);
-    std::int32_t n = in.array_length(group_min, kGroupIdsMax);
-    for (std::int32_t i = 0; i < n && in.ok(); ++i) {
-      group_query q;
-      q.group_id = in.string();
-      q.partitions = read_topics(in, true);
-      in.tagged_fields();
-      if (in.ok()) queries.push_back(std::move(q));
-    }
-  }
-  if (v >= 7) in.boolean();  // require_stable
-  in.tagged_fields();
+  decoded<offset_fetch_request> decoded = decode_offset_fetch(r);
+  const std::vector<group_query>& queries = decoded.request.groups;
+  const bool ok = decoded.ok();
 
   writer w = begin_response(r);
   if (v >= 3) w.int32(0);  // throttle_time_ms
   if (v <= 7) {
     std::vector<group::fetched_offset> fetched;
     std::int16_t error = value_of(error_code::invalid_request);
-    if (in.ok()) std::tie(fetched, error) = fetch(s, queries.front());
-    if (v <= 1 && !in.ok()) return close_for(r, in);  // no field to say it in
+    if (ok) std::tie(fetched, error) = fetch(s, queries.front());
+    if (v <= 1 && !ok) return close_for(r, decoded.failure);  // no field to say it in
     // v0-1 have no group-level error: it goes on every partition. Later versions answer a
     // failed group with no partitions, as Kafka does.
     if (v >= 2 && error != 0) fetched.clear();
     write_topics(w, v, fetched, v <= 1 ? error : 0);
     if (v >= 2) w.int16(error);
   } else {
-    if (!in.ok() && queries.empty()) return close_for(r, in);
+    if (!ok && queries.empty()) return close_for(r, decoded.failure);
     w.array_length(queries.size());
     for (const group_query& q : queries) {
       std::vector<group::fetched_offset> fetched;
       std::int16_t error = value_of(error_code::invalid_request);
-      if (in.ok()) std::tie(fetched, error) = fetch(s, q);
+      if (ok) std::tie(fetched, error) = fetch(s, q);
       if (error != 0) fetched.clear();
       w.string(q.group_id);
       write_topics(w, v, fetched, 0);

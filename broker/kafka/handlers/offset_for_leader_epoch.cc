@@ -3,7 +3,9 @@
 #include <string>
 #include <vector>
 
+#include "broker/kafka/handlers/partition_answers.h"
 #include "broker/kafka/handlers/partition_leader.h"
+#include "broker/kafka/requests/offset_for_leader_epoch.h"
 
 namespace cairn::broker::kafka {
 
@@ -46,15 +48,7 @@ result<epoch_end> end_of_epoch(const partition& p, std::int32_t requested,
 
 namespace {
 
-struct asked_partition {
-  std::int32_t index = 0;
-  std::int32_t current_leader_epoch = -1;
-  std::int32_t leader_epoch = -1;
-};
-struct asked_topic {
-  std::string name;
-  std::vector<asked_partition> partitions;
-};
+using asked_partition = offset_for_leader_epoch_request::partition;
 
 struct answer {
   error_code error = error_code::none;
@@ -75,53 +69,16 @@ answer answer_one(services& s, const std::string& topic, const asked_partition& 
 
 response handle_offset_for_leader_epoch(services& s, const request& r) {
   const std::int16_t v = r.version();
-  reader in = r.body_reader();
-  // replica_id (v3+): -1 for consumers; followers here replicate by Raft, never by this API.
-  if (v >= 3) in.int32();
-  const std::size_t string_min = in.flexible() ? 1 : 2;
-  const std::size_t tagged_min = in.flexible() ? 1 : 0;
-  std::vector<asked_topic> topics;
-  std::int32_t total = 0;
-  std::int32_t topic_count = in.array_length(2 * string_min + tagged_min, kRequestPartitionsMax);
-  for (std::int32_t t = 0; t < topic_count && in.ok(); ++t) {
-    asked_topic topic{.name = in.string(), .partitions = {}};
-    const std::size_t partition_min = 4 + (v >= 2 ? 4 : 0) + 4 + tagged_min;
-    std::int32_t count = in.array_length(partition_min, kRequestPartitionsMax - total);
-    total += std::max(count, 0);
-    for (std::int32_t i = 0; i < count && in.ok(); ++i) {
-      asked_partition p;
-      p.index = in.int32();
-      if (v >= 2) p.current_leader_epoch = in.int32();
-      p.leader_epoch = in.int32();
-      in.tagged_fields();
-      if (in.ok()) topic.partitions.push_back(p);
-    }
-    in.tagged_fields();
-    if (in.ok() || !topic.partitions.empty()) topics.push_back(std::move(topic));
-  }
-  in.tagged_fields();
-  // Errors live in the partitions only: INVALID_REQUEST in each entry read, or a close.
-  const bool bad = !in.ok();
-  if (bad && topics.empty()) return close_for(r, in);
-
-  writer w = begin_response(r);
-  if (v >= 2) w.int32(0);  // throttle_time_ms
-  w.array_length(topics.size());
-  for (const asked_topic& topic : topics) {
-    w.string(topic.name);
-    w.array_length(topic.partitions.size());
-    for (const asked_partition& p : topic.partitions) {
-      answer a = bad ? answer{error_code::invalid_request, {}} : answer_one(s, topic.name, p);
-      w.int16(value_of(a.error));
-      w.int32(p.index);
-      if (v >= 1) w.int32(a.end.leader_epoch);
-      w.int64(a.end.end_offset);
-      w.tagged_fields();
-    }
-    w.tagged_fields();
-  }
-  w.tagged_fields();
-  return finish(w);
+  decoded<offset_for_leader_epoch_request> decoded = decode_offset_for_leader_epoch(r);
+  return answer_per_partition(
+      r, decoded.request.topics, decoded.failure, v >= 2,
+      [&](writer& w, const std::string& topic, const asked_partition& p, bool refused) {
+        answer a = refused ? answer{error_code::invalid_request, {}} : answer_one(s, topic, p);
+        w.int16(value_of(a.error));
+        w.int32(p.index);
+        if (v >= 1) w.int32(a.end.leader_epoch);
+        w.int64(a.end.end_offset);
+      });
 }
 
 }  // namespace cairn::broker::kafka

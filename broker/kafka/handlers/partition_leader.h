@@ -12,9 +12,6 @@
 
 namespace cairn::broker::kafka {
 
-// The bound on partitions in one such request, beyond what the frame holds.
-inline constexpr std::int32_t kRequestPartitionsMax = 100'000;
-
 struct leader_check {
   error_code error = error_code::none;
   std::int32_t leader_epoch = -1;  // this broker's epoch as leader (-1 when the check failed)

@@ -7,6 +7,7 @@
 
 #include "broker/errc.h"
 #include "broker/handlers/handlers.h"
+#include "broker/kafka/requests/produce.h"
 #include "broker/net/partition_waits.h"
 
 namespace cairn::broker::kafka {
@@ -14,53 +15,8 @@ namespace {
 
 constexpr std::int16_t kFirstServedVersion = 3;  // RecordBatch v2 (magic 2)
 
-struct partition_in {
-  std::int32_t index = 0;
-  std::span<char> records;
-};
-struct topic_in {
-  std::string name;
-  std::vector<partition_in> partitions;
-};
-
-struct produce_request {
-  std::optional<std::string> transactional_id;
-  std::int16_t acks = -1;
-  std::int32_t timeout_ms = 0;
-  std::vector<topic_in> topics;
-};
-
-produce_request read_request(const request& r, reader& in) {
-  produce_request p;
-  if (r.version() >= 3) p.transactional_id = in.nullable_string();
-  p.acks = in.int16();
-  p.timeout_ms = in.int32();
-  // Smallest topic: a 1-byte name length, a partition count; smallest partition: an index and a
-  // records length.
-  std::int32_t topics = in.array_length(2);
-  p.topics.reserve(static_cast<std::size_t>(topics));
-  for (std::int32_t t = 0; t < topics && in.ok(); ++t) {
-    topic_in& topic = p.topics.emplace_back();
-    topic.name = in.string();
-    std::int32_t partitions = in.array_length(5);
-    topic.partitions.reserve(static_cast<std::size_t>(partitions));
-    for (std::int32_t i = 0; i < partitions && in.ok(); ++i) {
-      partition_in& part = topic.partitions.emplace_back();
-      part.index = in.int32();
-      auto records = in.nullable_bytes();
-      if (records) {
-        // The broker stamps each batch's base offset in place, as the native path does: the
-        // bytes live in the connection's copy of this frame, which no one else reads.
-        part.records = std::span<char>(
-            const_cast<char*>(reinterpret_cast<const char*>(records->data())), records->size());
-      }
-      in.tagged_fields();
-    }
-    in.tagged_fields();
-  }
-  in.tagged_fields();
-  return p;
-}
+using partition_in = produce_request::partition;
+using topic_in = produce_request::topic;
 
 // Why a whole request is refused before anything is appended, or none.
 std::optional<kafka_error> refusal(const request& r, const produce_request& p) {
@@ -143,16 +99,10 @@ std::optional<kafka_error> append_stream_batch(services& s, const stream_append_
 
 }  // namespace
 
-bool decode_produce(const request& r) {
-  reader in = r.body_reader();
-  read_request(r, in);
-  return in.ok();
-}
-
 boost::asio::awaitable<response> handle_produce(services& s, const request& r) {
-  reader in = r.body_reader();
-  produce_request p = read_request(r, in);
-  if (!in.ok()) co_return close_for(r, in);
+  decoded<produce_request> decoded = decode_produce(r);
+  if (!decoded.ok()) co_return close_for(r, decoded.failure);
+  const produce_request& p = decoded.request;
 
   std::optional<kafka_error> refused = refusal(r, p);
   produce_plan plan;

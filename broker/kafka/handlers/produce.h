@@ -13,8 +13,5 @@ namespace cairn::broker::kafka {
 // served from v3, the first that carries RecordBatch v2: v0-v2 get UNSUPPORTED_VERSION in each
 // partition. Transactional produce is not served (INVALID_REQUEST naming why).
 boost::asio::awaitable<response> handle_produce(services& s, const request& r);
-// Only decodes the body, with the decoder the handler uses; true when it decodes (the fuzz
-// targets' seam, broker/kafka/decode_request.h).
-bool decode_produce(const request& r);
 
 }  // namespace cairn::broker::kafka

@@ -14,8 +14,5 @@ namespace cairn::broker::kafka {
 // (null when it sent none): the coordinator already chose the protocol from what each member
 // offered.
 boost::asio::awaitable<response> handle_sync_group(services& s, const request& r);
-// Only decodes the body, with the decoder the handler uses; true when it decodes (the fuzz
-// targets' seam, broker/kafka/decode_request.h).
-bool decode_sync_group(const request& r);
 
 }  // namespace cairn::broker::kafka

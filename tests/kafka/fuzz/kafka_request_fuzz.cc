@@ -10,9 +10,9 @@
 #include <span>
 #include <vector>
 
-#include "broker/kafka/codec/writer.h"
 #include "broker/kafka/decode_request.h"
 #include "broker/kafka/served_apis.h"
+#include "tests/support/kafka_sample_requests.h"
 
 namespace kafka = cairn::broker::kafka;
 
@@ -25,14 +25,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (api == nullptr) __builtin_trap();  // the build names an API the broker does not serve
   const int versions = api->max_version - api->min_version + 1;
   const auto version = static_cast<std::int16_t>(api->min_version + data[0] % versions);
-  const bool flexible = kafka::request_is_flexible(*api, version);
-  kafka::writer w(false);
-  w.int16(static_cast<std::int16_t>(api->key));
-  w.int16(version);
-  w.int32(1);
-  w.nullable_string("fuzz");           // client id: always classic
-  if (flexible) w.unsigned_varint(0);  // the header's tagged fields
-  std::vector<std::byte> frame = w.take();
+  std::vector<std::byte> frame = cairn::test::kafka_sample_header(
+      api->key, version, kafka::request_is_flexible(*api, version));
   frame.insert(frame.end(), bytes + 1, bytes + size);
   auto outcome = kafka::decode_request(frame);
   // The header above is well-formed and served: anything else is a bug in the decoders' seam.

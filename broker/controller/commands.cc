@@ -40,6 +40,16 @@ struct encoder {
     o["type"] = "alter_topic";
     o["config"] = config_value(c.config);
     o["assignment"] = assignment_value(c.assignment);
+    if (c.if_version) o["if_version"] = *c.if_version;
+    return o;
+  }
+  json::object operator()(const allocate_producer_ids& c) const {
+    json::object o;
+    o["v"] = kCommandVersion;
+    o["type"] = "allocate_producer_ids";
+    o["node"] = c.node;
+    o["count"] = c.count;
+    o["at_least"] = c.at_least;
     return o;
   }
   json::object operator()(const delete_topic& c) const {
@@ -119,7 +129,12 @@ result<command> decode_command(std::string_view bytes) {
     if (!assignment) return assignment.error();
     if (!check_assignment(parsed.value(), assignment.value())) return errc::malformed_command;
     if (type->as_string() == "alter_topic") {
-      return command{alter_topic{std::move(parsed).value(), std::move(assignment).value()}};
+      alter_topic alter{std::move(parsed).value(), std::move(assignment).value(), std::nullopt};
+      if (const json::value* version = o.if_contains("if_version")) {
+        if (!version->is_int64() || version->as_int64() < 0) return errc::malformed_command;
+        alter.if_version = version->as_int64();
+      }
+      return command{std::move(alter)};
     }
     return command{create_topic{std::move(parsed).value(), std::move(assignment).value()}};
   }
@@ -129,6 +144,20 @@ result<command> decode_command(std::string_view bytes) {
     std::string n(name->as_string());
     if (!valid_topic_name(n)) return errc::malformed_command;
     return command{delete_topic{std::move(n)}};
+  }
+  if (type->as_string() == "allocate_producer_ids") {
+    const json::value* node = o.if_contains("node");
+    const json::value* count = o.if_contains("count");
+    const json::value* at_least = o.if_contains("at_least");
+    if (node == nullptr || !node->is_int64() || node->as_int64() < 1 ||
+        node->as_int64() > INT32_MAX || count == nullptr || !count->is_int64() ||
+        count->as_int64() < 1 || count->as_int64() > kProducerIdBlockMax || at_least == nullptr ||
+        !at_least->is_int64() || at_least->as_int64() < 0) {
+      return errc::malformed_command;
+    }
+    return command{allocate_producer_ids{.node = static_cast<std::int32_t>(node->as_int64()),
+                                         .count = count->as_int64(),
+                                         .at_least = at_least->as_int64()}};
   }
   return errc::unknown_command;
 }

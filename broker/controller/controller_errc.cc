@@ -27,6 +27,10 @@ class category final : public std::error_category {
         return "replica assignment does not match the topic (count, duplicates or node ids)";
       case errc::malformed_snapshot:
         return "malformed controller snapshot";
+      case errc::stale_topic_version:
+        return "the topic changed since this alter was computed: compute it again";
+      case errc::producer_ids_exhausted:
+        return "no producer ids are left to grant";
     }
     return "unknown controller error " + std::to_string(value);
   }

@@ -18,6 +18,8 @@ enum class errc {
   unknown_command,              // a command type this broker does not know
   invalid_assignment,           // replicas that do not match the topic (count, duplicates, ids)
   malformed_snapshot,           // a controller snapshot that does not parse or is inconsistent
+  stale_topic_version,          // an alter computed from a topic version the topic has moved past
+  producer_ids_exhausted,       // no block of producer ids is left below 2^63
 };
 
 const std::error_category& controller_category() noexcept;

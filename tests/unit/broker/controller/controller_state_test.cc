@@ -1,6 +1,7 @@
 #include "broker/controller/controller_state.h"
 
 #include <catch2/catch.hpp>
+#include <limits>
 
 #include "broker/controller/assignment.h"
 #include "broker/controller/controller_errc.h"
@@ -225,7 +226,7 @@ TEST_CASE("alter_topic replaces settings and adds partitions, never more", "[con
   next.partitions = 3;
   next.retention_ms = 1000;
   next.cleanup = cleanup_policy::compact;
-  const alter_topic grow{next, {{1, 2}, {2, 3}, {3, 1}}};
+  const alter_topic grow{next, {{1, 2}, {2, 3}, {3, 1}}, std::nullopt};
   auto decoded = decode_command(encode(grow));
   REQUIRE(decoded);
   CHECK(std::get<alter_topic>(decoded.value()) == grow);
@@ -245,7 +246,7 @@ TEST_CASE("alter_topic replaces settings and adds partitions, never more", "[con
   const auto before = state.topics();
   auto refused = [&](topic_config c, topic_assignment a, std::error_code why) {
     static std::int64_t offset = 10;
-    auto applied = state.apply(offset++, alter_topic{std::move(c), std::move(a)});
+    auto applied = state.apply(offset++, alter_topic{std::move(c), std::move(a), std::nullopt});
     REQUIRE_FALSE(applied);
     CHECK(applied.error() == why);
     CHECK(state.topics() == before);
@@ -265,4 +266,113 @@ TEST_CASE("alter_topic replaces settings and adds partitions, never more", "[con
   auto restored = controller_state::restore(state.snapshot());
   REQUIRE(restored);
   CHECK(restored.value() == state);
+}
+
+TEST_CASE("an alter computed from an older version of the topic is refused stale", "[controller]") {
+  controller_state state;
+  REQUIRE(state.apply(3, create_topic{{.name = "orders", .partitions = 1}, {{1}}}));
+  CHECK(state.topic("orders")->version == 3);
+
+  // Two brokers compute a change each from version 3: the first applies, the second is stale.
+  topic_config a = state.topic("orders")->config;
+  a.retention_ms = 1000;
+  topic_config b = state.topic("orders")->config;
+  b.cleanup = cleanup_policy::compact;
+  const alter_topic first{a, {{1}}, 3};
+  const alter_topic second{b, {{1}}, 3};
+  auto decoded = decode_command(encode(second));
+  REQUIRE(decoded);
+  CHECK(std::get<alter_topic>(decoded.value()) == second);
+  REQUIRE(state.apply(4, encode(first)));
+  CHECK(state.topic("orders")->version == 4);
+  CHECK(state.check(second).error() == make_error_code(controller::errc::stale_topic_version));
+  auto lost = state.apply(5, encode(second));
+  REQUIRE_FALSE(lost);
+  CHECK(lost.error() == make_error_code(controller::errc::stale_topic_version));
+  CHECK(state.topic("orders")->config.retention_ms == 1000);
+  CHECK(state.topic("orders")->config.cleanup == cleanup_policy::remove);
+  CHECK(state.topic("orders")->version == 4);
+
+  // Computed again from version 4 (what the stale answer carries), it applies and keeps both.
+  auto now = decode_topic_record(encode_topic_record(*state.topic("orders")));
+  REQUIRE(now);
+  CHECK(now.value() == *state.topic("orders"));
+  topic_config again = now.value().config;
+  again.cleanup = cleanup_policy::compact;
+  REQUIRE(state.apply(6, alter_topic{again, now.value().assignment, now.value().version}));
+  CHECK(state.topic("orders")->config.retention_ms == 1000);
+  CHECK(state.topic("orders")->config.cleanup == cleanup_policy::compact);
+  CHECK(state.topic("orders")->version == 6);
+
+  // The version survives a snapshot; a negative one is no command.
+  auto restored = controller_state::restore(state.snapshot());
+  REQUIRE(restored);
+  CHECK(restored.value().topic("orders")->version == 6);
+  std::string negative = encode(first);
+  negative.replace(negative.find("\"if_version\":3"), 14, "\"if_version\":-1");
+  CHECK(decode_command(negative).error() == make_error_code(controller::errc::malformed_command));
+  CHECK_FALSE(decode_topic_record("{\"config\":1}"));
+  CHECK_FALSE(decode_topic_record("not json"));
+}
+
+TEST_CASE("producer id blocks are granted one after another and never twice", "[controller]") {
+  controller_state state;
+  const allocate_producer_ids ask{.node = 2, .count = 1000, .at_least = 0};
+  auto decoded = decode_command(encode(ask));
+  REQUIRE(decoded);
+  CHECK(std::get<allocate_producer_ids>(decoded.value()) == ask);
+
+  auto first = state.apply(0, encode(ask));
+  REQUIRE(first);
+  CHECK(first.value().empty());  // no topic changed
+  CHECK(first.value().granted == producer_id_grant{.node = 2, .first = 0, .count = 1000});
+  auto second = state.apply(1, allocate_producer_ids{.node = 3, .count = 10, .at_least = 0});
+  REQUIRE(second);
+  CHECK(second.value().granted == producer_id_grant{.node = 3, .first = 1000, .count = 10});
+  // A broker whose own file says it used ids up to 5000 gets a block above them.
+  auto above = state.apply(2, allocate_producer_ids{.node = 1, .count = 10, .at_least = 5000});
+  REQUIRE(above);
+  CHECK(above.value().granted == producer_id_grant{.node = 1, .first = 5000, .count = 10});
+  auto next = state.apply(3, allocate_producer_ids{.node = 2, .count = 1, .at_least = 0});
+  REQUIRE(next);
+  CHECK(next.value().granted->first == 5010);
+  CHECK(state.next_producer_id() == 5011);
+
+  // Every broker folding the same log grants the same blocks; a snapshot keeps the next id.
+  auto restored = controller_state::restore(state.snapshot());
+  REQUIRE(restored);
+  CHECK(restored.value().next_producer_id() == 5011);
+  CHECK(restored.value() == state);
+  auto after =
+      restored.value().apply(4, allocate_producer_ids{.node = 3, .count = 5, .at_least = 0});
+  REQUIRE(after);
+  CHECK(after.value().granted->first == 5011);
+
+  // The end of the id space: refused alike, nothing granted.
+  const std::int64_t top = std::numeric_limits<std::int64_t>::max();
+  auto spent = state.apply(5, allocate_producer_ids{.node = 1, .count = 10, .at_least = top - 5});
+  REQUIRE_FALSE(spent);
+  CHECK(spent.error() == make_error_code(controller::errc::producer_ids_exhausted));
+  CHECK(state.next_producer_id() == 5011);
+
+  // Untrusted records: node, count and at_least are bounded.
+  for (std::string bad :
+       {std::string(R"({"v":1,"type":"allocate_producer_ids","node":0,"count":1,"at_least":0})"),
+        std::string(R"({"v":1,"type":"allocate_producer_ids","node":1,"count":0,"at_least":0})"),
+        std::string(R"({"v":1,"type":"allocate_producer_ids","node":1,"count":1048577,)"
+                    R"("at_least":0})"),
+        std::string(R"({"v":1,"type":"allocate_producer_ids","node":1,"count":1,"at_least":-1})"),
+        std::string(R"({"v":1,"type":"allocate_producer_ids","node":1,"count":1})"),
+        std::string(R"({"v":1,"type":"allocate_producer_ids","node":"1","count":1,)"
+                    R"("at_least":0})")}) {
+    INFO(bad);
+    CHECK(decode_command(bad).error() == make_error_code(controller::errc::malformed_command));
+  }
+  // A snapshot written before producer ids were granted restores with the next id at 0.
+  std::string old = controller_state{}.snapshot();
+  const std::string field = ",\"next_producer_id\":0";
+  old.replace(old.find(field), field.size(), "");
+  auto restored_old = controller_state::restore(old);
+  REQUIRE(restored_old);
+  CHECK(restored_old.value().next_producer_id() == 0);
 }

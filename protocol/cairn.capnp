@@ -142,7 +142,12 @@ struct Request {
     # Idempotent producers (see "InitProducerId" at the end of this file).
     initProducerId @25 :InitProducerIdRequest;
 
-    # Next request kind: @26 (and the paired Response member).
+    # Broker to broker: what a broker that is not the controller asks of the controller (see
+    # "Controller requests" at the end of this file).
+    allocateProducerIds @26 :AllocateProducerIdsRequest;
+    alterTopic @27 :AlterTopicRequest;
+
+    # Next request kind: @28 (and the paired Response member).
   }
 }
 
@@ -190,7 +195,10 @@ struct Response {
 
     initProducerId @28 :InitProducerIdResponse;
 
-    # Next response kind: @29.
+    allocateProducerIds @29 :AllocateProducerIdsResponse;
+    alterTopic @30 :AlterTopicResponse;
+
+    # Next response kind: @31.
   }
 
   # With errorCode notLeader on a single-target request (appendToStream, readStream): the
@@ -890,4 +898,47 @@ struct InitProducerIdRequest {
 struct InitProducerIdResponse {
   producerId @0 :Int64 = -1;
   producerEpoch @1 :Int16 = -1;
+}
+
+# ---------------------------------------------------------------------------------------------
+# Controller requests (cluster mode; docs/protocol.md "Controller requests"): a broker that is
+# not the controller asks the controller for what only the controller's log may decide, on a
+# connection of its own to the controller's native port (after a Handshake that names the node
+# and the cluster). Broker to broker only: the receiver refuses (invalidRequest) a request whose
+# clusterId is not its own or whose fromNode is not another broker of its cluster map, and
+# answers notController when it is not the controller (the asker finds the new one and asks
+# again). Issue 17 (security) must restrict these requests to authenticated brokers.
+
+# A block of producer ids (Kafka's AllocateProducerIds, KIP-730), granted through the
+# controller's log: unique for the cluster's life, whatever happens to the asker's disk.
+struct AllocateProducerIdsRequest {
+  clusterId @0 :Text;
+  fromNode @1 :Int32;
+  count @2 :Int64;    # ids wanted: 1..2^20 (invalidRequest otherwise)
+  atLeast @3 :Int64;  # the block starts at or above this: the asker's own persisted end (>= 0)
+}
+
+struct AllocateProducerIdsResponse {
+  firstId @0 :Int64 = -1;  # the block is [firstId, firstId + count)
+  count @1 :Int64;
+}
+
+# A topic change computed by the asker (Kafka clients send AlterConfigs, IncrementalAlterConfigs
+# and CreatePartitions to any broker): an alter_topic controller command, in the controller log's
+# own JSON (broker/controller/commands.h), whose if_version names the topic version it was
+# computed from. The controller applies it only while the topic is still at that version.
+struct AlterTopicRequest {
+  clusterId @0 :Text;
+  fromNode @1 :Int32;
+  command @2 :Text;  # at most 1 MiB; an alter_topic with if_version (invalidRequest otherwise)
+}
+
+struct AlterTopicResponse {
+  union {
+    unset @0 :Void;     # never sent: errorCode says why there is no outcome
+    applied @1 :Int64;  # done: the controller log's end after it (the asker waits to apply as much)
+    # The topic has moved past if_version: its record now, as JSON {"config":{...},
+    # "assignment":[[...]],"version":N}, for the asker to compute its change again from.
+    stale @2 :Text;
+  }
 }

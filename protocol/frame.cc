@@ -212,13 +212,12 @@ result<parsed_response> parse_response(frame f, const parse_limits& limits) {
 
 // The last kind of each union; a kind added to cairn.capnp moves these.
 bool known_kind(wire::Request::Which kind) noexcept {
-  return static_cast<std::uint16_t>(kind) <=
-         static_cast<std::uint16_t>(wire::Request::INIT_PRODUCER_ID);
+  return static_cast<std::uint16_t>(kind) <= static_cast<std::uint16_t>(wire::Request::ALTER_TOPIC);
 }
 
 bool known_kind(wire::Response::Which kind) noexcept {
   return static_cast<std::uint16_t>(kind) <=
-         static_cast<std::uint16_t>(wire::Response::INIT_PRODUCER_ID);
+         static_cast<std::uint16_t>(wire::Response::ALTER_TOPIC);
 }
 
 std::optional<std::uint64_t> peek_correlation_id(kj::ArrayPtr<const capnp::word> f) noexcept {

@@ -498,6 +498,7 @@ TEST_CASE("every request kind has a response kind of the same name", "[protocol]
   requests.erase("unset");
   responses.erase("rejected");
   CHECK(requests == responses);
-  // 11 + 10 consumer-group kinds + replicate, describeCluster, initProducerId
-  CHECK(requests.size() == 24);
+  // 11 + 10 consumer-group kinds + replicate, describeCluster, initProducerId,
+  // allocateProducerIds, alterTopic
+  CHECK(requests.size() == 26);
 }

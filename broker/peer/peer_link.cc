@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "broker/peer/log_limiter.h"
+#include "broker/peer/peer_handshake.h"
 #include "broker/peer/replicate_frame.h"
 #include "protocol/frame.h"
 
@@ -141,13 +142,8 @@ asio::awaitable<std::optional<protocol::frame>> read_one_frame(std::shared_ptr<s
 
 // Handshake: the peer must be the node and the cluster we expect. Empty string: done.
 asio::awaitable<std::string> handshake(std::shared_ptr<state> s, std::shared_ptr<connection> c) {
-  protocol::frame_writer w;
-  auto h = w.init_request(s->next_correlation_id++).initHandshake();
-  h.setProtocolVersion(protocol::wire::PROTOCOL_VERSION);
-  h.setProtocolVersionMin(protocol::wire::PROTOCOL_VERSION_MIN);
-  h.setClientId(fmt::format("cairn-broker-{}", s->options.self));
-  h.setFrameBytesMax(response_frame_bytes_max);
-  auto request = w.finish();
+  auto request =
+      handshake_request(s->next_correlation_id++, s->options.self, response_frame_bytes_max);
   if (!request) co_return "cannot build the handshake: " + request.error().message();
   auto bytes = protocol::frame_bytes(request.value());
   auto wrote =
@@ -156,23 +152,12 @@ asio::awaitable<std::string> handshake(std::shared_ptr<state> s, std::shared_ptr
   if (wrote.index() == 0 || std::get<0>(std::get<1>(wrote))) co_return "handshake write failed";
   std::optional<protocol::frame> answer = co_await read_one_frame(s, c);
   if (!answer) co_return "no handshake answer";
-  auto parsed = protocol::parse_response(std::move(*answer));
-  if (!parsed) co_return "unparsable handshake answer";
-  auto root = parsed.value().root();
-  if (root.getErrorCode() != protocol::wire::ErrorCode::NONE) {
-    co_return fmt::format("handshake refused: {}", root.getErrorMessage().cStr());
-  }
-  if (root.which() != protocol::wire::Response::HANDSHAKE) co_return "not a handshake answer";
-  auto info = root.getHandshake();
-  if (info.getNodeId() != s->peer.value()) {
-    co_return fmt::format("the broker there is node {}, not {}", info.getNodeId(), s->peer);
-  }
-  if (std::string_view(info.getClusterId().cStr()) != s->options.cluster_id) {
-    co_return fmt::format("the broker there is in cluster '{}', not '{}'",
-                          info.getClusterId().cStr(), s->options.cluster_id);
-  }
-  if (info.getFrameBytesMax() > 0) {
-    s->frame_bytes_max = std::min<std::size_t>(s->options.frame_bytes_max, info.getFrameBytesMax());
+  std::uint64_t peer_max = 0;
+  std::string refused =
+      check_handshake_answer(std::move(*answer), s->peer, s->options.cluster_id, peer_max);
+  if (!refused.empty()) co_return refused;
+  if (peer_max > 0) {
+    s->frame_bytes_max = std::min<std::size_t>(s->options.frame_bytes_max, peer_max);
   }
   co_return std::string();
 }

@@ -51,10 +51,12 @@ class cluster_admin {
   // the controller's own refusals (topic_already_exists, invalid assignment...).
   virtual result<void> create_topic(topic_config config, std::chrono::milliseconds timeout) = 0;
   virtual result<void> delete_topic(const std::string& name, std::chrono::milliseconds timeout) = 0;
-  // Replaces a topic's config and adds partitions (broker/handlers/topic_admin.h). `change` runs
-  // at the controller on the topic's current config (`replicas` = its assignment) and returns the
-  // new one; partitions it adds without replicas are placed by the controller. Errors: as
-  // create_topic, unknown_topic, and change's own.
+  // Replaces a topic's config and adds partitions (broker/handlers/topic_admin.h), from any
+  // broker. `change` runs on the topic's config as this broker or the controller knows it
+  // (`replicas` = its assignment) and returns the new one, which the controller takes only if
+  // the topic has not changed meanwhile: `change` may run again on a newer config, so it must
+  // be a pure function of its input. Partitions it adds without replicas are placed as a create
+  // places them. Errors: as create_topic, unknown_topic, and change's own.
   using topic_change = std::function<result<topic_config>(const topic_config& current)>;
   virtual result<void> alter_topic(const std::string& name, topic_change change,
                                    std::chrono::milliseconds timeout) = 0;
@@ -68,6 +70,31 @@ class cluster_admin {
                                                 std::chrono::steady_clock::time_point deadline) = 0;
 };
 
+// Cluster mode, at the controller: what the other brokers ask of it over the native port
+// (AllocateProducerIds, AlterTopic; broker/handlers/controller_requests.h). The broker's
+// cluster_node implements it. Blocking until the controller's log applied the change; worker
+// threads only. Errors: protocol::errc::not_controller when this broker is not the controller,
+// request_timed_out, and the controller's refusals.
+class controller_service {
+ public:
+  virtual ~controller_service() = default;
+  // The envelope: a request of cluster `cluster_id` from `node`, another broker of this cluster.
+  virtual bool accepts(std::string_view cluster_id, std::int32_t node) const = 0;
+  struct id_block {
+    std::int64_t first = 0;
+    std::int64_t count = 0;
+  };
+  // A block of `count` producer ids starting at or above `at_least`, granted to `node`.
+  virtual result<id_block> grant_producer_ids(std::int32_t node, std::int64_t count,
+                                              std::int64_t at_least) = 0;
+  // An alter_topic command (its JSON, untrusted: decoded and checked here) computed by `node`.
+  struct alter_outcome {
+    std::int64_t applied_end = -1;     // applied: the controller log's end after it
+    std::optional<std::string> stale;  // not applied: the topic's record now (JSON)
+  };
+  virtual result<alter_outcome> alter_topic_from(std::int32_t node, std::string_view command) = 0;
+};
+
 struct handler_context {
   topic_manager& topics;
   const broker_identity& self;
@@ -76,7 +103,8 @@ struct handler_context {
   // DescribeTopics, DescribeCluster). Null on a standalone broker: this broker is the whole
   // cluster and leads every partition it has.
   const controller::cluster_view* cluster = nullptr;
-  cluster_admin* admin = nullptr;  // cluster mode only, like `cluster`
+  cluster_admin* admin = nullptr;            // cluster mode only, like `cluster`
+  controller_service* controller = nullptr;  // cluster mode only, like `cluster`
   // InitProducerId's ids (both front ends); null: the request is answered unknown_request.
   producer_id_allocator* producer_ids = nullptr;
 };

@@ -17,6 +17,7 @@
 #include <map>
 #include <set>
 
+#include "broker/handlers/controller_requests.h"
 #include "broker/handlers/groups.h"
 #include "broker/handlers/producer_ids.h"
 #include "broker/net/describe_exception.h"
@@ -245,6 +246,15 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
         break;
       case W::REPLICATE:
         response = replicate(request, rejected);
+        break;
+      case W::ALLOCATE_PRODUCER_IDS:
+        response = co_await on_worker([&] {
+          return handle_allocate_producer_ids(server_.ctx, id, root.getAllocateProducerIds());
+        });
+        break;
+      case W::ALTER_TOPIC:
+        response = co_await on_worker(
+            [&] { return handle_alter_topic(server_.ctx, id, root.getAlterTopic()); });
         break;
       case W::FIND_COORDINATOR:
       case W::JOIN_GROUP:

@@ -58,7 +58,10 @@ result<std::optional<broker_config>> parse_command_line(int argc, char** argv) {
       "group-max-session-timeout-ms",
       po::value(&config.group_max_session_timeout_ms)
           ->default_value(config.group_max_session_timeout_ms),
-      "longest session timeout a member may ask for");
+      "longest session timeout a member may ask for")(
+      "producer-id-block-size",
+      po::value(&config.producer_id_block_size)->default_value(config.producer_id_block_size),
+      "producer ids a broker takes at a time (in a cluster: a grant of the controller's)");
   po::variables_map vm;
   if (auto exit_code = parse_options("cairn-broker", argc, argv, desc, vm)) {
     if (*exit_code == 0) return std::optional<broker_config>{};  // --help
@@ -82,6 +85,8 @@ result<std::optional<broker_config>> parse_command_line(int argc, char** argv) {
     return bad("--workers wants 1..256");
   if (config.offsets_partitions < 1 || config.offsets_partitions > 1000)
     return bad("--offsets-partitions wants 1..1000");
+  if (config.producer_id_block_size < 1 || config.producer_id_block_size > (1 << 20))
+    return bad("--producer-id-block-size wants 1..1048576");
   if (config.group_initial_rebalance_delay_ms < 0)
     return bad("--group-initial-rebalance-delay-ms wants 0 or more");
   if (config.group_min_session_timeout_ms < 1 ||

@@ -45,6 +45,9 @@ struct broker_config {
   std::int32_t group_initial_rebalance_delay_ms = 3'000;
   std::int32_t group_min_session_timeout_ms = 6'000;
   std::int32_t group_max_session_timeout_ms = 1'800'000;
+  // Producer ids a broker takes at a time (Kafka's fixed 1000): from its own file standalone,
+  // granted by the controller in a cluster. Small values make tests cross blocks quickly.
+  std::int64_t producer_id_block_size = 1'000;
 };
 
 // Parses argv. Returns nullopt after printing --help; an error (already printed, with what to

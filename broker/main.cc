@@ -107,6 +107,7 @@ int main(int argc, char** argv) {
                                                       std::move(listener));
     ctx.cluster = cluster.get();
     ctx.admin = cluster.get();
+    ctx.controller = cluster.get();
   }
   broker_metrics metrics;
   // Destroyed (its last commits finished) before the partitions close below.
@@ -153,10 +154,14 @@ int main(int argc, char** argv) {
   if (!clustered && !config.advertise_given) self.port = server.local_endpoint().port();
 
   // The Kafka front end, over the same core.
-  // InitProducerId's ids, for both front ends; in a cluster each broker takes them from a range
-  // of its own (node_range_source) so no two brokers hand out the same id.
-  producer_id_allocator::options id_options{.dir = config.data_dir};
-  if (clustered) id_options.source = node_range_source(config.node_id);
+  // InitProducerId's ids, for both front ends; in a cluster the controller grants the blocks
+  // through its log (controller_block_source), so no two brokers ever hand out the same id.
+  producer_id_allocator::options id_options{.dir = config.data_dir,
+                                            .block_size = config.producer_id_block_size};
+  if (clustered) {
+    id_options.source =
+        cluster::controller_block_source(*cluster, {.block_size = config.producer_id_block_size});
+  }
   auto producer_ids = producer_id_allocator::open(std::move(id_options));
   if (!producer_ids) {
     spdlog::critical("cannot open the producer id file in {}: {}", config.data_dir,

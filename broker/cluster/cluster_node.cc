@@ -6,9 +6,11 @@
 #include <boost/asio/post.hpp>
 #include <filesystem>
 #include <future>
+#include <thread>
 
 #include "broker/controller/assignment.h"
 #include "broker/controller/commands.h"
+#include "broker/controller/controller_errc.h"
 #include "broker/errc.h"
 #include "broker/net/group_coordinator.h"
 #include "eventstore/errc.h"
@@ -27,6 +29,27 @@ std::int64_t low_watermark(const raft::partition_leadership& l) {
     if (s.in_sync) low = std::min(low, s.log_start.value());
   }
   return low;
+}
+
+// How long the controller waits for its log to apply what another broker asked, and how long
+// a broker waits for one answer of the controller (a little more: the answer must travel).
+constexpr std::chrono::milliseconds kServeTimeout{5'000};
+constexpr std::chrono::milliseconds kCallTimeoutMax{6'000};
+constexpr std::chrono::milliseconds kRetryBackoffMin{20};
+constexpr std::chrono::milliseconds kRetryBackoffMax{500};
+
+// Worth asking again (the controller moved, is electing, or could not be reached in time);
+// anything else is the controller's answer to the request itself.
+bool retriable(const std::error_code& ec) {
+  if (ec == protocol::errc::not_controller || ec == protocol::errc::request_timed_out ||
+      ec == protocol::errc::leader_not_available) {
+    return true;
+  }
+  // A connection's own errors (refused, reset, unreachable: the controller restarting or gone)
+  // come in the system's categories; the controller's answers in ours.
+  return ec.category() != protocol::protocol_category() &&
+         ec.category() != broker::broker_category() &&
+         ec.category() != controller::controller_category();
 }
 
 std::vector<raft::node_id> node_ids(const std::vector<std::int32_t>& ids) {
@@ -53,6 +76,8 @@ cluster_node::cluster_node(asio::io_context& io, cluster_options options, topic_
                   links_->send({.group = g, .message = std::move(m)});
                 }),
       gossip_timer_(io) {
+  call_options_.cluster_id = options_.cluster_id;
+  call_options_.self = raft::node_id{options_.self};
   peer::cluster_map peers;
   std::vector<raft::node_id> members;
   for (const controller::cluster_member& m : options_.members.members()) {
@@ -330,35 +355,251 @@ result<void> cluster_node::create_topic(topic_config config, std::chrono::millis
 
 result<void> cluster_node::delete_topic(const std::string& name,
                                         std::chrono::milliseconds timeout) {
-  return controller_->submit(
+  CAIRN_TRY(controller_->submit(
       [name](const controller::controller_state&) -> result<controller::command> {
         return controller::command{controller::delete_topic{.name = name}};
       },
-      timeout);
+      timeout));
+  return success();
+}
+
+result<controller::alter_topic> cluster_node::alter_command(
+    const controller::topic_record& current, const topic_change& change,
+    const controller::load_map& load) const {
+  topic_config base = current.config;
+  base.replicas = current.assignment;
+  CAIRN_TRY(topic_config next, change(base));
+  controller::alter_topic c{
+      .config = next, .assignment = next.replicas, .if_version = current.version};
+  const auto have = static_cast<std::int32_t>(c.assignment.size());
+  if (have == base.partitions && next.partitions > have) {
+    // Added partitions without replicas given: placed as a create places them.
+    CAIRN_TRY(auto more,
+              controller::assign_replicas(options_.members.node_ids(), next.partitions - have,
+                                          next.replication_factor, load));
+    c.assignment.insert(c.assignment.end(), more.begin(), more.end());
+  }
+  c.config.replicas.clear();
+  return c;
+}
+
+std::optional<controller::topic_record> cluster_node::view_record(
+    std::string_view name, controller::load_map& load) const {
+  std::lock_guard lock(view_mu_);
+  load.clear();
+  for (const auto& [topic, config] : view_.topics) {
+    for (const auto& replicas : config.replicas) {
+      for (std::size_t i = 0; i < replicas.size(); ++i) {
+        auto& l = load[replicas[i]];
+        ++l.replicas;
+        if (i == 0) ++l.leaders;
+      }
+    }
+  }
+  auto it = view_.topics.find(name);
+  auto version = view_.topic_versions.find(name);
+  if (it == view_.topics.end() || version == view_.topic_versions.end()) return std::nullopt;
+  controller::topic_record record{.config = it->second,
+                                  .assignment = it->second.replicas,
+                                  .created_offset = -1,
+                                  .version = version->second};
+  record.config.replicas.clear();
+  return record;
+}
+
+result<cluster_node::forwarded_alter> cluster_node::forward_alter(
+    std::int32_t to, const controller::alter_topic& command, std::chrono::milliseconds timeout) {
+  const controller::cluster_member* member = options_.members.find(to);
+  if (member == nullptr) return protocol::errc::not_controller;
+  const std::string text = controller::encode(controller::command{command});
+  CAIRN_TRY(auto answer,
+            peer::call_peer(
+                {member->address.host, member->address.port}, raft::node_id{to}, call_options_,
+                [&](protocol::wire::Request::Builder r) {
+                  auto a = r.initAlterTopic();
+                  a.setClusterId(options_.cluster_id);
+                  a.setFromNode(options_.self);
+                  a.setCommand(text);
+                },
+                timeout));
+  auto root = answer.root();
+  if (root.getErrorCode() != protocol::wire::ErrorCode::NONE) {
+    spdlog::info("alter of {} forwarded to controller {}: {}", command.config.name, to,
+                 root.getErrorMessage().cStr());
+    return protocol::from_wire(root.getErrorCode());
+  }
+  if (root.which() != protocol::wire::Response::ALTER_TOPIC) return protocol::errc::invalid_request;
+  auto out = root.getAlterTopic();
+  if (out.which() == protocol::wire::AlterTopicResponse::APPLIED) {
+    return forwarded_alter{.applied_end = out.getApplied(), .stale = std::nullopt};
+  }
+  if (out.which() == protocol::wire::AlterTopicResponse::STALE) {
+    auto stale = out.getStale();
+    auto record = controller::decode_topic_record(std::string_view(stale.cStr(), stale.size()));
+    if (!record || record.value().config.name != command.config.name) {
+      return protocol::errc::invalid_request;
+    }
+    return forwarded_alter{.applied_end = -1, .stale = std::move(record).value()};
+  }
+  return protocol::errc::invalid_request;
 }
 
 result<void> cluster_node::alter_topic(const std::string& name, topic_change change,
                                        std::chrono::milliseconds timeout) {
-  return controller_->submit(
-      [name, change = std::move(change), brokers = options_.members.node_ids()](
-          const controller::controller_state& state) -> result<controller::command> {
-        const controller::topic_record* record = state.topic(name);
-        if (record == nullptr) return broker::errc::unknown_topic;
-        topic_config current = record->config;
-        current.replicas = record->assignment;
-        CAIRN_TRY(topic_config next, change(current));
-        controller::alter_topic c{.config = next, .assignment = next.replicas};
-        const auto have = static_cast<std::int32_t>(c.assignment.size());
-        if (have == current.partitions && next.partitions > have) {
-          // Added partitions without replicas given: placed as a create places them.
-          CAIRN_TRY(auto more, controller::assign_replicas(brokers, next.partitions - have,
-                                                           next.replication_factor, state.load()));
-          c.assignment.insert(c.assignment.end(), more.begin(), more.end());
+  using clock = std::chrono::steady_clock;
+  const auto deadline = clock::now() + timeout;
+  // At the controller, the change is computed from its own state as the command is proposed.
+  auto at_controller =
+      [this, name,
+       change](const controller::controller_state& state) -> result<controller::command> {
+    const controller::topic_record* record = state.topic(name);
+    if (record == nullptr) return broker::errc::unknown_topic;
+    CAIRN_TRY(auto c, alter_command(*record, change, state.load()));
+    return controller::command{std::move(c)};
+  };
+  std::optional<controller::topic_record> newer;  // a stale answer's record: newer than the view
+  std::error_code last = protocol::errc::request_timed_out;
+  auto backoff = kRetryBackoffMin;
+  int stale = 0;
+  // Bounded: each pass either returns, counts a stale attempt, or waits out a backoff before
+  // the deadline.
+  while (stale < kAlterAttemptsMax) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
+    if (left.count() <= 0) break;
+    const std::int32_t at = controller_->controller_id();
+    std::error_code failed = protocol::errc::not_controller;  // none known yet
+    if (at == options_.self) {
+      auto done = controller_->submit(at_controller, left);
+      if (done) return success();
+      failed = done.error();
+    } else if (at > 0) {
+      controller::load_map load;
+      std::optional<controller::topic_record> base = view_record(name, load);
+      if (newer) base = newer;
+      if (!base) return broker::errc::unknown_topic;
+      CAIRN_TRY(auto command, alter_command(*base, change, load));
+      auto asked = forward_alter(at, command, std::min(left, kCallTimeoutMax));
+      if (asked && !asked.value().stale) {
+        // Applied at the controller; read back through this broker once it applied it too.
+        if (!controller_->wait_applied(asked.value().applied_end, deadline)) {
+          spdlog::info("altered topic {}; this broker has not applied it yet", name);
         }
-        c.config.replicas.clear();
-        return controller::command{std::move(c)};
+        return success();
+      }
+      if (asked) {
+        newer = std::move(asked.value().stale);
+        failed = controller::errc::stale_topic_version;
+      } else {
+        failed = asked.error();
+      }
+    }
+    if (failed == controller::errc::stale_topic_version) {
+      ++stale;  // computed again at once, from the newer version
+      continue;
+    }
+    if (!retriable(failed)) return failed;
+    last = failed;
+    std::this_thread::sleep_for(std::min(backoff, left));
+    backoff = std::min(backoff * 2, kRetryBackoffMax);
+  }
+  if (stale >= kAlterAttemptsMax) {
+    spdlog::warn("topic {} changed under {} alters in a row: giving up", name, stale);
+    return protocol::errc::request_timed_out;
+  }
+  return last;
+}
+
+result<controller::producer_id_grant> cluster_node::request_block(
+    std::int32_t to, std::int64_t count, std::int64_t at_least, std::chrono::milliseconds timeout) {
+  if (to == options_.self) {
+    auto done = controller_->submit(
+        [self = options_.self, count,
+         at_least](const controller::controller_state&) -> result<controller::command> {
+          return controller::command{controller::allocate_producer_ids{
+              .node = self, .count = count, .at_least = at_least}};
+        },
+        timeout);
+    if (!done) return done.error();
+    if (!done.value().change.granted) return protocol::errc::internal;
+    return *done.value().change.granted;
+  }
+  const controller::cluster_member* member = options_.members.find(to);
+  if (member == nullptr) return protocol::errc::not_controller;
+  CAIRN_TRY(auto answer,
+            peer::call_peer(
+                {member->address.host, member->address.port}, raft::node_id{to}, call_options_,
+                [&](protocol::wire::Request::Builder r) {
+                  auto a = r.initAllocateProducerIds();
+                  a.setClusterId(options_.cluster_id);
+                  a.setFromNode(options_.self);
+                  a.setCount(count);
+                  a.setAtLeast(at_least);
+                },
+                timeout));
+  auto root = answer.root();
+  if (root.getErrorCode() != protocol::wire::ErrorCode::NONE) {
+    return protocol::from_wire(root.getErrorCode());
+  }
+  if (root.which() != protocol::wire::Response::ALLOCATE_PRODUCER_IDS) {
+    return protocol::errc::invalid_request;
+  }
+  auto out = root.getAllocateProducerIds();
+  return controller::producer_id_grant{
+      .node = options_.self, .first = out.getFirstId(), .count = out.getCount()};
+}
+
+bool cluster_node::accepts(std::string_view cluster_id, std::int32_t node) const {
+  return cluster_id == options_.cluster_id && node != options_.self &&
+         options_.members.contains(node);
+}
+
+result<controller_service::id_block> cluster_node::grant_producer_ids(std::int32_t node,
+                                                                      std::int64_t count,
+                                                                      std::int64_t at_least) {
+  CAIRN_TRY(auto done, controller_->submit(
+                           [node, count, at_least](
+                               const controller::controller_state&) -> result<controller::command> {
+                             return controller::command{controller::allocate_producer_ids{
+                                 .node = node, .count = count, .at_least = at_least}};
+                           },
+                           kServeTimeout));
+  if (!done.change.granted) return protocol::errc::internal;
+  spdlog::info("controller: producer ids {}+{} granted to broker {}", done.change.granted->first,
+               done.change.granted->count, node);
+  return id_block{.first = done.change.granted->first, .count = done.change.granted->count};
+}
+
+result<controller_service::alter_outcome> cluster_node::alter_topic_from(std::int32_t node,
+                                                                         std::string_view command) {
+  auto decoded = controller::decode_command(command);
+  if (!decoded) return protocol::errc::invalid_request;
+  auto* alter = std::get_if<controller::alter_topic>(&decoded.value());
+  if (alter == nullptr || !alter->if_version) return protocol::errc::invalid_request;
+  // The topic as the controller has it when the command is proposed: the stale answer.
+  auto now = std::make_shared<std::optional<controller::topic_record>>();
+  auto done = controller_->submit(
+      [this, alter = *alter,
+       now](const controller::controller_state& state) -> result<controller::command> {
+        const controller::topic_record* record = state.topic(alter.config.name);
+        if (record == nullptr) return broker::errc::unknown_topic;
+        *now = *record;
+        // Added partitions go to brokers of this cluster (the others' replicas are checked).
+        for (std::size_t p = record->assignment.size(); p < alter.assignment.size(); ++p) {
+          for (std::int32_t id : alter.assignment[p]) {
+            if (!options_.members.contains(id)) return broker::errc::invalid_replica_assignment;
+          }
+        }
+        return controller::command{alter};
       },
-      timeout);
+      kServeTimeout);
+  if (done) return alter_outcome{.applied_end = done.value().end, .stale = std::nullopt};
+  if (done.error() == controller::errc::stale_topic_version && *now) {
+    spdlog::info("controller: alter of {} from broker {} is stale (topic at version {})",
+                 alter->config.name, node, (*now)->version);
+    return alter_outcome{.applied_end = -1, .stale = controller::encode_topic_record(**now)};
+  }
+  return done.error();
 }
 
 void cluster_node::ensure_internal_topics() {
@@ -372,12 +613,13 @@ void cluster_node::ensure_internal_topics() {
                       .retention_ms = -1,
                       .cleanup = cleanup_policy::compact};
   // Proposed here, on the I/O thread; the completion runs here too. No thread waits for it.
-  controller_->propose(create_command(config), [this, name = config.name](result<void> made) {
-    creating_internal_ = false;
-    if (!made && made.error() != broker::errc::topic_already_exists) {
-      spdlog::warn("creating {}: {} (retrying)", name, made.error().message());
-    }
-  });
+  controller_->propose(create_command(config),
+                       [this, name = config.name](result<controller_group::applied> made) {
+                         creating_internal_ = false;
+                         if (!made && made.error() != broker::errc::topic_already_exists) {
+                           spdlog::warn("creating {}: {} (retrying)", name, made.error().message());
+                         }
+                       });
 }
 
 raft::partition_leadership cluster_node::own_leadership(
@@ -677,6 +919,7 @@ void cluster_node::publish_view(std::int64_t now) {
       next.partitions.emplace(group, std::move(l));
     }
     next.topics.emplace(name, std::move(config));
+    next.topic_versions.emplace(name, record.version);
   }
   {
     std::lock_guard lock(view_mu_);

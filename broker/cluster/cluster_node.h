@@ -10,7 +10,8 @@
 // Threads: start(), stop(), and everything the groups do run on the broker's I/O thread. The
 // cluster_view methods and create_topic()/delete_topic()/alter_topic() may be called from any
 // thread (the handlers' workers); they read a snapshot published under a mutex on every gossip
-// tick.
+// tick. So may the producer id grants and the controller requests other brokers send (see
+// controller_service), which block a worker until the controller's log applied them.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -24,12 +25,14 @@
 #include <optional>
 #include <set>
 
+#include "broker/cluster/controller_block_source.h"
 #include "broker/cluster/controller_group.h"
 #include "broker/cluster/partition_replicator.h"
 #include "broker/controller/cluster_map.h"
 #include "broker/controller/cluster_view.h"
 #include "broker/controller/leadership_table.h"
 #include "broker/handlers/handlers.h"
+#include "broker/peer/peer_call.h"
 #include "broker/peer/peer_links.h"
 #include "broker/peer/replicate_receiver.h"
 #include "broker/replication/replica_manager.h"
@@ -71,7 +74,10 @@ struct cluster_listener {
       leadership_changed;
 };
 
-class cluster_node final : public controller::cluster_view, public cluster_admin {
+class cluster_node final : public controller::cluster_view,
+                           public cluster_admin,
+                           public controller_service,
+                           public producer_id_grantor {
  public:
   // `topics` holds the partitions on disk (opened in replicated mode).
   cluster_node(boost::asio::io_context& io, cluster_options options, topic_manager& topics,
@@ -104,8 +110,16 @@ class cluster_node final : public controller::cluster_view, public cluster_admin
   // hosting the topic.
   result<void> create_topic(topic_config config, std::chrono::milliseconds timeout) override;
   result<void> delete_topic(const std::string& name, std::chrono::milliseconds timeout) override;
+  // From any broker: `change` runs on the topic as this broker knows it, and the controller takes
+  // the result only while the topic is still at that version (alter_topic's if_version); a
+  // newer version makes this broker run `change` again on it, at most kAlterAttemptsMax times.
+  // Not at the controller, the change is forwarded to it (an AlterTopic request) and this
+  // broker waits (within `timeout`) until it applied the change too, so that a client reads
+  // back through it what it just altered. Errors: as create_topic, unknown_topic, change's
+  // own, request_timed_out when the controller cannot be reached or the topic kept changing.
   result<void> alter_topic(const std::string& name, topic_change change,
                            std::chrono::milliseconds timeout) override;
+  static constexpr int kAlterAttemptsMax = 5;
   // Kafka's DeleteRecords on the leader: the I/O thread moves this replica's log start
   // (move_log_start), then the caller waits on the view for the low watermark: the least log
   // start of this broker and of the followers in its in-sync set (those that answered within
@@ -116,8 +130,22 @@ class cluster_node final : public controller::cluster_view, public cluster_admin
                                         std::int64_t offset,
                                         std::chrono::steady_clock::time_point deadline) override;
 
+  // ---- producer_id_grantor (any thread but the I/O thread): blocks for this broker's
+  // allocator, from the controller here or over the network.
+  result<controller::producer_id_grant> request_block(std::int32_t to, std::int64_t count,
+                                                      std::int64_t at_least,
+                                                      std::chrono::milliseconds timeout) override;
+
+  // ---- controller_service (any thread but the I/O thread): what other brokers ask of the
+  // controller, when this broker is it.
+  bool accepts(std::string_view cluster_id, std::int32_t node) const override;
+  result<id_block> grant_producer_ids(std::int32_t node, std::int64_t count,
+                                      std::int64_t at_least) override;
+  result<alter_outcome> alter_topic_from(std::int32_t node, std::string_view command) override;
+
   // ---- cluster_view (any thread) ----
   std::vector<controller::broker_status> brokers() const override;
+  // (producer_id_grantor's too)
   std::int32_t controller_id() const override;
   std::vector<topic_config> topics() const override;
   std::optional<topic_config> topic(std::string_view name) const override;
@@ -147,6 +175,7 @@ class cluster_node final : public controller::cluster_view, public cluster_admin
     std::vector<controller::broker_status> brokers;
     std::int32_t controller = -1;
     std::map<std::string, topic_config, std::less<>> topics;
+    std::map<std::string, std::int64_t, std::less<>> topic_versions;  // topic_record::version
     std::map<raft::group_id, raft::partition_leadership> partitions;
   };
 
@@ -191,6 +220,23 @@ class cluster_node final : public controller::cluster_view, public cluster_admin
   // The controller command creating `config`, assigning its replicas from the state's load
   // unless config.replicas already says where they go.
   controller_group::command_builder create_command(topic_config config) const;
+  // The alter_topic command taking `current` (a topic's record) to what `change` makes of it,
+  // compare-and-set on current's version; partitions it adds without replicas are placed from
+  // `load` as a create places them.
+  result<controller::alter_topic> alter_command(const controller::topic_record& current,
+                                                const topic_change& change,
+                                                const controller::load_map& load) const;
+  // The topic's record and the brokers' load as the published view has them.
+  std::optional<controller::topic_record> view_record(std::string_view name,
+                                                      controller::load_map& load) const;
+  // Sends `command` to broker `to`, the controller (AlterTopic): its applied end, or the topic's
+  // record when the topic has moved past the command's version.
+  struct forwarded_alter {
+    std::int64_t applied_end = -1;
+    std::optional<controller::topic_record> stale;
+  };
+  result<forwarded_alter> forward_alter(std::int32_t to, const controller::alter_topic& command,
+                                        std::chrono::milliseconds timeout);
   // Makes sure __consumer_offsets exists, once this broker is the controller.
   void ensure_internal_topics();
   std::int64_t now_ms() const;
@@ -236,6 +282,7 @@ class cluster_node final : public controller::cluster_view, public cluster_admin
   };
   std::map<raft::group_id, live_leader> live_leaders_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  peer::peer_call_options call_options_;  // controller requests to other brokers
 };
 
 }  // namespace cairn::broker::cluster

@@ -147,34 +147,45 @@ void controller_group::apply_committed(std::int64_t commit_end) {
       log_->log().scan(applied_end_, [&](const eventstore::record_batch_view& b) -> result<void> {
         if (b.base_offset() >= commit_end) return stop;
         if (b.base_offset() < applied_end_) return success();  // applied before a restart
-        std::error_code outcome;
+        result<controller::state_change> outcome{controller::state_change{}};
         if (!eventstore::is_control_batch(b.header())) {
           for (const eventstore::record_view& r : b) {
             const std::int64_t offset = b.base_offset() + r.offset_delta;
-            auto applied = state_.apply(offset, r.value.value_or(std::string_view()));
-            if (!applied) {
+            auto folded = state_.apply(offset, r.value.value_or(std::string_view()));
+            if (!folded) {
               // Refused the same way on every broker: the state is unchanged everywhere.
               spdlog::warn("controller: record at {} refused: {}", offset,
-                           applied.error().message());
-              outcome = applied.error();
+                           folded.error().message());
+              outcome = folded.error();
               continue;
             }
-            if (!applied.value().empty() && on_change_) on_change_(applied.value());
+            if (!folded.value().empty() && on_change_) on_change_(folded.value());
+            outcome = std::move(folded);
           }
         }
         applied_end_ = b.next_offset();
-        outcomes_[applied_end_] = outcome;
+        outcomes_.insert_or_assign(applied_end_, std::move(outcome));
         return success();
       });
   if (!scanned && scanned.error() != stop) {
     spdlog::critical("controller: reading the committed log failed: {}", scanned.error().message());
     return;
   }
+  {
+    std::lock_guard lock(applied_mu_);
+    applied_end_published_ = applied_end_;
+  }
+  applied_changed_.notify_all();
   while (!waiting_.empty() && waiting_.begin()->first <= applied_end_) {
     auto node = waiting_.extract(waiting_.begin());
     auto outcome = outcomes_.find(node.key());
-    std::error_code ec = outcome == outcomes_.end() ? std::error_code() : outcome->second;
-    node.mapped()(ec ? result<void>(ec) : result<void>(success()));
+    if (outcome == outcomes_.end()) {
+      node.mapped()(applied{.change = {}, .end = node.key()});
+    } else if (!outcome->second) {
+      node.mapped()(outcome->second.error());
+    } else {
+      node.mapped()(applied{.change = outcome->second.value(), .end = node.key()});
+    }
   }
   // Outcomes no proposal of this broker waits for are not kept.
   outcomes_.erase(outcomes_.begin(), outcomes_.upper_bound(applied_end_));
@@ -214,16 +225,23 @@ void controller_group::propose(const command_builder& build, completion done) {
   waiting_.emplace(proposed.value().last_offset.value() + 1, std::move(done));
 }
 
-result<void> controller_group::submit(command_builder build, std::chrono::milliseconds timeout) {
-  auto done = std::make_shared<std::promise<result<void>>>();
+result<controller_group::applied> controller_group::submit(command_builder build,
+                                                           std::chrono::milliseconds timeout) {
+  auto done = std::make_shared<std::promise<result<applied>>>();
   auto outcome = done->get_future();
   asio::post(io_, [this, build = std::move(build), done] {
-    propose(build, [done](result<void> r) { done->set_value(std::move(r)); });
+    propose(build, [done](result<applied> r) { done->set_value(std::move(r)); });
   });
   if (outcome.wait_for(timeout) != std::future_status::ready) {
     return protocol::errc::request_timed_out;
   }
   return outcome.get();
+}
+
+bool controller_group::wait_applied(std::int64_t end,
+                                    std::chrono::steady_clock::time_point deadline) const {
+  std::unique_lock lock(applied_mu_);
+  return applied_changed_.wait_until(lock, deadline, [&] { return applied_end_published_ >= end; });
 }
 
 result<void> controller_group::close() {

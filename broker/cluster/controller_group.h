@@ -11,6 +11,8 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <future>
 #include <map>
@@ -45,16 +47,25 @@ class controller_group {
 
   // Builds a command from the current state (on the I/O thread: an assignment needs the
   // brokers' load), proposes it at the controller and waits until this broker applied it (or
-  // `timeout`). Any thread except the I/O thread. Errors: protocol::errc::not_controller when
-  // this broker is not the controller, request_timed_out, the builder's, and what apply()
-  // refuses (controller_state::check).
+  // `timeout`). Any thread except the I/O thread. The answer is what applying the command
+  // changed (a granted producer id block, say) and the controller log's end after it. Errors:
+  // protocol::errc::not_controller when this broker is not the controller, request_timed_out,
+  // the builder's, and what apply() refuses (controller_state::check).
   using command_builder =
       std::function<result<controller::command>(const controller::controller_state&)>;
-  result<void> submit(command_builder build, std::chrono::milliseconds timeout);
+  struct applied {
+    controller::state_change change;
+    std::int64_t end = 0;  // the offset after the command's record
+  };
+  result<applied> submit(command_builder build, std::chrono::milliseconds timeout);
   // The same on the I/O thread, without waiting: `done` runs there once this broker applied the
   // command, or at once with the refusal.
-  using completion = std::function<void(result<void>)>;
+  using completion = std::function<void(result<applied>)>;
   void propose(const command_builder& build, completion done);
+
+  // Waits until this broker has applied the controller log below `end` (a change the controller
+  // applied there, seen here too), at most until `deadline`. Any thread except the I/O thread.
+  bool wait_applied(std::int64_t end, std::chrono::steady_clock::time_point deadline) const;
 
   // The group's members as this broker's log has them (the newest configuration, in force from
   // its append). I/O thread only.
@@ -89,8 +100,12 @@ class controller_group {
   // Proposals waiting to be applied: end offset of their batch → completion.
   std::multimap<std::int64_t, completion> waiting_;
   // Outcomes of applied records, kept until the proposal waiting for them reads them.
-  std::map<std::int64_t, std::error_code> outcomes_;
-  mutable std::mutex leader_mu_;  // guards controller_id_ (read by handler threads)
+  std::map<std::int64_t, result<controller::state_change>> outcomes_;
+  // applied_end_ for other threads (wait_applied).
+  mutable std::mutex applied_mu_;
+  mutable std::condition_variable applied_changed_;
+  std::int64_t applied_end_published_ = 0;  // guarded by applied_mu_
+  mutable std::mutex leader_mu_;            // guards controller_id_ (read by handler threads)
   std::int32_t controller_id_ = -1;
   bool is_controller_ = false;
 };

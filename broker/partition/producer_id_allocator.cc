@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -38,23 +37,6 @@ std::optional<std::int64_t> parse_used_end(std::string_view text) {
 }
 
 }  // namespace
-
-producer_id_block_source node_range_source(std::int32_t node_id, std::int64_t block_size) {
-  constexpr int kRangeBits = 47;
-  return [node_id, block_size](std::int64_t at_least,
-                               std::chrono::milliseconds) -> result<producer_id_block> {
-    if (node_id < 1 || node_id > 0xFFFF || block_size < 1) {
-      return std::make_error_code(std::errc::invalid_argument);
-    }
-    const std::int64_t range_first = std::int64_t{node_id} << kRangeBits;
-    const std::int64_t range_end = range_first + (std::int64_t{1} << kRangeBits) - 1;
-    const std::int64_t first = std::max(at_least, range_first);
-    if (first >= range_end || range_end - first < block_size) {
-      return std::make_error_code(std::errc::value_too_large);
-    }
-    return producer_id_block{first, block_size};
-  };
-}
 
 result<std::unique_ptr<producer_id_allocator>> producer_id_allocator::open(options opts) {
   if (opts.block_size < 1 || opts.dir.empty()) {

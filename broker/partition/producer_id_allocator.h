@@ -8,10 +8,10 @@
 // are skipped per restart (the id space is 2^63).
 //
 //   - standalone (no block source): the blocks are this broker's own, [used_end, used_end + n);
-//   - in a cluster: a block source. Today that is node_range_source() (an id range per node id);
-//     the intended one is the controller granting blocks through its replicated state, so that
-//     two brokers never get overlapping ones whatever their node ids. Either way the local file
-//     keeps a restarted broker from using again a block it had started before the crash.
+//   - in a cluster: a block source, the controller granting blocks through its replicated log
+//     (broker/cluster/controller_block_source.h), so that two brokers never get overlapping
+//     ones whatever happens to their disks. The local file still keeps a restarted broker from
+//     using again a block it had started before the crash (its end is the source's at_least).
 //
 // The file is one line of text: "1 <used_end>\n" (format version, then the end of the last block
 // taken: every id below it may have been handed out, none at or above it has been).
@@ -51,15 +51,6 @@ struct producer_id_block {
 // through to the InitProducerId answer (not_controller, request_timed_out...).
 using producer_id_block_source =
     std::function<result<producer_id_block>(std::int64_t at_least, std::chrono::milliseconds)>;
-
-// Cluster mode, until the controller grants blocks through its replicated state: broker
-// `node_id` (1 .. 65535) takes its blocks from an id range of its own, [node_id * 2^47,
-// (node_id + 1) * 2^47), above what it used (the local file), so two brokers of a cluster never
-// hand out the same id and a restarted broker never reuses one. What this does not cover, and
-// controller-granted blocks would: a node id given again to a broker with an empty data
-// directory starts its range over. Errors: std::errc::invalid_argument for a node id outside
-// the range, std::errc::value_too_large once the node's range is spent.
-producer_id_block_source node_range_source(std::int32_t node_id, std::int64_t block_size = 1000);
 
 struct producer_identity_grant {
   std::int64_t producer_id = -1;

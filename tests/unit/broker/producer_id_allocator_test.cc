@@ -164,29 +164,3 @@ TEST_CASE("remembered epochs are bounded: the oldest identities are forgotten") 
   // p0 was forgotten: it gets a new id.
   CHECK(alloc.init(p0.producer_id, 0).value().producer_id == 3);
 }
-
-TEST_CASE("cluster mode: each node id takes its ids from a range of its own") {
-  temp_dir a_dir;
-  temp_dir b_dir;
-  auto a = producer_id_allocator::open(
-      {.dir = a_dir.path().string(), .source = cairn::broker::node_range_source(1, 10)});
-  auto b = producer_id_allocator::open(
-      {.dir = b_dir.path().string(), .source = cairn::broker::node_range_source(2, 10)});
-  REQUIRE(a);
-  REQUIRE(b);
-  const std::int64_t range = std::int64_t{1} << 47;
-  CHECK(a.value()->allocate().value() == range);
-  CHECK(b.value()->allocate().value() == 2 * range);
-  // A restart continues above the block it was using, inside the node's range.
-  auto again = producer_id_allocator::open(
-      {.dir = a_dir.path().string(), .source = cairn::broker::node_range_source(1, 10)});
-  REQUIRE(again);
-  a.value().reset();
-  CHECK(again.value()->allocate().value() == range + 10);
-  // Node ids outside 1..65535 have no range.
-  temp_dir c_dir;
-  auto c = producer_id_allocator::open(
-      {.dir = c_dir.path().string(), .source = cairn::broker::node_range_source(0, 10)});
-  REQUIRE(c);
-  CHECK_FALSE(c.value()->allocate());
-}

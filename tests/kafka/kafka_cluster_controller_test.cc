@@ -301,6 +301,32 @@ TEST_CASE("config alters through a broker that is not the controller apply every
   REQUIRE(r.exit_code == 0);
   read_back_everywhere(a, "configs", "retention.ms", "777");
   read_back_everywhere(a, "configs", "cleanup.policy", "compact");
+
+  // Two clients alter two configs at once through the two brokers that are not the controller,
+  // each computing from the topic as its broker knows it: the compare-and-set makes the loser of
+  // each race compute again, so neither change undoes the other (last values of both stay).
+  const int third = 6 - controller - other;
+  auto alters = [&](int broker, const std::string& name, const std::string& values) {
+    return run_command({CAIRN_NODE_PATH, std::string(CAIRN_NODE_SCRIPTS) + "/incremental_alter.mjs",
+                        cluster.kafka_proxy(broker).address(), "configs", name, values},
+                       {}, 120s);
+  };
+  std::string ms, bytes;
+  for (int i = 1; i <= 15; ++i) {
+    ms += (i > 1 ? "," : "") + std::to_string(1000 + i);
+    bytes += (i > 1 ? "," : "") + std::to_string(100000 + i);
+  }
+  command_result by_other;
+  std::thread racer([&] { by_other = alters(other, "retention.ms", ms); });
+  const command_result by_third = alters(third, "retention.bytes", bytes);
+  racer.join();
+  INFO("retention.ms through " << other << ":\n" << by_other.out << by_other.err);
+  INFO("retention.bytes through " << third << ":\n" << by_third.out << by_third.err);
+  REQUIRE(by_other.exit_code == 0);
+  REQUIRE(by_third.exit_code == 0);
+  read_back_everywhere(a, "configs", "retention.ms", "1015");
+  read_back_everywhere(a, "configs", "retention.bytes", "100015");
+  read_back_everywhere(a, "configs", "cleanup.policy", "compact");
 }
 
 TEST_CASE("controller requests are refused from outside the cluster and by a non-controller",

@@ -1,8 +1,8 @@
 // IncrementalAlterConfigs with @platformatic/kafka, which sends a topic's config alters to the
-// broker it was bootstrapped at: SET one topic config there, then read it back through the same
-// broker (DescribeConfigs). Run by tests/kafka/kafka_cluster_controller_test.cc against a broker
-// that is not the controller:
-//   node incremental_alter.mjs KAFKA_HOST:PORT TOPIC NAME VALUE
+// broker it was bootstrapped at: SET one topic config there to each of the comma-separated
+// values in turn, reading each back through the same broker (DescribeConfigs). Run by
+// tests/kafka/kafka_cluster_controller_test.cc against brokers that are not the controller:
+//   node incremental_alter.mjs KAFKA_HOST:PORT TOPIC NAME VALUE[,VALUE...]
 // Exits 0 after "incremental_alter: done", 77 when this Node is too old for the client, else
 // non-zero with the reason on stderr.
 import { createRequire } from 'node:module';
@@ -24,9 +24,9 @@ try {
 }
 const { Admin, ConfigResourceTypes, IncrementalAlterConfigOperationTypes } = kafka;
 
-const [address, topic, name, value] = process.argv.slice(2);
-if (!address || !topic || !name || value === undefined) {
-  fail('usage: incremental_alter.mjs KAFKA_HOST:PORT TOPIC NAME VALUE');
+const [address, topic, name, list] = process.argv.slice(2);
+if (!address || !topic || !name || list === undefined) {
+  fail('usage: incremental_alter.mjs KAFKA_HOST:PORT TOPIC NAME VALUE[,VALUE...]');
 }
 
 const admin = new Admin({
@@ -36,28 +36,30 @@ const admin = new Admin({
   retries: 0,
 });
 try {
-  await bounded(
-    admin.incrementalAlterConfigs({
-      resources: [
-        {
-          resourceType: ConfigResourceTypes.TOPIC,
-          resourceName: topic,
-          configs: [{ name, value, configOperation: IncrementalAlterConfigOperationTypes.SET }],
-        },
-      ],
-    }),
-    20000,
-    'incrementalAlterConfigs',
-  );
-  const described = await bounded(
-    admin.describeConfigs({
-      resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: topic }],
-    }),
-    20000,
-    'describeConfigs',
-  );
-  const entry = described[0].configs.find((c) => c.name === name);
-  check(entry && entry.value === value, `${name} reads back ${entry && entry.value}, not ${value}`);
+  for (const value of list.split(',')) {
+    await bounded(
+      admin.incrementalAlterConfigs({
+        resources: [
+          {
+            resourceType: ConfigResourceTypes.TOPIC,
+            resourceName: topic,
+            configs: [{ name, value, configOperation: IncrementalAlterConfigOperationTypes.SET }],
+          },
+        ],
+      }),
+      20000,
+      'incrementalAlterConfigs',
+    );
+    const described = await bounded(
+      admin.describeConfigs({
+        resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: topic }],
+      }),
+      20000,
+      'describeConfigs',
+    );
+    const entry = described[0].configs.find((c) => c.name === name);
+    check(entry && entry.value === value, `${name} reads back ${entry && entry.value}, not ${value}`);
+  }
   console.log('incremental_alter: done');
 } catch (e) {
   fail(`${e.message}${e.errors ? ' ' + JSON.stringify(e.errors.map((x) => x.message)) : ''}`);

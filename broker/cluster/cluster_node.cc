@@ -476,7 +476,7 @@ result<void> cluster_node::alter_topic(const std::string& name, topic_change cha
     } else if (at > 0) {
       controller::load_map load;
       std::optional<controller::topic_record> base = view_record(name, load);
-      if (newer) base = newer;
+      if (newer && (!base || newer->version > base->version)) base = newer;
       if (!base) return broker::errc::unknown_topic;
       CAIRN_TRY(auto command, alter_command(*base, change, load));
       auto asked = forward_alter(at, command, std::min(left, kCallTimeoutMax));

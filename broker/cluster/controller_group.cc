@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "broker/controller/commands.h"
+#include "broker/controller/controller_errc.h"
 #include "eventstore/record/control_batch.h"
 #include "eventstore/record/record_batch.h"
 #include "protocol/wire_errc.h"
@@ -153,9 +154,13 @@ void controller_group::apply_committed(std::int64_t commit_end) {
             const std::int64_t offset = b.base_offset() + r.offset_delta;
             auto folded = state_.apply(offset, r.value.value_or(std::string_view()));
             if (!folded) {
-              // Refused the same way on every broker: the state is unchanged everywhere.
-              spdlog::warn("controller: record at {} refused: {}", offset,
-                           folded.error().message());
+              // Refused the same way on every broker: the state is unchanged everywhere. A
+              // stale alter is the compare-and-set doing its work (its broker computes again).
+              const auto level = folded.error() == controller::errc::stale_topic_version
+                                     ? spdlog::level::info
+                                     : spdlog::level::warn;
+              spdlog::log(level, "controller: record at {} refused: {}", offset,
+                          folded.error().message());
               outcome = folded.error();
               continue;
             }

@@ -4,6 +4,7 @@
 
 #include "eventstore/log/batch_scanner.h"
 #include "eventstore/record/control_batch.h"
+#include "eventstore/record/timestamp_type.h"
 
 namespace cairn::eventstore {
 
@@ -55,7 +56,7 @@ result<std::unique_ptr<segment>> clean_segment(const std::string& dir, const seg
           ++removed;
           continue;
         }
-        std::int64_t timestamp = batch->header().base_timestamp + r.timestamp_delta;
+        std::int64_t timestamp = record_timestamp(*batch, r);
         if (!r.value && timestamp + options.delete_retention_ms < now_ms) {
           ++removed;
           ++tombstones;
@@ -82,7 +83,8 @@ result<std::unique_ptr<segment>> clean_segment(const std::string& dir, const seg
          .producer_id = h.producer_id,
          .producer_epoch = h.producer_epoch,
          .base_sequence = h.base_sequence,
-         .base_timestamp = h.base_timestamp});
+         .base_timestamp = h.base_timestamp,
+         .max_timestamp = is_log_append_time(h) ? std::optional(h.max_timestamp) : std::nullopt});
     for (const record_view* r : kept) {
       headers.assign(r->headers().begin(), r->headers().end());
       builder.add({.key = r->key,

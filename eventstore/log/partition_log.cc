@@ -11,6 +11,7 @@
 #include "cairn/base/assert.h"
 #include "eventstore/errc.h"
 #include "eventstore/log/batch_scanner.h"
+#include "eventstore/record/timestamp_type.h"
 
 namespace cairn::eventstore {
 namespace fs = std::filesystem;
@@ -600,7 +601,7 @@ result<std::optional<std::int64_t>> partition_log::offset_for_timestamp(
                       [&](const record_batch_view& batch) -> result<bool> {
                         if (batch.header().max_timestamp < timestamp_ms) return false;
                         for (const record_view& r : batch) {
-                          if (batch.header().base_timestamp + r.timestamp_delta >= timestamp_ms) {
+                          if (record_timestamp(batch, r) >= timestamp_ms) {
                             found = batch.base_offset() + r.offset_delta;
                             return true;
                           }

@@ -128,7 +128,8 @@ class partition_log {
   // compaction removed it), found through the offset index without reading records; nullopt
   // when there is none below the end. Any stored batch (from stored_start_offset()) is found.
   result<std::optional<batch_header>> header_at(std::int64_t offset) const;
-  // The first offset whose record timestamp is >= timestamp_ms; nullopt when there is none.
+  // The first offset whose record timestamp is >= timestamp_ms (record_timestamp: a
+  // LogAppendTime batch's records all have its stamp); nullopt when there is none.
   result<std::optional<std::int64_t>> offset_for_timestamp(std::int64_t timestamp_ms) const;
 
   // ---- durability ----
@@ -154,6 +155,8 @@ class partition_log {
   std::size_t segment_count() const;
   std::int64_t fdatasync_count() const { return fdatasync_count_.load(); }
   const std::string& dir() const { return dir_; }
+  // The log's clock (log_options::clock_ms): segment ages, and the LogAppendTime a leader stamps.
+  std::int64_t now_ms() const { return options_.clock_ms(); }
 
  private:
   partition_log(std::string dir, log_options options);
@@ -167,7 +170,6 @@ class partition_log {
   // Waits for the background seal, if any, and returns its outcome. REQUIRES: mu_ held.
   result<void> wait_for_seal_locked();
   void note_flushed(std::int64_t offset);
-  std::int64_t now_ms() const { return options_.clock_ms(); }
 
   const std::string dir_;
   const log_options options_;

@@ -72,9 +72,12 @@ std::string build_control_batch(const control_record& record, const control_batc
   } else {
     CAIRN_ASSERT(record.voters.empty() && record.learners.empty(), "a noop with members");
   }
-  record_batch_builder builder({.base_offset = opts.base_offset,
-                                .partition_leader_epoch = opts.partition_leader_epoch,
-                                .attributes = batch_layout::kControl});
+  record_batch_builder builder(
+      {.base_offset = opts.base_offset,
+       .partition_leader_epoch = opts.partition_leader_epoch,
+       .attributes = static_cast<std::int16_t>(
+           batch_layout::kControl |
+           (opts.log_append_time ? batch_layout::kTimestampTypeLogAppend : 0))});
   // Named views, not temporaries in the initializer: g++ 12 flags those as dangling.
   const std::string_view key_view(key, sizeof key);
   const std::string_view value_view(value);

@@ -47,6 +47,9 @@ struct control_batch_options {
   std::int64_t base_offset = 0;
   std::int32_t partition_leader_epoch = -1;
   std::int64_t timestamp_ms = 0;
+  // A leader of a LogAppendTime topic's partition marks its control batches as such too (their
+  // timestamp_ms is its clock), as Kafka's validator does every batch of such a topic.
+  bool log_append_time = false;
 };
 
 // A one-record control batch (producer id -1: control batches never touch producer state).

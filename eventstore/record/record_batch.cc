@@ -258,6 +258,14 @@ record_batch_view record_batch_view::rebased(std::int64_t base_offset) const {
   return copy;
 }
 
+record_batch_view record_batch_view::with_header(const batch_header& header) const {
+  CAIRN_ASSERT(load_be<std::uint32_t>(bytes_.data() + L::kCrc) == header.crc,
+               "the header given is not the one in the batch's bytes");
+  record_batch_view copy = *this;
+  copy.header_ = header;
+  return copy;
+}
+
 void stamp_base_offset(std::span<char> batch, std::int64_t base_offset) {
   CAIRN_ASSERT(batch.size() >= L::kHeaderSize, "batch of {} bytes", batch.size());
   store_be(batch.data() + L::kBaseOffset, base_offset);
@@ -388,7 +396,7 @@ std::string record_batch_builder::finish() {
   store_be(h + L::kAttributes, attributes);
   store_be(h + L::kLastOffsetDelta, last_delta);
   store_be(h + L::kBaseTimestamp, base_timestamp_);
-  store_be(h + L::kMaxTimestamp, max_timestamp_);
+  store_be(h + L::kMaxTimestamp, options_.max_timestamp.value_or(max_timestamp_));
   store_be(h + L::kProducerId, options_.producer_id);
   store_be(h + L::kProducerEpoch, options_.producer_epoch);
   store_be(h + L::kBaseSequence, options_.base_sequence);

@@ -122,6 +122,9 @@ class record_batch_view {
 
   // The same view after stamp_base_offset(bytes, base) was applied to its bytes.
   record_batch_view rebased(std::int64_t base_offset) const;
+  // The same view after header fields of its bytes were rewritten in place (and the CRC with
+  // them: apply_timestamp_type). REQUIRES: header == batch_header::read(bytes().data()).
+  record_batch_view with_header(const batch_header& header) const;
 
  private:
   record_batch_view(std::string_view bytes, const batch_header& header,
@@ -193,6 +196,9 @@ class record_batch_builder {
     std::int32_t base_sequence = -1;
     // When set, the batch keeps this base timestamp (compaction preserves the original).
     std::optional<std::int64_t> base_timestamp;
+    // When set, the batch's maxTimestamp instead of its largest record timestamp: compaction
+    // keeps a LogAppendTime batch's stamp, which is every record's timestamp.
+    std::optional<std::int64_t> max_timestamp;
   };
 
   record_batch_builder() : record_batch_builder(options{}) {}

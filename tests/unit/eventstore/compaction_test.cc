@@ -4,6 +4,7 @@
 #include <map>
 
 #include "eventstore/log/partition_log.h"
+#include "eventstore/record/timestamp_type.h"
 #include "tests/support/batches.h"
 #include "tests/support/temp_dir.h"
 
@@ -193,4 +194,40 @@ TEST_CASE("a compaction pass with nothing newly sealed waits out delete_retentio
   auto fresh = log->compact(compact);
   REQUIRE(fresh);
   CHECK(fresh.value().records_removed == 1);  // a=2
+}
+
+TEST_CASE("compaction keeps a LogAppendTime batch's stamp and ages tombstones by it",
+          "[compaction]") {
+  cairn::testing::temp_dir dir;
+  std::int64_t now = 1'000'000;
+  log_options options;
+  options.clock_ms = [&now] { return now; };
+  auto log = partition_log::open(dir.path(), options).value();
+
+  // Created at time 0 (long before delete_retention_ms), appended at 999'900 (recently): the
+  // tombstone's age is its append time's, so it stays; the batch loses "a"'s first record and
+  // is rewritten with its stamp.
+  std::string batch = cairn::testing::make_batch(
+      {{"a", "old", 0}, {"a", "new", 0}, {"b", std::nullopt, 0}});
+  auto view = record_batch_view::parse(batch).value();
+  apply_timestamp_type(batch, view, timestamp_type::log_append_time, 999'900);
+  REQUIRE(log->append(batch));
+  REQUIRE(log->roll());
+
+  auto result = log->compact({.delete_retention_ms = 1000});
+  REQUIRE(result);
+  CHECK(result.value().records_removed == 1);
+  CHECK(result.value().tombstones_removed == 0);
+  int batches = 0;
+  REQUIRE(log->scan(0, [&](const record_batch_view& b) -> cairn::result<void> {
+    ++batches;
+    CHECK(is_log_append_time(b.header()));
+    CHECK(b.header().max_timestamp == 999'900);
+    CHECK(b.records_count() == 2);
+    for (const record_view& r : b)
+      CHECK(record_timestamp(b, r) == 999'900);
+    return cairn::success();
+  }));
+  CHECK(batches == 1);
+  CHECK(log->offset_for_timestamp(999'900).value() == 1);
 }

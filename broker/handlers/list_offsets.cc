@@ -7,20 +7,12 @@
 #include "broker/handlers/per_partition.h"
 #include "cairn/protocol/errc.h"
 #include "eventstore/record/record_batch.h"
+#include "eventstore/record/timestamp_type.h"
 
 namespace cairn::broker {
 namespace {
 
 namespace es = eventstore;
-
-// A record's timestamp as Kafka reports it: its own under CreateTime; under LogAppendTime the
-// batch's max timestamp, which the broker stamped, for every record of the batch.
-std::int64_t record_timestamp(const es::record_batch_view& batch, const es::record_view& r) {
-  if ((batch.header().attributes & es::batch_layout::kTimestampTypeLogAppend) != 0) {
-    return batch.header().max_timestamp;
-  }
-  return batch.header().base_timestamp + r.timestamp_delta;
-}
 
 // Visits the committed batches from the one holding `from`, in order, until `visit` returns
 // true or the high watermark is reached. Bounded: every step moves past one batch.
@@ -46,9 +38,9 @@ result<offset_lookup> first_at_or_after(partition& p, std::int64_t from, std::in
     if (batch.header().max_timestamp < ts) return false;
     for (const es::record_view& r : batch) {
       std::int64_t offset = batch.base_offset() + r.offset_delta;
-      if (offset < from || record_timestamp(batch, r) < ts) continue;
+      if (offset < from || es::record_timestamp(batch, r) < ts) continue;
       out.offset = offset;
-      out.timestamp = record_timestamp(batch, r);
+      out.timestamp = es::record_timestamp(batch, r);
       return true;
     }
     return false;

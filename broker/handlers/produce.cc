@@ -88,6 +88,7 @@ protocol::frame answer_produce(handler_context& ctx, std::uint64_t correlation_i
         continue;
       }
       out.setBaseOffset(entry.produced.base_offset);
+      out.setLogAppendTimeMs(entry.produced.log_append_time_ms);
     }
   }
   return finish_response(w, correlation_id, ctx.frame_bytes_max);

@@ -149,28 +149,55 @@ result<void> partition::commit(std::int64_t end) {
   return success();
 }
 
+es::record_batch_view partition::stamp_timestamp(std::span<char> batch,
+                                                 const es::record_batch_view& view,
+                                                 std::int64_t* log_append_time_ms) const {
+  const es::timestamp_type type = timestamp_type();
+  const std::int64_t now = log_->now_ms();
+  *log_append_time_ms = type == es::timestamp_type::log_append_time ? now : -1;
+  return es::apply_timestamp_type(batch, view, type, now);
+}
+
+std::int64_t partition::log_append_time_of(const appended_batch& original) const {
+  return timestamp_type() == es::timestamp_type::log_append_time ? original.max_timestamp : -1;
+}
+
 result<produce_result> partition::append(std::span<char> batch) {
-  CAIRN_TRY(auto view, es::record_batch_view::parse(std::string_view(batch.data(), batch.size()),
-                                                    options_.log.segment.batch_bytes_max));
+  CAIRN_TRY(auto parsed, es::record_batch_view::parse(std::string_view(batch.data(), batch.size()),
+                                                      options_.log.segment.batch_bytes_max));
+  produce_result out;
   if (options_.replicated) {
     replicated_write_scope scope(*this);
     // Control batches are the Raft group's own records (noop, config): never a client's.
-    if (es::is_control_batch(view.header())) return es::errc::invalid_argument;
+    if (es::is_control_batch(parsed.header())) return es::errc::invalid_argument;
     {
       writer_lock writer(*this);
-      CAIRN_TRY(auto duplicate, producers_.check(view.header()));
-      if (duplicate) return produce_result{duplicate->base_offset, duplicate->last_offset, true};
+      CAIRN_TRY(auto duplicate, producers_.check(parsed.header()));
+      if (duplicate) {
+        return produce_result{duplicate->base_offset, duplicate->last_offset, true,
+                              log_append_time_of(*duplicate)};
+      }
     }
+    // Stamped here, on the leader, once: followers store these bytes as they are.
+    es::record_batch_view view = stamp_timestamp(batch, parsed, &out.log_append_time_ms);
     CAIRN_TRY(auto appended, replicate_unlocked(batch, view));
-    return produce_result{appended.base_offset, appended.last_offset, false};
+    out.base_offset = appended.base_offset;
+    out.last_offset = appended.last_offset;
+    return out;
   }
   writer_lock writer(*this);
-  CAIRN_TRY(auto duplicate, producers_.check(view.header()));
+  CAIRN_TRY(auto duplicate, producers_.check(parsed.header()));
   // A duplicate's first attempt may still wait for its commit: the caller commits to its end
   // before answering, so a retry is never acknowledged before the original is durable.
-  if (duplicate) return produce_result{duplicate->base_offset, duplicate->last_offset, true};
+  if (duplicate) {
+    return produce_result{duplicate->base_offset, duplicate->last_offset, true,
+                          log_append_time_of(*duplicate)};
+  }
+  es::record_batch_view view = stamp_timestamp(batch, parsed, &out.log_append_time_ms);
   CAIRN_TRY(auto appended, append_locked(writer, batch, view));
-  return produce_result{appended.base_offset, appended.last_offset, false};
+  out.base_offset = appended.base_offset;
+  out.last_offset = appended.last_offset;
+  return out;
 }
 
 result<produce_result> partition::produce(std::span<char> batch, acks a) {
@@ -215,9 +242,9 @@ result<stream_append_result> partition::stream_append(std::string_view key,
   // The leader numbers the events (the client cannot know the version under `any`), so a stream
   // append is re-encoded once here with a version header per event; plain produce never is.
   stream_version first = es::next_version(current);
-  es::record_batch_builder builder(
-      {.attributes = static_cast<std::int16_t>(view.header().attributes &
-                                               es::batch_layout::kTimestampTypeLogAppend)});
+  // Built with each record's timestamp as the client's batch gives it; the topic's timestamp
+  // type is stamped on the result below, as on a produced batch.
+  es::record_batch_builder builder;
   std::vector<std::string> versions;
   versions.reserve(static_cast<std::size_t>(view.records_count()));
   std::vector<es::header_view> headers;
@@ -232,12 +259,13 @@ result<stream_append_result> partition::stream_append(std::string_view key,
     builder.add({.key = key,
                  .value = r.value,
                  .headers = headers,
-                 .timestamp_ms = view.header().base_timestamp + r.timestamp_delta});
+                 .timestamp_ms = es::record_timestamp(view, r)});
     ++next;
   }
   std::string bytes = builder.finish();
-  CAIRN_TRY(auto stamped,
-            es::record_batch_view::parse(bytes, options_.log.segment.batch_bytes_max));
+  CAIRN_TRY(auto built, es::record_batch_view::parse(bytes, options_.log.segment.batch_bytes_max));
+  std::int64_t log_append_time_ms = -1;
+  es::record_batch_view stamped = stamp_timestamp(bytes, built, &log_append_time_ms);
   es::append_result appended;
   if (options_.replicated) {
     // One writing thread (asserted by `scope`), so nothing can change the stream between the
@@ -248,8 +276,10 @@ result<stream_append_result> partition::stream_append(std::string_view key,
     // Stored with its versions: even if the index apply fails now, catch_up() indexes it later.
     CAIRN_TRY(appended, append_locked(writer, bytes, stamped));
   }
-  return stream_append_result{
-      .first_version = first, .last_version = next - 1, .base_offset = appended.base_offset};
+  return stream_append_result{.first_version = first,
+                              .last_version = next - 1,
+                              .base_offset = appended.base_offset,
+                              .log_append_time_ms = log_append_time_ms};
 }
 
 result<stream_read_result> partition::read_stream(std::string_view key, stream_version from_version,
@@ -329,7 +359,7 @@ result<stream_read_result> partition::read_stream(std::string_view key, stream_v
     builder->add({.key = found->key,
                   .value = found->value,
                   .headers = headers,
-                  .timestamp_ms = batch->header().base_timestamp + found->timestamp_delta},
+                  .timestamp_ms = es::record_timestamp(*batch, *found)},
                  static_cast<std::int32_t>(offset - out_base));
     out.entries.push_back(e);
   }

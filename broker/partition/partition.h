@@ -45,6 +45,7 @@
 #include "broker/partition/producer_state.h"
 #include "cairn/base/result.h"
 #include "eventstore/log/partition_log.h"
+#include "eventstore/record/timestamp_type.h"
 #include "eventstore/stream/expected_version.h"
 #include "eventstore/stream/stream_index.h"
 
@@ -56,6 +57,9 @@ struct produce_result {
   std::int64_t base_offset = 0;
   std::int64_t last_offset = 0;
   bool duplicate = false;  // an idempotent retry of a batch already appended: not written again
+  // The time the leader stamped on the batch when its topic is LogAppendTime (a retry's: the
+  // original's); -1 under CreateTime. Produce responses answer it (Kafka's log_append_time_ms).
+  std::int64_t log_append_time_ms = -1;
 
   std::int64_t end_offset() const { return last_offset + 1; }
 };
@@ -66,6 +70,7 @@ struct stream_append_result {
   stream_version first_version{-1};
   stream_version last_version{-1};
   std::int64_t base_offset = -1;
+  std::int64_t log_append_time_ms = -1;  // as in produce_result
   std::int64_t end_offset() const { return base_offset + (last_version - first_version) + 1; }
 };
 
@@ -163,6 +168,14 @@ class partition {
   static constexpr std::int64_t kDeleteToHighWatermark = -1;
   result<std::int64_t> delete_records(std::int64_t before);
 
+  // The topic's message.timestamp.type, which the topic manager sets at open and on every
+  // alter. It applies to batches appended from then on: append() and stream_append() stamp
+  // each new batch by it (eventstore/record/timestamp_type.h) before storing or replicating
+  // it; batches already in the log keep what they were stored with, and append_replicated
+  // (a follower's copy of its leader's bytes) stores what it is given.
+  void set_timestamp_type(eventstore::timestamp_type type) { timestamp_type_ = type; }
+  eventstore::timestamp_type timestamp_type() const { return timestamp_type_.load(); }
+
   std::int64_t high_watermark() const { return high_watermark_.load(); }
   std::int64_t log_start_offset() const { return log_->start_offset(); }
   std::int64_t log_end_offset() const { return log_->end_offset(); }
@@ -231,6 +244,13 @@ class partition {
   result<eventstore::append_result> replicate_unlocked(std::span<char> batch,
                                                        const eventstore::record_batch_view& view);
   result<void> rebuild_producer_state();
+  // The leader's stamp of a new batch by timestamp_type(); sets *log_append_time_ms to the
+  // time stamped (-1 under CreateTime).
+  eventstore::record_batch_view stamp_timestamp(std::span<char> batch,
+                                                const eventstore::record_batch_view& view,
+                                                std::int64_t* log_append_time_ms) const;
+  // What a retry of `original` is answered with as its log append time.
+  std::int64_t log_append_time_of(const appended_batch& original) const;
 
   const std::string dir_;
   const options options_;
@@ -244,6 +264,7 @@ class partition {
   producer_state_table producers_;
   std::optional<eventstore::stream_index> streams_;
 
+  std::atomic<eventstore::timestamp_type> timestamp_type_{eventstore::timestamp_type::create_time};
   std::atomic<std::int64_t> high_watermark_{0};
   std::function<void(std::int64_t)> on_commit_;
 };

@@ -56,8 +56,8 @@ void producer_state_table::record(const eventstore::batch_header& h, std::int64_
     p.epoch = h.producer_epoch;
     p.batches.clear();
   }
-  p.batches.push_back(
-      {h.base_sequence, last_sequence_of(h), base_offset, base_offset + h.last_offset_delta});
+  p.batches.push_back({h.base_sequence, last_sequence_of(h), base_offset,
+                       base_offset + h.last_offset_delta, h.max_timestamp});
   while (p.batches.size() > kCachedBatchesMax)
     p.batches.pop_front();
   if (inserted) evict_if_full();

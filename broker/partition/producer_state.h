@@ -27,6 +27,8 @@ struct appended_batch {
   std::int32_t last_sequence = 0;
   std::int64_t base_offset = 0;
   std::int64_t last_offset = 0;
+  // As stored: on a LogAppendTime topic the broker's stamp, which a retry is answered with.
+  std::int64_t max_timestamp = -1;
   bool operator==(const appended_batch&) const = default;
 };
 

@@ -295,7 +295,8 @@ std::string partition_raft_log::batch_bytes_for(const raft::entry& e) const {
         control_of(e.kind, e.config),
         {.base_offset = e.base_offset.value(),
          .partition_leader_epoch = static_cast<std::int32_t>(e.term.value()),
-         .timestamp_ms = now_ms()});
+         .timestamp_ms = now_ms(),
+         .log_append_time = partition_.timestamp_type() == es::timestamp_type::log_append_time});
   }
   CAIRN_ASSERT(bytes.size() >= es::batch_layout::kHeaderSize, "entry [{}, {}] of {} bytes",
                e.base_offset, e.last_offset, bytes.size());

@@ -38,11 +38,12 @@ std::optional<kafka_error> refusal(const request& r, const produce_request& p) {
 
 void write_partition(writer& w, const request& r, std::int32_t index, const kafka_error& error,
                      std::int64_t base_offset, std::int64_t log_start_offset,
-                     bool batch_refused = false) {
+                     bool batch_refused = false, std::int64_t log_append_time_ms = -1) {
   w.int32(index);
   w.int16(value_of(error.code));
   w.int64(error.code == error_code::none ? base_offset : -1);
-  if (r.version() >= 2) w.int64(-1);  // log_append_time_ms: CreateTime topics
+  // The leader's stamp on a LogAppendTime topic; -1 under CreateTime.
+  if (r.version() >= 2) w.int64(error.code == error_code::none ? log_append_time_ms : -1);
   if (r.version() >= 5) w.int64(log_start_offset);
   if (r.version() >= 8) {
     // record_errors: a stream append is refused as a whole, which Kafka's clients read best as
@@ -93,6 +94,7 @@ std::optional<kafka_error> append_stream_batch(services& s, const stream_append_
   entry.log_start_offset = plan.target->log_start_offset();
   entry.produced.base_offset = plan.appended.base_offset;
   entry.produced.last_offset = plan.appended.end_offset() - 1;
+  entry.produced.log_append_time_ms = plan.appended.log_append_time_ms;
   entry.target = std::move(plan.target);
   return std::nullopt;
 }
@@ -155,7 +157,8 @@ boost::asio::awaitable<response> handle_produce(services& s, const request& r) {
         continue;
       }
       kafka_error error = to_kafka_error(entry.error);
-      write_partition(w, r, part.index, error, entry.produced.base_offset, entry.log_start_offset);
+      write_partition(w, r, part.index, error, entry.produced.base_offset, entry.log_start_offset,
+                      false, entry.produced.log_append_time_ms);
     }
     w.tagged_fields();
   }

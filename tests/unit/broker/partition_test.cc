@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "broker/errc.h"
+#include "broker/handlers/list_offsets.h"
 #include "tests/support/batches.h"
 #include "tests/support/temp_dir.h"
 
@@ -302,4 +303,81 @@ TEST_CASE("a stream append is readable only once committed, and the read says ho
   REQUIRE(after);
   CHECK(values_of(after.value().records) == std::vector<std::string>{"first", "second"});
   CHECK(after.value().pending_end == -1);
+}
+
+TEST_CASE("a LogAppendTime partition stamps new batches with the log's clock", "[partition]") {
+  temp_dir dir;
+  std::atomic<std::int64_t> now{5'000'000};
+  partition::options opts;
+  opts.log.clock_ms = [&] { return now.load(); };
+  auto p = open_partition(dir.path(), opts);
+  p->set_timestamp_type(es::timestamp_type::log_append_time);
+
+  // Records created at 1000; appended at 5'000'000, then a second batch at 6'000'000.
+  std::string first = cairn::testing::make_batch(3, "a", 1000);
+  auto one = p->produce(first, acks::all);
+  REQUIRE(one);
+  CHECK(one.value().log_append_time_ms == 5'000'000);
+  now = 6'000'000;
+  std::string second = idempotent_batch(9, 0, 0, 2);
+  auto two = p->produce(second, acks::all);
+  REQUIRE(two);
+  CHECK(two.value().log_append_time_ms == 6'000'000);
+
+  // Stored stamped: every record reads its batch's append time.
+  auto fetched = p->fetch(0, 1 << 20);
+  REQUIRE(fetched);
+  auto bytes = fetched.value().range.read();
+  REQUIRE(bytes);
+  std::vector<std::int64_t> times;
+  std::string_view rest = bytes.value();
+  while (!rest.empty()) {
+    auto batch = es::record_batch_view::parse(rest);
+    REQUIRE(batch);
+    CHECK(es::is_log_append_time(batch.value().header()));
+    for (const es::record_view& r : batch.value())
+      times.push_back(es::record_timestamp(batch.value(), r));
+    rest.remove_prefix(batch.value().size_bytes());
+  }
+  CHECK(times == std::vector<std::int64_t>{5'000'000, 5'000'000, 5'000'000, 6'000'000, 6'000'000});
+
+  // The time index and ListOffsets go by append time, not by the producer's 1000.
+  CHECK(p->offset_for_timestamp(1000).value() == 0);
+  CHECK(p->offset_for_timestamp(5'500'000).value() == 3);
+  CHECK_FALSE(p->offset_for_timestamp(6'000'001).value());
+  offset_lookup at = lookup_offset(*p, 5'500'000);
+  CHECK(at.offset == 3);
+  CHECK(at.timestamp == 6'000'000);
+  offset_lookup newest = lookup_offset(*p, kMaxTimestamp);
+  CHECK(newest.offset == 3);
+  CHECK(newest.timestamp == 6'000'000);
+
+  // A retry is answered with the original's append time, not the clock's.
+  now = 7'000'000;
+  std::string retry = idempotent_batch(9, 0, 0, 2);
+  auto again = p->produce(retry, acks::all);
+  REQUIRE(again);
+  CHECK(again.value().duplicate);
+  CHECK(again.value().log_append_time_ms == 6'000'000);
+
+  // A stream append is stamped as a produce is.
+  auto appended = p->append_to_stream("order-1", es::expected_version::any,
+                                      events({"placed"}, "order-1"), acks::all);
+  REQUIRE(appended);
+  CHECK(appended.value().log_append_time_ms == 7'000'000);
+  auto read = p->read_stream("order-1", stream_version{0}, 10);
+  REQUIRE(read);
+  auto stream_batch = es::record_batch_view::parse(read.value().records);
+  REQUIRE(stream_batch);
+  for (const es::record_view& r : stream_batch.value())
+    CHECK(es::record_timestamp(stream_batch.value(), r) == 7'000'000);
+
+  // Back to CreateTime: new batches keep their producer's time, old ones their stamp.
+  p->set_timestamp_type(es::timestamp_type::create_time);
+  std::string later = cairn::testing::make_batch(1, "c", 1234);
+  auto three = p->produce(later, acks::all);
+  REQUIRE(three);
+  CHECK(three.value().log_append_time_ms == -1);
+  CHECK(lookup_offset(*p, 1234).offset == 0);
+  CHECK(lookup_offset(*p, 6'000'001).offset == 5);  // the stream event, stamped 7'000'000
 }

@@ -99,6 +99,12 @@ enum CleanupPolicy {
   compact @1;  # keep the latest record per key
 }
 
+# Kafka's message.timestamp.type.
+enum TimestampType {
+  createTime @0;     # records keep their producer's timestamp
+  logAppendTime @1;  # the leader stamps each batch with its clock as it appends it
+}
+
 # ---------------------------------------------------------------------------------------------
 # Envelopes
 
@@ -285,6 +291,7 @@ struct TopicConfig {
   retentionBytes @2 :Int64 = -1;     # per partition; -1: no size limit
   retentionMs @3 :Int64 = 604800000; # 7 days; -1: no time limit
   cleanupPolicy @4 :CleanupPolicy;
+  timestampType @5 :TimestampType;  # createTime when absent (older clients)
 }
 
 struct CreateTopicsRequest {

@@ -157,7 +157,10 @@ protocol::frame handle_create_topics(handler_context& ctx, std::uint64_t correla
                      .retention_ms = c.getRetentionMs(),
                      .cleanup = c.getCleanupPolicy() == wire::CleanupPolicy::COMPACT
                                     ? cleanup_policy::compact
-                                    : cleanup_policy::remove},
+                                    : cleanup_policy::remove,
+                     .timestamp_type = c.getTimestampType() == wire::TimestampType::LOG_APPEND_TIME
+                                           ? eventstore::timestamp_type::log_append_time
+                                           : eventstore::timestamp_type::create_time},
         .partitions = c.getPartitions(),
         .replication_factor = c.getReplicationFactor(),
         .validate_only = request.getValidateOnly(),
@@ -219,6 +222,9 @@ protocol::frame handle_describe_topics(handler_context& ctx, std::uint64_t corre
     wc.setRetentionBytes(c.retention_bytes);
     wc.setRetentionMs(c.retention_ms);
     wc.setCleanupPolicy(to_wire(c.cleanup));
+    wc.setTimestampType(c.timestamp_type == eventstore::timestamp_type::log_append_time
+                            ? wire::TimestampType::LOG_APPEND_TIME
+                            : wire::TimestampType::CREATE_TIME);
     fill_partitions(t.initPartitions(static_cast<unsigned>(c.partitions)), ctx, c);
   }
   return finish_response(w, correlation_id, ctx.frame_bytes_max);

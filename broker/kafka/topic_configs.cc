@@ -65,6 +65,18 @@ kafka_error parse_policy(std::string_view text, cleanup_policy& out) {
   return {};
 }
 
+// message.timestamp.type: Kafka's two names, case-sensitive as Kafka's ValidString checks them.
+kafka_error parse_timestamp_type(std::string_view text, eventstore::timestamp_type& out) {
+  text = trim(text);
+  auto parsed = eventstore::timestamp_type_from_string(text);
+  if (!parsed) {
+    return invalid(fmt::format(
+        "message.timestamp.type: \"{}\" is not one of CreateTime, LogAppendTime", text));
+  }
+  out = *parsed;
+  return {};
+}
+
 std::string as_string(std::int64_t v) {
   return std::to_string(v);
 }
@@ -96,9 +108,12 @@ const setting kSettings[] = {
      },
      nullptr},
     {"message.timestamp.type", "log.message.timestamp.type", config_type::string,
-     "Records keep the timestamp their producer gave them (read-only)",
-     [](const topic_config&, const broker_log_settings&) { return std::string("CreateTime"); },
-     nullptr},
+     "CreateTime: records keep the timestamp their producer gave them; LogAppendTime: the "
+     "leader stamps each batch with its clock as it appends it (new batches only)",
+     [](const topic_config& t, const broker_log_settings&) {
+       return std::string(eventstore::to_string(t.timestamp_type));
+     },
+     [](topic_config& t, std::string_view v) { return parse_timestamp_type(v, t.timestamp_type); }},
     {"retention.bytes", "log.retention.bytes", config_type::int64,
      "The most bytes a partition keeps before its oldest segments are removed; -1: no limit",
      [](const topic_config& t, const broker_log_settings&) { return as_string(t.retention_bytes); },

@@ -75,6 +75,7 @@ std::string to_json(const topic_config& config) {
   o["retention_ms"] = config.retention_ms;
   o["cleanup_policy"] = std::string(to_string(config.cleanup));
   o["delete_retention_ms"] = config.delete_retention_ms;
+  o["message_timestamp_type"] = std::string(eventstore::to_string(config.timestamp_type));
   if (!is_nil(config.id)) o["topic_id"] = to_string(config.id);
   if (!config.replicas.empty()) {
     boost::json::array assignment;
@@ -131,6 +132,13 @@ result<topic_config> topic_config_from_json(std::string_view text) {
     auto parsed = topic_id_from_string(id->as_string());
     if (!parsed || is_nil(*parsed)) return errc::invalid_topic_config;
     c.id = *parsed;
+  }
+  if (const boost::json::value* type = o.if_contains("message_timestamp_type")) {
+    // Absent in files written before topics had a timestamp type: CreateTime, as they ran.
+    if (!type->is_string()) return errc::invalid_topic_config;
+    auto parsed = eventstore::timestamp_type_from_string(type->as_string());
+    if (!parsed) return errc::invalid_topic_config;
+    c.timestamp_type = *parsed;
   }
   if (const boost::json::value* assignment = o.if_contains("replicas")) {
     CAIRN_TRY(c.replicas, replicas_from_json(*assignment, c.partitions));

@@ -1,4 +1,5 @@
-// topic_config: what a topic is (name, id, partitions, replication, retention, cleanup policy), its
+// topic_config: what a topic is (name, id, partitions, replication, retention, cleanup policy,
+// timestamp type), its
 // validation against Kafka's rules, and its JSON form in `<data-dir>/topics/<name>/topic.json`.
 #pragma once
 
@@ -9,6 +10,7 @@
 
 #include "broker/topics/topic_id.h"
 #include "cairn/base/result.h"
+#include "eventstore/record/timestamp_type.h"
 
 namespace cairn::broker {
 
@@ -22,6 +24,9 @@ struct topic_config {
   std::int64_t retention_ms = 7LL * 24 * 3600 * 1000;  // Kafka's default: 7 days; -1: forever
   cleanup_policy cleanup = cleanup_policy::remove;
   std::int64_t delete_retention_ms = 24LL * 3600 * 1000;  // tombstones kept this long (compact)
+  // Kafka's message.timestamp.type: whether records keep their producer's timestamp or take the
+  // time the leader appended them (eventstore/record/timestamp_type.h).
+  eventstore::timestamp_type timestamp_type = eventstore::timestamp_type::create_time;
   // Cluster mode: the brokers (node ids) holding each partition, the preferred leader first, as
   // the controller assigned them. Empty on a standalone broker, where every partition is local.
   std::vector<std::vector<std::int32_t>> replicas;

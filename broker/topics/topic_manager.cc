@@ -47,6 +47,7 @@ result<std::shared_ptr<partition>> topic_manager::open_partition(const topic_con
   if (!hosts(config, id)) return std::shared_ptr<partition>();
   std::string dir = topic_dir(config.name) + "/" + std::to_string(id);
   CAIRN_TRY(auto p, partition::open(dir, options_.partition_options));
+  p->set_timestamp_type(config.timestamp_type);
   if (on_commit_) {
     p->on_commit([cb = on_commit_, name = config.name, id](std::int64_t hw) { cb(name, id, hw); });
   }
@@ -229,11 +230,16 @@ result<void> topic_manager::alter(std::string_view name, const change_function& 
   CAIRN_ASSERT(it != topics_.end(), "topic {} went away during an alter", next.name);
   for (auto& p : added)
     it->second.partitions.push_back(std::move(p));
+  // A new timestamp type applies to the batches appended from now on (Kafka's rule too).
+  for (auto& p : it->second.partitions) {
+    if (p) p->set_timestamp_type(next.timestamp_type);
+  }
   it->second.config = std::move(next);
-  spdlog::info("altered topic {} ({} partitions, cleanup {}, retention {} ms / {} bytes)",
-               it->second.config.name, it->second.config.partitions,
-               to_string(it->second.config.cleanup), it->second.config.retention_ms,
-               it->second.config.retention_bytes);
+  spdlog::info(
+      "altered topic {} ({} partitions, cleanup {}, retention {} ms / {} bytes, timestamps {})",
+      it->second.config.name, it->second.config.partitions, to_string(it->second.config.cleanup),
+      it->second.config.retention_ms, it->second.config.retention_bytes,
+      eventstore::to_string(it->second.config.timestamp_type));
   return success();
 }
 

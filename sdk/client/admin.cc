@@ -97,6 +97,9 @@ asio::awaitable<result<void>> admin::async_create_topic(std::string name, topic_
         config.setCleanupPolicy(settings.cleanup == cleanup_policy::compact
                                     ? wire::CleanupPolicy::COMPACT
                                     : wire::CleanupPolicy::DELETE);
+        config.setTimestampType(settings.timestamp == timestamp_type::log_append_time
+                                    ? wire::TimestampType::LOG_APPEND_TIME
+                                    : wire::TimestampType::CREATE_TIME);
       },
       wire::Response::CREATE_TOPICS, admin_timeout(c, timeout_ms), &create_topic_error);
   if (!sent) co_return sent.error();
@@ -172,6 +175,9 @@ asio::awaitable<result<topic_description>> admin::async_describe_topic(std::stri
   d.settings.cleanup = config.getCleanupPolicy() == wire::CleanupPolicy::COMPACT
                            ? cleanup_policy::compact
                            : cleanup_policy::remove;
+  d.settings.timestamp = config.getTimestampType() == wire::TimestampType::LOG_APPEND_TIME
+                             ? timestamp_type::log_append_time
+                             : timestamp_type::create_time;
   for (auto p : t.getPartitions())
     d.partitions.push_back(sdk::to_partition_info(p));
   co_return d;

@@ -18,6 +18,7 @@ namespace {
 constexpr const char* kUsage = R"(usage: cairn [-b HOST:PORT] COMMAND ...
 
   topic create NAME [-p N] [-r N] [--retention-ms N] [--retention-bytes N] [--compact]
+               [--timestamp-type CreateTime|LogAppendTime]
   topic list
   topic describe NAME
   topic delete NAME

@@ -11,7 +11,7 @@ namespace cairn::cli {
 
 int topic_command(client& c, const std::vector<std::string>& words) {
   args a(words, {"-p", "--partitions", "-r", "--replication-factor", "--retention-ms",
-                 "--retention-bytes"});
+                 "--retention-bytes", "--timestamp-type"});
   if (!a.error().empty() || a.positional().empty()) {
     std::fprintf(stderr, "cairn topic: %s\n",
                  a.error().empty() ? "create, list, describe or delete?" : a.error().c_str());
@@ -50,6 +50,15 @@ int topic_command(client& c, const std::vector<std::string>& words) {
     if (auto ms = number({"--retention-ms"})) settings.retention_ms = *ms;
     if (auto bytes = number({"--retention-bytes"})) settings.retention_bytes = *bytes;
     if (a.flag("--compact")) settings.cleanup = cleanup_policy::compact;
+    if (auto type = a.get("--timestamp-type")) {
+      if (*type == "LogAppendTime") {
+        settings.timestamp = timestamp_type::log_append_time;
+      } else if (*type != "CreateTime") {
+        std::fprintf(stderr,
+                     "cairn topic create: --timestamp-type is CreateTime or LogAppendTime\n");
+        return kExitUsage;
+      }
+    }
     if (auto created = adm.create_topic(name, settings); !created) {
       report("create topic " + name, created.error());
       return kExitFailed;
@@ -74,11 +83,12 @@ int topic_command(client& c, const std::vector<std::string>& words) {
     const topic_description& t = d.value();
     std::printf(
         "topic %s  partitions %d  replication %d  retention.ms %lld  retention.bytes %lld"
-        "  cleanup %s\n",
+        "  cleanup %s  timestamp.type %s\n",
         t.name.c_str(), t.settings.partitions, t.settings.replication_factor,
         static_cast<long long>(t.settings.retention_ms),
         static_cast<long long>(t.settings.retention_bytes),
-        t.settings.cleanup == cleanup_policy::compact ? "compact" : "delete");
+        t.settings.cleanup == cleanup_policy::compact ? "compact" : "delete",
+        t.settings.timestamp == timestamp_type::log_append_time ? "LogAppendTime" : "CreateTime");
     std::printf("%-10s %-7s %-12s %-12s %-14s %-14s %-14s\n", "partition", "leader", "replicas",
                 "in-sync", "log-start", "high-watermark", "log-end");
     auto ids = [](const std::vector<std::int32_t>& v) {

@@ -9,6 +9,9 @@
 namespace cairn {
 
 enum class cleanup_policy { remove, compact };
+// Kafka's message.timestamp.type: a record's timestamp is its producer's, or the time the
+// broker appended it (consumer_record::log_append_time says which a record has).
+enum class timestamp_type { create_time, log_append_time };
 
 struct topic_settings {
   std::int32_t partitions = -1;          // -1: the broker's default
@@ -16,6 +19,7 @@ struct topic_settings {
   std::int64_t retention_ms = 604'800'000;
   std::int64_t retention_bytes = -1;
   cleanup_policy cleanup = cleanup_policy::remove;
+  timestamp_type timestamp = timestamp_type::create_time;
 };
 
 struct topic_listing {

@@ -53,6 +53,26 @@ TEST_CASE("topic config round-trips through JSON and rejects bad files", "[topic
   }
 }
 
+TEST_CASE("a topic's timestamp type is kept in topic.json and older files read CreateTime",
+          "[topics]") {
+  topic_config c{.name = "clicks",
+                 .timestamp_type = cairn::eventstore::timestamp_type::log_append_time};
+  CHECK(to_json(c).find("\"message_timestamp_type\":\"LogAppendTime\"") != std::string::npos);
+  CHECK(topic_config_from_json(to_json(c)).value() == c);
+  // Written before topics had a timestamp type.
+  auto old = topic_config_from_json(
+      R"({"name":"x","partitions":1,"replication_factor":1,"retention_bytes":-1,"retention_ms":1,"cleanup_policy":"delete","delete_retention_ms":1})");
+  REQUIRE(old);
+  CHECK(old.value().timestamp_type == cairn::eventstore::timestamp_type::create_time);
+  for (const char* type : {"\"logappendtime\"", "1", "null"}) {
+    INFO(type);
+    CHECK_FALSE(topic_config_from_json(
+        std::string(
+            R"({"name":"x","partitions":1,"replication_factor":1,"retention_bytes":-1,"retention_ms":1,"cleanup_policy":"delete","delete_retention_ms":1,"message_timestamp_type":)") +
+        type + "}"));
+  }
+}
+
 TEST_CASE("topics are created, listed, described, and survive a restart", "[topics]") {
   temp_dir dir;
   {
@@ -241,4 +261,23 @@ TEST_CASE("alter replaces settings live and adds partitions that survive a resta
   CHECK(m->describe("orders").value().partitions == 4);
   CHECK(m->describe("orders").value().cleanup == cleanup_policy::compact);
   CHECK(m->get("orders", 3).value()->high_watermark() == 1);
+}
+
+TEST_CASE("the topic's timestamp type reaches its partitions at open and on alter", "[topics]") {
+  namespace es = cairn::eventstore;
+  temp_dir dir;
+  {
+    auto m = open_manager(dir);
+    REQUIRE(m->create({.name = "clicks", .timestamp_type = es::timestamp_type::log_append_time}));
+    CHECK(m->get("clicks", 0).value()->timestamp_type() == es::timestamp_type::log_append_time);
+    REQUIRE(m->close());
+  }
+  auto m = open_manager(dir);
+  CHECK(m->describe("clicks").value().timestamp_type == es::timestamp_type::log_append_time);
+  auto p = m->get("clicks", 0).value();
+  CHECK(p->timestamp_type() == es::timestamp_type::log_append_time);
+  topic_config next = m->describe("clicks").value();
+  next.timestamp_type = es::timestamp_type::create_time;
+  REQUIRE(m->alter(next));
+  CHECK(p->timestamp_type() == es::timestamp_type::create_time);
 }

@@ -43,7 +43,8 @@ TEST_CASE("commands round-trip through their JSON record", "[controller]") {
   create_topic c{{.name = "orders",
                   .partitions = 2,
                   .replication_factor = 2,
-                  .cleanup = cleanup_policy::compact},
+                  .cleanup = cleanup_policy::compact,
+                  .timestamp_type = cairn::eventstore::timestamp_type::log_append_time},
                  {{1, 2}, {2, 3}}};
   auto decoded = decode_command(encode(c));
   REQUIRE(decoded);
@@ -226,6 +227,7 @@ TEST_CASE("alter_topic replaces settings and adds partitions, never more", "[con
   next.partitions = 3;
   next.retention_ms = 1000;
   next.cleanup = cleanup_policy::compact;
+  next.timestamp_type = cairn::eventstore::timestamp_type::log_append_time;
   const alter_topic grow{next, {{1, 2}, {2, 3}, {3, 1}}, std::nullopt};
   auto decoded = decode_command(encode(grow));
   REQUIRE(decoded);
@@ -238,6 +240,8 @@ TEST_CASE("alter_topic replaces settings and adds partitions, never more", "[con
   CHECK(changed.value().created[0] == partition_change{"orders", 2, {3, 1}});
   CHECK(state.topic("orders")->config.retention_ms == 1000);
   CHECK(state.topic("orders")->config.cleanup == cleanup_policy::compact);
+  CHECK(state.topic("orders")->config.timestamp_type ==
+        cairn::eventstore::timestamp_type::log_append_time);
   CHECK(state.topic("orders")->config.id == id);
   CHECK(state.topic("orders")->assignment.size() == 3);
   CHECK(state.topic("orders")->created_offset == 0);

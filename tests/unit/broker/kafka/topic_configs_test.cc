@@ -112,3 +112,27 @@ TEST_CASE("a broker resource lists the broker's settings, read-only", "[kafka]")
   for (const auto& e : all)
     CHECK(e.read_only);
 }
+
+TEST_CASE("message.timestamp.type is CreateTime or LogAppendTime", "[kafka]") {
+  topic_config t{.name = "clicks"};
+  CHECK(set_topic_config(t, "message.timestamp.type", "LogAppendTime").code == error_code::none);
+  CHECK(t.timestamp_type == cairn::eventstore::timestamp_type::log_append_time);
+  auto all = describe_topic_configs(t, kBroker);
+  CHECK(entry(all, "message.timestamp.type").value == "LogAppendTime");
+  CHECK(entry(all, "message.timestamp.type").source == config_source::dynamic_topic);
+  CHECK_FALSE(entry(all, "message.timestamp.type").read_only);
+  CHECK(entry(all, "message.timestamp.type").synonyms.back().name == "log.message.timestamp.type");
+
+  for (const char* bad : {"logappendtime", "NoTimestampType", ""}) {
+    INFO(bad);
+    auto refused = set_topic_config(t, "message.timestamp.type", bad);
+    CHECK(refused.code == error_code::invalid_config);
+    CHECK(refused.message.find("message.timestamp.type") != std::string::npos);
+  }
+  CHECK(t.timestamp_type == cairn::eventstore::timestamp_type::log_append_time);
+  CHECK(apply_config_operation(t, 1, "message.timestamp.type", std::nullopt).code ==
+        error_code::none);
+  CHECK(t.timestamp_type == cairn::eventstore::timestamp_type::create_time);
+  CHECK(apply_config_operation(t, 2, "message.timestamp.type", "LogAppendTime").code ==
+        error_code::invalid_config);  // APPEND: list configs only
+}

@@ -2,6 +2,7 @@
 
 #include "eventstore/record/control_batch.h"
 #include "eventstore/record/record_batch.h"
+#include "eventstore/record/timestamp_type.h"
 #include "protocol/wire_errc.h"
 
 namespace cairn::sdk {
@@ -31,7 +32,8 @@ result<std::int64_t> decode_records(std::string_view topic, std::int32_t partiti
       rec.topic = topic;
       rec.partition = partition;
       rec.offset = offset;
-      rec.timestamp_ms = b.header().base_timestamp + r.timestamp_delta;
+      rec.timestamp_ms = eventstore::record_timestamp(b, r);
+      rec.log_append_time = eventstore::is_log_append_time(b.header());
       if (r.key) rec.key = std::string(*r.key);
       if (r.value) rec.value = std::string(*r.value);
       for (const auto& h : r.headers()) {

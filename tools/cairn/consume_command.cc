@@ -17,6 +17,7 @@ std::string to_json(const consumer_record& r) {
   o["partition"] = r.partition;
   o["offset"] = r.offset;
   o["timestamp"] = r.timestamp_ms;
+  o["timestamp_type"] = r.log_append_time ? "LogAppendTime" : "CreateTime";
   o["key"] = r.key ? boost::json::value(*r.key) : boost::json::value(nullptr);
   o["value"] = r.value ? boost::json::value(*r.value) : boost::json::value(nullptr);
   boost::json::object headers;

@@ -95,6 +95,9 @@ struct consumer_record {
   std::optional<std::string> key{};
   std::optional<std::string> value{};
   std::vector<record_header> headers{};
+  // timestamp_ms is the time the broker appended the record (its topic's message.timestamp.type
+  // is LogAppendTime), not the producer's: Kafka's TimestampType.LOG_APPEND_TIME.
+  bool log_append_time = false;
 };
 
 class consumer {

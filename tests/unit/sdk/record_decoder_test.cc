@@ -4,6 +4,7 @@
 
 #include "eventstore/record/control_batch.h"
 #include "eventstore/record/record_batch.h"
+#include "eventstore/record/timestamp_type.h"
 #include "protocol/wire_errc.h"
 
 namespace {
@@ -153,5 +154,26 @@ TEST_CASE("decode_records reads compressed batches as uncompressed ones",
     out.clear();
     CHECK(sdk::decode_records("t", 1, damaged, 0, 1000, out).error() ==
           protocol::errc::corrupt_batch);
+  }
+}
+
+TEST_CASE("a LogAppendTime batch gives every record the broker's append time", "[sdk][decoder]") {
+  std::string created = batch(0, 3, 1'000);
+  std::string appended = batch(3, 3, 1'000, eventstore::compression_codec::zstd);
+  auto view = eventstore::record_batch_view::parse(appended);
+  REQUIRE(view);
+  eventstore::apply_timestamp_type(appended, view.value(),
+                                   eventstore::timestamp_type::log_append_time, 9'999);
+  std::string bytes = created + appended;
+  std::vector<consumer_record> out;
+  REQUIRE(sdk::decode_records("t", 0, bytes, 0, 100, out));
+  REQUIRE(out.size() == 6);
+  for (int i = 0; i < 3; ++i) {
+    CHECK(out[i].timestamp_ms == 1'000 + i);
+    CHECK_FALSE(out[i].log_append_time);
+  }
+  for (int i = 3; i < 6; ++i) {
+    CHECK(out[i].timestamp_ms == 9'999);
+    CHECK(out[i].log_append_time);
   }
 }

@@ -1,13 +1,16 @@
 // The Kafka front end of a three-broker cluster, with librdkafka: Metadata through any broker
 // names every broker's Kafka address and each partition's leader; an idempotent producer with
 // acks=all keeps producing while the leader of its partition is killed with SIGKILL, follows the
-// new leader on its own, and every acknowledged record is read back exactly once.
+// new leader on its own, and every acknowledged record is read back exactly once. A LogAppendTime
+// topic (created through the native admin API, so through the controller's topic record): the
+// leader stamps each batch once, and after it is killed the new leader serves the same stamps.
 #include <librdkafka/rdkafka.h>
 
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -180,4 +183,124 @@ TEST_CASE("a librdkafka idempotent producer follows a killed leader, and every a
       CHECK(count == 1);
     }
   }
+}
+
+namespace {
+
+// Each delivered record's value and the timestamp its delivery report gave.
+struct stamped_deliveries {
+  std::mutex mu;
+  std::map<std::string, std::int64_t> time_of;
+  int wrong_type = 0;
+  int failed = 0;
+};
+
+void on_stamped_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+  auto* d = static_cast<stamped_deliveries*>(opaque);
+  std::lock_guard lock(d->mu);
+  if (m->err) {
+    ++d->failed;
+    return;
+  }
+  rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+  const std::int64_t ts = rd_kafka_message_timestamp(m, &type);
+  if (type != RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME) ++d->wrong_type;
+  d->time_of[std::string(static_cast<const char*>(m->payload), m->len)] = ts;
+}
+
+}  // namespace
+
+TEST_CASE("a LogAppendTime topic's stamp is its leader's, and a new leader serves the same",
+          "[cluster]") {
+  test_cluster cluster(3);
+  auto client = cluster.connect();
+  REQUIRE(cluster.wait_for(*client, [](const cairn::cluster_description& d) {
+    int alive = 0;
+    for (const auto& b : d.brokers)
+      alive += b.alive ? 1 : 0;
+    return d.controller_id > 0 && alive == 3;
+  }));
+  // Created through the native admin API: the type travels in the controller's topic record.
+  cairn::admin admin(*client);
+  auto created =
+      admin.create_topic("clicks", {.partitions = 1,
+                                    .replication_factor = 3,
+                                    .timestamp = cairn::timestamp_type::log_append_time});
+  if (!created) FAIL("create_topic: " << created.error().message());
+  const int first_leader = leader_of(cluster, *client, "clicks");
+  REQUIRE(first_leader > 0);
+  auto described = admin.describe_topic("clicks");
+  REQUIRE(described);
+  CHECK(described.value().settings.timestamp == cairn::timestamp_type::log_append_time);
+
+  // acks=all: every acknowledged batch is on all three replicas, as the leader stamped it.
+  stamped_deliveries delivered;
+  rd_kafka_conf_t* conf = base_conf(cluster.kafka_bootstrap());
+  char err[512];
+  REQUIRE(rd_kafka_conf_set(conf, "acks", "all", err, sizeof err) == RD_KAFKA_CONF_OK);
+  REQUIRE(rd_kafka_conf_set(conf, "linger.ms", "0", err, sizeof err) == RD_KAFKA_CONF_OK);
+  rd_kafka_conf_set_dr_msg_cb(conf, on_stamped_delivery);
+  rd_kafka_conf_set_opaque(conf, &delivered);
+  rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+  REQUIRE(producer != nullptr);
+  constexpr int kRecords = 40;
+  for (int i = 0; i < kRecords; ++i) {
+    std::string value = "click-" + std::to_string(i);
+    REQUIRE(rd_kafka_producev(producer, RD_KAFKA_V_TOPIC("clicks"), RD_KAFKA_V_PARTITION(0),
+                              RD_KAFKA_V_VALUE(value.data(), value.size()),
+                              RD_KAFKA_V_TIMESTAMP(1'600'000'000'000 + i),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                              RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR_NO_ERROR);
+    if (i % 10 == 9) REQUIRE(rd_kafka_flush(producer, 30'000) == RD_KAFKA_RESP_ERR_NO_ERROR);
+  }
+  REQUIRE(rd_kafka_flush(producer, 30'000) == RD_KAFKA_RESP_ERR_NO_ERROR);
+  rd_kafka_destroy(producer);
+  {
+    std::lock_guard lock(delivered.mu);
+    REQUIRE(delivered.failed == 0);
+    CHECK(delivered.wrong_type == 0);
+    REQUIRE(delivered.time_of.size() == kRecords);
+  }
+
+  // A follower that takes over serves the leader's stamps, not times of its own.
+  cluster.kill(first_leader);
+  int new_leader = -1;
+  REQUIRE(cluster.wait_for(*client, [&](const cairn::cluster_description& d) {
+    for (const auto& t : d.topics) {
+      if (t.name != "clicks") continue;
+      for (const auto& p : t.partitions) {
+        if (p.partition == 0 && p.leader > 0 && p.leader != first_leader) new_leader = p.leader;
+      }
+    }
+    return new_leader > 0;
+  }));
+  rd_kafka_conf_t* cconf = base_conf(cluster.kafka_bootstrap());
+  REQUIRE(rd_kafka_conf_set(cconf, "group.id", "clicks-check", err, sizeof err) ==
+          RD_KAFKA_CONF_OK);
+  rd_kafka_t* consumer = rd_kafka_new(RD_KAFKA_CONSUMER, cconf, err, sizeof err);
+  REQUIRE(consumer != nullptr);
+  rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(parts, "clicks", 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
+  REQUIRE(rd_kafka_assign(consumer, parts) == RD_KAFKA_RESP_ERR_NO_ERROR);
+  rd_kafka_topic_partition_list_destroy(parts);
+  int read = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (read < kRecords && std::chrono::steady_clock::now() < deadline) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer, 500);
+    if (m == nullptr) continue;
+    if (!m->err) {
+      const std::string value(static_cast<const char*>(m->payload), m->len);
+      INFO(value);
+      rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+      const std::int64_t ts = rd_kafka_message_timestamp(m, &type);
+      CHECK(type == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME);
+      std::lock_guard lock(delivered.mu);
+      CHECK(ts == delivered.time_of.at(value));
+      ++read;
+    }
+    rd_kafka_message_destroy(m);
+  }
+  rd_kafka_consumer_close(consumer);
+  rd_kafka_destroy(consumer);
+  CHECK(read == kRecords);
 }

@@ -62,6 +62,7 @@ struct consumed_record {
   std::string key;
   std::string value;
   std::int64_t timestamp_ms;
+  rd_kafka_timestamp_type_t timestamp_type;
 };
 
 // Reads partitions 0..partitions-1 of `topic` from the beginning with a librdkafka consumer
@@ -85,10 +86,12 @@ inline std::vector<consumed_record> rdkafka_consume(const std::string& bootstrap
     rd_kafka_message_t* m = rd_kafka_consumer_poll(rk.get(), 200);
     if (m == nullptr) continue;
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+      const std::int64_t timestamp_ms = rd_kafka_message_timestamp(m, &type);
       records.push_back({m->partition, m->offset,
                          m->key ? std::string(static_cast<const char*>(m->key), m->key_len) : "",
-                         std::string(static_cast<const char*>(m->payload), m->len),
-                         rd_kafka_message_timestamp(m, nullptr)});
+                         std::string(static_cast<const char*>(m->payload), m->len), timestamp_ms,
+                         type});
     } else {
       UNSCOPED_INFO("consumer error: " << rd_kafka_message_errstr(m));
     }

@@ -207,8 +207,8 @@ TEST_CASE("compaction keeps a LogAppendTime batch's stamp and ages tombstones by
   // Created at time 0 (long before delete_retention_ms), appended at 999'900 (recently): the
   // tombstone's age is its append time's, so it stays; the batch loses "a"'s first record and
   // is rewritten with its stamp.
-  std::string batch = cairn::testing::make_batch(
-      {{"a", "old", 0}, {"a", "new", 0}, {"b", std::nullopt, 0}});
+  std::string batch =
+      cairn::testing::make_batch({{"a", "old", 0}, {"a", "new", 0}, {"b", std::nullopt, 0}});
   auto view = record_batch_view::parse(batch).value();
   apply_timestamp_type(batch, view, timestamp_type::log_append_time, 999'900);
   REQUIRE(log->append(batch));

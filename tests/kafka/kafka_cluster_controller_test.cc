@@ -146,8 +146,11 @@ struct admin_client {
     return e;
   }
 
-  // DescribeConfigs of `topic` through `broker`: every config's name and value.
-  std::map<std::string, std::string> describe(int broker, const std::string& topic) const {
+  // DescribeConfigs of `topic` through `broker`: every config's name and value. `settled`: the
+  // broker must know the topic; else an error (a broker whose view has not yet applied the
+  // topic's creation answers UNKNOWN_TOPIC_OR_PARTITION for a moment) reads as no configs.
+  std::map<std::string, std::string> describe(int broker, const std::string& topic,
+                                              bool settled = true) const {
     rd_kafka_ConfigResource_t* res =
         rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
     rd_kafka_DescribeConfigs(rk.get(), &res, 1, options(broker).get(), queue.get());
@@ -158,6 +161,9 @@ struct admin_client {
         rd_kafka_event_DescribeConfigs_result(e.get()), &count);
     REQUIRE(count == 1);
     INFO(rd_kafka_ConfigResource_error_string(resources[0]));
+    if (!settled && rd_kafka_ConfigResource_error(resources[0]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return {};
+    }
     REQUIRE(rd_kafka_ConfigResource_error(resources[0]) == RD_KAFKA_RESP_ERR_NO_ERROR);
     std::size_t n = 0;
     const rd_kafka_ConfigEntry_t** entries = rd_kafka_ConfigResource_configs(resources[0], &n);
@@ -202,7 +208,7 @@ void read_back_everywhere(const admin_client& a, const std::string& topic, const
     std::string seen;
     const auto deadline = std::chrono::steady_clock::now() + 10s;
     while (std::chrono::steady_clock::now() < deadline) {
-      seen = a.describe(broker, topic)[name];
+      seen = a.describe(broker, topic, /*settled=*/false)[name];
       if (seen == value) break;
       std::this_thread::sleep_for(50ms);
     }

@@ -31,8 +31,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr int kTimeoutMs = 15'000;
-
 bool all_alive(const cairn::cluster_description& d, std::size_t brokers) {
   std::size_t alive = 0;
   for (const auto& b : d.brokers)
@@ -122,29 +120,9 @@ void produce_idempotent(test_cluster& cluster, int id, const std::string& topic)
   REQUIRE(failed == 0);
 }
 
-// A librdkafka admin client whose requests go to one chosen broker (AdminOptions_set_broker).
-struct admin_client {
-  explicit admin_client(const std::string& bootstrap)
-      : rk(rdkafka_client(RD_KAFKA_PRODUCER, bootstrap, {})), queue(rd_kafka_queue_new(rk.get())) {}
-
-  rdkafka_options_ptr options(int broker) const {
-    rdkafka_options_ptr o(rd_kafka_AdminOptions_new(rk.get(), RD_KAFKA_ADMIN_OP_ANY));
-    char err[256];
-    REQUIRE(rd_kafka_AdminOptions_set_request_timeout(o.get(), kTimeoutMs, err, sizeof err) ==
-            RD_KAFKA_RESP_ERR_NO_ERROR);
-    REQUIRE(rd_kafka_AdminOptions_set_broker(o.get(), broker, err, sizeof err) ==
-            RD_KAFKA_RESP_ERR_NO_ERROR);
-    return o;
-  }
-
-  rdkafka_event_ptr result(rd_kafka_event_type_t expected) const {
-    rdkafka_event_ptr e(rd_kafka_queue_poll(queue.get(), kTimeoutMs + 5'000));
-    REQUIRE(e);
-    REQUIRE(rd_kafka_event_type(e.get()) == expected);
-    INFO(rd_kafka_event_error_string(e.get()));
-    REQUIRE(rd_kafka_event_error(e.get()) == RD_KAFKA_RESP_ERR_NO_ERROR);
-    return e;
-  }
+// The admin client with the config calls this test makes through one chosen broker.
+struct admin_client : rdkafka_admin {
+  using rdkafka_admin::rdkafka_admin;
 
   // DescribeConfigs of `topic` through `broker`: every config's name and value. `settled`: the
   // broker must know the topic; else an error (a broker whose view has not yet applied the
@@ -194,9 +172,6 @@ struct admin_client {
     INFO(rd_kafka_ConfigResource_error_string(resources[0]));
     REQUIRE(rd_kafka_ConfigResource_error(resources[0]) == RD_KAFKA_RESP_ERR_NO_ERROR);
   }
-
-  rdkafka_ptr rk;
-  rdkafka_queue_ptr queue;
 };
 
 // Every broker's DescribeConfigs shows `name` = `value` (a broker applies the controller's log a

@@ -17,31 +17,7 @@ using namespace cairn::testing;
 
 constexpr int kTimeoutMs = 15'000;
 
-struct admin_client {
-  explicit admin_client(const std::string& bootstrap)
-      : rk(rdkafka_client(RD_KAFKA_PRODUCER, bootstrap, {})), queue(rd_kafka_queue_new(rk.get())) {}
-
-  rdkafka_options_ptr options() const {
-    rdkafka_options_ptr o(rd_kafka_AdminOptions_new(rk.get(), RD_KAFKA_ADMIN_OP_ANY));
-    char err[256];
-    REQUIRE(rd_kafka_AdminOptions_set_request_timeout(o.get(), kTimeoutMs, err, sizeof err) ==
-            RD_KAFKA_RESP_ERR_NO_ERROR);
-    return o;
-  }
-
-  // The next event on the admin queue: the result of the one call in flight.
-  rdkafka_event_ptr result(rd_kafka_event_type_t expected) const {
-    rdkafka_event_ptr e(rd_kafka_queue_poll(queue.get(), kTimeoutMs + 5'000));
-    REQUIRE(e);
-    REQUIRE(rd_kafka_event_type(e.get()) == expected);
-    INFO(rd_kafka_event_error_string(e.get()));
-    REQUIRE(rd_kafka_event_error(e.get()) == RD_KAFKA_RESP_ERR_NO_ERROR);
-    return e;
-  }
-
-  rdkafka_ptr rk;
-  rdkafka_queue_ptr queue;
-};
+using admin_client = rdkafka_admin;
 
 // Fails the test unless the single topic result names `topic` and carries no error.
 void require_topic_ok(const rd_kafka_topic_result_t** results, std::size_t count,

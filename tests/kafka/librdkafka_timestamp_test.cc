@@ -27,26 +27,8 @@ std::int64_t now_ms() {
       .count();
 }
 
-struct admin_client {
-  explicit admin_client(const std::string& bootstrap)
-      : rk(rdkafka_client(RD_KAFKA_PRODUCER, bootstrap, {})), queue(rd_kafka_queue_new(rk.get())) {}
-
-  rdkafka_options_ptr options() const {
-    rdkafka_options_ptr o(rd_kafka_AdminOptions_new(rk.get(), RD_KAFKA_ADMIN_OP_ANY));
-    char err[256];
-    REQUIRE(rd_kafka_AdminOptions_set_request_timeout(o.get(), kTimeoutMs, err, sizeof err) ==
-            RD_KAFKA_RESP_ERR_NO_ERROR);
-    return o;
-  }
-
-  rdkafka_event_ptr result(rd_kafka_event_type_t expected) const {
-    rdkafka_event_ptr e(rd_kafka_queue_poll(queue.get(), kTimeoutMs + 5'000));
-    REQUIRE(e);
-    REQUIRE(rd_kafka_event_type(e.get()) == expected);
-    INFO(rd_kafka_event_error_string(e.get()));
-    REQUIRE(rd_kafka_event_error(e.get()) == RD_KAFKA_RESP_ERR_NO_ERROR);
-    return e;
-  }
+struct admin_client : rdkafka_admin {
+  using rdkafka_admin::rdkafka_admin;
 
   // CreateTopics: one partition, one replica, the given configs; the topic's error code.
   rd_kafka_resp_err_t create_topic(const std::string& topic,
@@ -109,9 +91,6 @@ struct admin_client {
     }
     return "<absent>";
   }
-
-  rdkafka_ptr rk;
-  rdkafka_queue_ptr queue;
 };
 
 // What a delivery report said about one record.

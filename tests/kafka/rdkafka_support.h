@@ -56,6 +56,41 @@ inline rdkafka_ptr rdkafka_client(rd_kafka_type_t type, const std::string& boots
   return rk;
 }
 
+// A librdkafka admin client: requests with a 15 s timeout, sent to any broker or to one chosen
+// broker (AdminOptions_set_broker), and their results read from its own queue.
+struct rdkafka_admin {
+  static constexpr int kRequestTimeoutMs = 15'000;
+
+  explicit rdkafka_admin(const std::string& bootstrap)
+      : rk(rdkafka_client(RD_KAFKA_PRODUCER, bootstrap, {})), queue(rd_kafka_queue_new(rk.get())) {}
+
+  // `broker` -1: whichever broker librdkafka picks.
+  rdkafka_options_ptr options(int broker = -1) const {
+    rdkafka_options_ptr o(rd_kafka_AdminOptions_new(rk.get(), RD_KAFKA_ADMIN_OP_ANY));
+    char err[256];
+    REQUIRE(rd_kafka_AdminOptions_set_request_timeout(o.get(), kRequestTimeoutMs, err,
+                                                      sizeof err) == RD_KAFKA_RESP_ERR_NO_ERROR);
+    if (broker >= 0) {
+      REQUIRE(rd_kafka_AdminOptions_set_broker(o.get(), broker, err, sizeof err) ==
+              RD_KAFKA_RESP_ERR_NO_ERROR);
+    }
+    return o;
+  }
+
+  // The next event on the admin queue: the result of the one call in flight.
+  rdkafka_event_ptr result(rd_kafka_event_type_t expected) const {
+    rdkafka_event_ptr e(rd_kafka_queue_poll(queue.get(), kRequestTimeoutMs + 5'000));
+    REQUIRE(e);
+    REQUIRE(rd_kafka_event_type(e.get()) == expected);
+    INFO(rd_kafka_event_error_string(e.get()));
+    REQUIRE(rd_kafka_event_error(e.get()) == RD_KAFKA_RESP_ERR_NO_ERROR);
+    return e;
+  }
+
+  rdkafka_ptr rk;
+  rdkafka_queue_ptr queue;
+};
+
 struct consumed_record {
   std::int32_t partition;
   std::int64_t offset;

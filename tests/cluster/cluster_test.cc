@@ -246,6 +246,31 @@ void roll_brokers(test_cluster& cluster, cairn::client& c, int count) {
   }
 }
 
+// Restarts brokers 1..count onto the cluster's current map as roll_brokers does, but the
+// controller last: while the others restart it keeps the lead, and once they are on the smaller
+// map they refuse a leaving broker's vote requests, so the election its own restart starts cannot
+// go to the broker being taken out (docs/replication.md, "Removing a broker").
+void roll_brokers_controller_last(test_cluster& cluster, cairn::client& c, int count) {
+  std::int32_t controller = 0;
+  REQUIRE(cluster.wait_for(c, [&controller](const cairn::cluster_description& d) {
+    controller = d.controller_id;
+    return d.controller_id > 0;
+  }));
+  std::vector<int> order;
+  for (int id = 1; id <= count; ++id) {
+    if (id != controller) order.push_back(id);
+  }
+  if (controller <= count) order.push_back(controller);
+  for (int id : order) {
+    cluster.roll(id);
+    REQUIRE(cluster.wait_for(c, [id](const cairn::cluster_description& d) {
+      return d.controller_id > 0 && std::ranges::any_of(d.brokers, [id](const auto& b) {
+               return b.node_id == id && b.alive;
+             });
+    }));
+  }
+}
+
 bool voters_are(const cairn::cluster_description& d, const std::set<std::int32_t>& expected) {
   std::set<std::int32_t> voters;
   for (const auto& b : d.brokers) {
@@ -332,7 +357,7 @@ TEST_CASE("a broker taken out of the map leaves the controller's group", "[clust
   }
   REQUIRE(controller != 4);
   cluster.leave(4);
-  roll_brokers(cluster, *c, 3);
+  roll_brokers_controller_last(cluster, *c, 3);
   // Once every broker has the smaller map, the controller removes broker 4 from its group.
   REQUIRE(cluster.wait_for(*c, [](const cairn::cluster_description& d) {
     return d.brokers.size() == 3 && voters_are(d, {1, 2, 3});

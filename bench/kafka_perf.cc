@@ -154,6 +154,10 @@ rd_kafka_t* make_consumer(const settings& s) {
   rd_kafka_conf_set(conf, "group.id", "kafka-perf", err, sizeof err);
   rd_kafka_conf_set(conf, "fetch.wait.max.ms", "100", err, sizeof err);
   rd_kafka_conf_set(conf, "fetch.error.backoff.ms", "10", err, sizeof err);
+  // The fetch sizes cairn-perf's consumer asks for (8 MiB per partition and per response), so
+  // both front ends serve the same requests: librdkafka's default is 1 MiB per partition.
+  rd_kafka_conf_set(conf, "max.partition.fetch.bytes", "8388608", err, sizeof err);
+  rd_kafka_conf_set(conf, "fetch.max.bytes", "8388608", err, sizeof err);
   rd_kafka_t* c = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
   if (c == nullptr) {
     std::fprintf(stderr, "kafka_perf: consumer: %s\n", err);
@@ -166,28 +170,52 @@ rd_kafka_t* make_consumer(const settings& s) {
   return c;
 }
 
-// Polls until `records` arrived or 120 s passed; records end-to-end latency when `timed`.
+// Counts one message; records its end-to-end latency when `timed` (the value carries the send
+// time).
+void take_message(const rd_kafka_message_t* m, std::int64_t& got, outcome& out, bool timed,
+                  std::atomic<bool>* ready) {
+  if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF && ready != nullptr) ready->store(true);
+  if (m->err) return;
+  ++got;
+  if (timed && m->len >= 8) {
+    std::int64_t sent = 0;
+    std::memcpy(&sent, m->payload, sizeof sent);
+    out.latency_us.record(static_cast<std::uint64_t>(std::max<std::int64_t>(now_us() - sent, 0)));
+  }
+}
+
+// Reads until `records` arrived or 120 s passed; records end-to-end latency when `timed`.
 // `ready` is set once the consumer has reached the partition's end (it fetches from there on), so
 // e2e starts producing only then: latency is the steady state's, not the consumer's start-up.
+//
+// Throughput runs take messages off the consumer's queue in batches
+// (rd_kafka_consume_batch_queue): one queue lock and wake-up per batch instead of per message,
+// where a one-message-per-call loop spends much of its time with small records
+// (docs/benchmarks.md, "Kafka consume: where the time goes"). Latency runs poll one message at a
+// time, since a batch call waits for its batch to fill (up to its timeout) before it returns.
 std::int64_t consume_n(rd_kafka_t* c, std::int64_t records, outcome& out, bool timed,
                        std::atomic<bool>* ready = nullptr) {
+  constexpr std::size_t kBatch = 4096;
   std::int64_t got = 0;
+  rd_kafka_queue_t* queue = rd_kafka_queue_get_consumer(c);
+  std::vector<rd_kafka_message_t*> batch(kBatch);
   const auto deadline = clock_type::now() + std::chrono::seconds(120);
   while (got < records && clock_type::now() < deadline) {
-    rd_kafka_message_t* m = rd_kafka_consumer_poll(c, 100);
-    if (m == nullptr) continue;
-    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF && ready != nullptr) ready->store(true);
-    if (!m->err) {
-      ++got;
-      if (timed && m->len >= 8) {
-        std::int64_t sent = 0;
-        std::memcpy(&sent, m->payload, sizeof sent);
-        out.latency_us.record(
-            static_cast<std::uint64_t>(std::max<std::int64_t>(now_us() - sent, 0)));
-      }
+    if (timed) {
+      rd_kafka_message_t* m = rd_kafka_consumer_poll(c, 100);
+      if (m == nullptr) continue;
+      take_message(m, got, out, timed, ready);
+      rd_kafka_message_destroy(m);
+      continue;
     }
-    rd_kafka_message_destroy(m);
+    ssize_t n = rd_kafka_consume_batch_queue(queue, 100, batch.data(), batch.size());
+    for (ssize_t i = 0; i < n; ++i) {
+      rd_kafka_message_t* m = batch[static_cast<std::size_t>(i)];
+      take_message(m, got, out, timed, ready);
+      rd_kafka_message_destroy(m);
+    }
   }
+  rd_kafka_queue_destroy(queue);
   return got;
 }
 

@@ -66,12 +66,12 @@ struct exchange_result {
 // Runs our client against our server until one side fails.
 inline exchange_result run_exchange(scram_client& client, scram_server& server) {
   exchange_result r;
-  auto step = [&r](auto&& result, std::string& into) {
-    if (!result) {
-      r.error = result.error();
+  auto step = [&r](auto&& answer, std::string& into) {
+    if (!answer) {
+      r.error = answer.error();
       return false;
     }
-    into = result.value();
+    into = answer.value();
     return true;
   };
   if (!step(client.client_first(), r.client_first)) return r;

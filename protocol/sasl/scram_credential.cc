@@ -133,8 +133,8 @@ result<scram_credential> parse_scram_credential(std::string_view text) {
 
   scram_credential credential;
   auto m = parse_mechanism(fields[0]);
-  if (!m || !is_scram(*m)) return errc::bad_credential;
-  credential.mech = *m;
+  if (!m || !is_scram(m.value())) return errc::bad_credential;
+  credential.mech = m.value();
   CAIRN_TRY(credential.iterations, parse_iterations(fields[1]));
   CAIRN_TRY(credential.salt, parse_field(fields[2]));
   CAIRN_TRY(credential.stored_key, parse_field(fields[3]));

@@ -20,8 +20,9 @@ TEST_CASE("mechanism names are Kafka's and parse back exactly", "[sasl][mechanis
 }
 
 TEST_CASE("unknown mechanism names are refused", "[sasl][mechanism]") {
-  for (std::string_view name :
-       {"", "scram-sha-256", "SCRAM-SHA-1", "GSSAPI", "OAUTHBEARER", "PLAIN ", "SCRAM-SHA-256\0"}) {
+  using namespace std::string_view_literals;
+  for (std::string_view name : {""sv, "scram-sha-256"sv, "SCRAM-SHA-1"sv, "GSSAPI"sv,
+                                "OAUTHBEARER"sv, "PLAIN "sv, "SCRAM-SHA-256\0"sv}) {
     auto parsed = parse_mechanism(name);
     REQUIRE_FALSE(parsed);
     CHECK(parsed.error() == errc::unknown_mechanism);

@@ -48,8 +48,15 @@ authorizer::authorizer(std::vector<principal> superusers) {
 void authorizer::publish(std::shared_ptr<const acl_index> acls,
                          std::shared_ptr<const std::unordered_set<std::string>> superusers) {
   CAIRN_ASSERT(acls != nullptr && superusers != nullptr, "publishing an empty snapshot");
-  state_.store(std::make_shared<const snapshot>(snapshot{std::move(acls), std::move(superusers)}),
-               std::memory_order_release);
+  auto next = std::make_shared<const snapshot>(snapshot{std::move(acls), std::move(superusers)});
+  std::lock_guard lock(state_mutex_);
+  state_.swap(next);
+  // The old snapshot is released after the lock, in `next`'s destructor (or by the last reader).
+}
+
+std::shared_ptr<const authorizer::snapshot> authorizer::load() const {
+  std::lock_guard lock(state_mutex_);
+  return state_;
 }
 
 authorizer::verdict authorizer::decide(const principal& who, std::string_view host,

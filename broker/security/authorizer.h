@@ -15,16 +15,19 @@
 //      not deny Describe.
 //   5. Else deny: what no ACL allows is refused.
 //
-// Threads. Readers (authorize, allowed, list, snapshot) may run on any number of threads while
-// one writer changes the set. The state is an immutable snapshot (an acl_index and the
-// superusers) behind an atomic shared_ptr: a reader loads the pointer once and decides against
-// that one snapshot, never a half-applied change; a writer builds a whole new snapshot and
-// swaps it in. Writers are serialized by a mutex, so no change is lost to a racing one. A
-// change costs O(n log n) for n bindings — ACLs change rarely; CreateAcls and DeleteAcls take
-// a batch so a request is one rebuild.
+// Threads. Readers (authorize, allowed, list, all) may run on any number of threads while one
+// writer changes the set. The state is an immutable snapshot (an acl_index and the superusers)
+// behind a shared_ptr: a reader copies the pointer once and decides against that one snapshot,
+// never a half-applied change; a writer builds a whole new snapshot and swaps the pointer.
+// The pointer itself is guarded by a mutex held only to copy or swap it (a reference-count
+// increment), never while deciding or building. Not std::atomic<std::shared_ptr>: libstdc++
+// 12's is a spin lock too (a bit in the pointer), and its load releases that bit with a relaxed
+// store, which by the memory model leaves its read of the pointer unordered with a later store's
+// write; a plain mutex costs the same and is plainly correct. Writers are serialized by a second
+// mutex, so no change is lost to a racing one. A change costs O(n log n) for n bindings — ACLs
+// change rarely; CreateAcls and DeleteAcls take a batch so a request is one rebuild.
 #pragma once
 
-#include <atomic>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -109,13 +112,14 @@ class authorizer {
 
   verdict decide(const principal& who, std::string_view host, acl_operation operation,
                  resource_type type, std::string_view name) const;
-  std::shared_ptr<const snapshot> load() const { return state_.load(std::memory_order_acquire); }
+  std::shared_ptr<const snapshot> load() const;
   // REQUIRES: write_mutex_ held.
   void publish(std::shared_ptr<const acl_index> acls,
                std::shared_ptr<const std::unordered_set<std::string>> superusers);
 
-  std::mutex write_mutex_;  // one writer at a time; readers never take it
-  std::atomic<std::shared_ptr<const snapshot>> state_;
+  std::mutex write_mutex_;                 // one writer at a time; readers never take it
+  mutable std::mutex state_mutex_;         // guards state_ (the pointer, not what it points to)
+  std::shared_ptr<const snapshot> state_;  // never null
 };
 
 }  // namespace cairn::broker::security

@@ -47,7 +47,8 @@ authorizer::authorizer(std::vector<principal> superusers) {
 
 void authorizer::publish(std::shared_ptr<const acl_index> acls,
                          std::shared_ptr<const std::unordered_set<std::string>> superusers) {
-  CAIRN_ASSERT(acls != nullptr && superusers != nullptr, "publishing an empty snapshot");
+  CAIRN_ASSERT(acls != nullptr, "publishing a snapshot without ACLs");
+  CAIRN_ASSERT(superusers != nullptr, "publishing a snapshot without superusers");
   auto next = std::make_shared<const snapshot>(snapshot{std::move(acls), std::move(superusers)});
   std::lock_guard lock(state_mutex_);
   state_.swap(next);
@@ -63,8 +64,8 @@ authorizer::verdict authorizer::decide(const principal& who, std::string_view ho
                                        acl_operation operation, resource_type type,
                                        std::string_view name) const {
   CAIRN_ASSERT(type != resource_type::any, "authorize on resource type any");
-  CAIRN_ASSERT(operation != acl_operation::any && operation != acl_operation::all,
-               "authorize for operation {}", to_string(operation));
+  CAIRN_ASSERT(operation != acl_operation::any, "authorize for a filter operation");
+  CAIRN_ASSERT(operation != acl_operation::all, "authorize for operation all");
   const std::shared_ptr<const snapshot> s = load();
   if (s->superusers->contains(who.str())) return {decision::basis::superuser};
 

@@ -2,6 +2,12 @@
 // the rest is answered by any broker.
 #include "cairn/admin.h"
 
+#include <algorithm>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+
 #include "sdk/client/client_impl.h"
 
 namespace cairn {
@@ -32,15 +38,25 @@ asio::awaitable<result<void>> refresh_controller(client_impl& c) {
 
 // Sends a topic change to the controller and returns the error of its one topic result. On
 // not_controller, or when the controller cannot be reached, refreshes the metadata and tries
-// the controller it names, kControllerAttemptsMax times in all. Before any metadata names a
-// controller, any broker is asked (a standalone broker is its own controller).
+// the controller it names again, with a growing pause between tries, until `timeout` has passed
+// since the first: while the controller's group elects a new leader, every broker answers
+// not_controller for an election timeout or two (Kafka's AdminClient retries the same way,
+// retry.backoff.ms until its api timeout). Before any metadata names a controller, any broker
+// is asked (a standalone broker is its own controller).
 asio::awaitable<result<void>> to_controller(
     client_impl& c, const sdk::request_filler& fill, wire::Response::Which expected,
     std::chrono::milliseconds timeout,
     std::error_code (*topic_error)(const protocol::parsed_response&)) {
+  using clock = std::chrono::steady_clock;
+  const clock::time_point deadline = clock::now() + timeout;
+  std::chrono::milliseconds pause = admin::kControllerRetryBackoffMin;
   std::error_code last = protocol::errc::not_controller;
-  for (int attempt = 0; attempt < admin::kControllerAttemptsMax; ++attempt) {
-    if (attempt > 0) {
+  for (bool first = true;; first = false) {
+    if (!first) {
+      if (clock::now() + pause >= deadline) co_return last;
+      asio::steady_timer timer(co_await asio::this_coro::executor, pause);
+      co_await timer.async_wait(asio::use_awaitable);
+      pause = std::min(pause * 2, admin::kControllerRetryBackoffMax);
       auto refreshed = co_await refresh_controller(c);
       if (!refreshed) co_return refreshed.error();
     }
@@ -62,7 +78,6 @@ asio::awaitable<result<void>> to_controller(
     if (ec != protocol::errc::not_controller) co_return ec;
     last = ec;
   }
-  co_return last;
 }
 
 std::error_code create_topic_error(const protocol::parsed_response& response) {

@@ -2,6 +2,7 @@
 // describe, delete and reset the offsets of consumer groups, over a cairn::client.
 #pragma once
 
+#include <chrono>
 #include <map>
 
 #include "cairn/client.h"
@@ -115,8 +116,12 @@ class admin {
 
   // Topic creation and deletion go to the controller (the metadata's controllerId; any broker
   // before one is known). A broker answering not_controller makes the client refresh its
-  // metadata and try the controller it names, up to kControllerAttemptsMax times in all.
-  static constexpr int kControllerAttemptsMax = 4;
+  // metadata and try the controller it names again, pausing kControllerRetryBackoffMin at first
+  // and twice as long each time up to kControllerRetryBackoffMax, until the request's timeout
+  // (the client's request timeout plus `timeout_ms`) has passed: a controller election answers
+  // not_controller everywhere for a moment.
+  static constexpr std::chrono::milliseconds kControllerRetryBackoffMin{20};
+  static constexpr std::chrono::milliseconds kControllerRetryBackoffMax{500};
 
   // protocol::errc::topic_already_exists, invalid_partitions, invalid_replication_factor,
   // invalid_config, not_controller (the controller kept moving), or a connection error.

@@ -13,6 +13,9 @@ result<std::optional<broker_config>> parse_command_line(int argc, char** argv) {
   broker_config config;
   std::string listen, http = "127.0.0.1:7071", flush = "never", cluster, advertise;
   std::string kafka_listen = "127.0.0.1:9092", kafka_advertise, kafka_brokers;
+  tls_settings tls;
+  std::string client_auth = "none";
+  std::int64_t tls_handshake_timeout_ms = tls.handshake_timeout.count();
   po::options_description desc("cairn-broker: a Kafka-style commit-log broker with event streams");
   desc.add_options()("help,h", "show this help")(
       "data-dir", po::value(&config.data_dir)->required(), "where topics are stored (required)")(
@@ -61,7 +64,18 @@ result<std::optional<broker_config>> parse_command_line(int argc, char** argv) {
       "longest session timeout a member may ask for")(
       "producer-id-block-size",
       po::value(&config.producer_id_block_size)->default_value(config.producer_id_block_size),
-      "producer ids a broker takes at a time (in a cluster: a grant of the controller's)");
+      "producer ids a broker takes at a time (in a cluster: a grant of the controller's)")(
+      "tls-cert", po::value(&tls.cert_file),
+      "PEM certificate (chain) of this broker: with --tls-key, the native and Kafka listeners "
+      "speak TLS 1.2/1.3 only (re-read on SIGHUP)")("tls-key", po::value(&tls.key_file),
+                                                    "PEM private key of --tls-cert")(
+      "tls-ca", po::value(&tls.ca_file),
+      "PEM CA bundle that client certificates are verified against")(
+      "tls-client-auth", po::value(&client_auth)->default_value(client_auth),
+      "none | requested | required: ask clients for a certificate (verified with --tls-ca)")(
+      "tls-handshake-timeout-ms",
+      po::value(&tls_handshake_timeout_ms)->default_value(tls_handshake_timeout_ms),
+      "a connection that has not finished its TLS handshake by then is closed");
   po::variables_map vm;
   if (auto exit_code = parse_options("cairn-broker", argc, argv, desc, vm)) {
     if (*exit_code == 0) return std::optional<broker_config>{};  // --help
@@ -142,6 +156,29 @@ result<std::optional<broker_config>> parse_command_line(int argc, char** argv) {
     }
     config.advertised = a.value();
     config.advertise_given = true;
+  }
+  const bool tls_asked = vm.count("tls-cert") || vm.count("tls-key") || vm.count("tls-ca") ||
+                         !vm["tls-client-auth"].defaulted() ||
+                         !vm["tls-handshake-timeout-ms"].defaulted();
+  if (tls_asked) {
+    if (tls.cert_file.empty() || tls.key_file.empty())
+      return bad("TLS wants both --tls-cert FILE and --tls-key FILE");
+    auto auth = parse_tls_client_auth(client_auth);
+    if (!auth) {
+      return bad("--tls-client-auth wants none, requested or required (got '" + client_auth + "')");
+    }
+    tls.client_auth = *auth;
+    if (tls.client_auth != tls_client_auth::none && tls.ca_file.empty())
+      return bad("--tls-client-auth " + client_auth + " needs --tls-ca FILE to verify with");
+    if (tls_handshake_timeout_ms < 1 || tls_handshake_timeout_ms > 600'000)
+      return bad("--tls-handshake-timeout-ms wants 1..600000");
+    tls.handshake_timeout = std::chrono::milliseconds(tls_handshake_timeout_ms);
+    if (!settings.value().standalone) {
+      return bad(
+          "--tls-cert with --cluster: TLS between brokers is not done yet (peers dial the native "
+          "port in plaintext), so a TLS broker runs standalone for now");
+    }
+    config.tls = tls;
   }
   config.standalone = settings.value().standalone;
   config.cluster = settings.value().map;

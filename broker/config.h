@@ -6,6 +6,7 @@
 #include <string>
 
 #include "broker/controller/cluster_map.h"
+#include "broker/net/tls_settings.h"
 #include "cairn/base/result.h"
 #include "eventstore/log/flush_policy.h"
 
@@ -48,6 +49,9 @@ struct broker_config {
   // Producer ids a broker takes at a time (Kafka's fixed 1000): from its own file standalone,
   // granted by the controller in a cluster. Small values make tests cross blocks quickly.
   std::int64_t producer_id_block_size = 1'000;
+  // --tls-cert and --tls-key: TLS (1.2, 1.3) on the native and Kafka listeners; nullopt:
+  // plaintext. Standalone only until inter-broker TLS exists (peers dial the native port).
+  std::optional<tls_settings> tls;
 };
 
 // Parses argv. Returns nullopt after printing --help; an error (already printed, with what to

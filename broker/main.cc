@@ -10,12 +10,15 @@
 #include <boost/asio/thread_pool.hpp>
 #include <csignal>
 #include <cstdio>
+#include <functional>
+#include <optional>
 
 #include "broker/admin/http_server.h"
 #include "broker/cluster/cluster_node.h"
 #include "broker/config.h"
 #include "broker/kafka/server.h"
 #include "broker/net/server.h"
+#include "broker/net/tls_server_context.h"
 #include "broker/partition/producer_id_allocator.h"
 
 namespace asio = boost::asio;
@@ -49,6 +52,17 @@ int main(int argc, char** argv) {
   if (!parsed.value()) return 0;
   const broker_config config = *parsed.value();
   spdlog::set_level(spdlog::level::from_str(config.log_level));
+  // TLS files are read before anything is opened: a bad file stops the broker at once, naming
+  // the file.
+  std::shared_ptr<tls_server_context> tls;
+  if (config.tls) {
+    std::string why;
+    tls = tls_server_context::open(*config.tls, why);
+    if (!tls) {
+      spdlog::critical("cannot start TLS: {}", why);
+      return 1;
+    }
+  }
 
   asio::io_context io;
   asio::thread_pool workers(config.worker_threads);
@@ -227,6 +241,8 @@ int main(int argc, char** argv) {
     }
   }
   waits_ptr = &waits;
+  server.set_tls(tls);
+  if (kafka_server) kafka_server->set_tls(tls);
   server.start();
   if (kafka_server) kafka_server->start();
   http.start();
@@ -234,6 +250,27 @@ int main(int argc, char** argv) {
   bool stopping = false;
   asio::steady_timer housekeeping(io);
   schedule_housekeeping(housekeeping, workers, *topics.value(), stopping);
+  // SIGHUP re-reads the TLS files: new connections get the new context, established ones keep
+  // theirs; a bad file leaves the old context in use. Without TLS, SIGHUP keeps its default.
+  std::optional<asio::signal_set> reload_signal;
+  std::function<void()> await_reload;
+  if (tls) {
+    reload_signal.emplace(io, SIGHUP);
+    await_reload = [&] {
+      reload_signal->async_wait([&](const boost::system::error_code& error, int) {
+        if (error || stopping) return;
+        std::string why;
+        if (tls->reload(why)) {
+          spdlog::info("SIGHUP: TLS certificate, key and CA re-read; new connections use them");
+        } else {
+          spdlog::error("SIGHUP: TLS files not reloaded, the old ones stay in use: {}", why);
+        }
+        await_reload();
+      });
+    };
+    await_reload();
+  }
+
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& error, int signal) {
     if (error) return;
@@ -244,6 +281,7 @@ int main(int argc, char** argv) {
     if (cluster) cluster->stop();
     server.stop();
     if (kafka_server) kafka_server->stop();
+    if (reload_signal) reload_signal->cancel();
     asio::post(io, [&waits] { waits.stop(); });
     http.stop();
   });

@@ -19,6 +19,7 @@
 #include <set>
 
 #include "broker/kafka/dispatch.h"
+#include "broker/net/client_stream.h"
 #include "broker/net/describe_exception.h"
 #include "broker/net/listen.h"
 
@@ -57,17 +58,18 @@ struct kafka_server::impl {
   broker_metrics& metrics;
   server_limits limits;
   tcp::acceptor acceptor;
+  std::shared_ptr<tls_server_context> tls;  // nullptr: plaintext
   std::set<std::shared_ptr<connection>> connections;
   bool stopped = false;
 };
 
 class kafka_server::impl::connection : public std::enable_shared_from_this<connection> {
  public:
-  connection(impl& server, tcp::socket socket)
-      : server_(server), socket_(std::move(socket)), slot_free_(server.svc.io) {
+  connection(impl& server, client_stream stream)
+      : server_(server), stream_(std::move(stream)), slot_free_(server.svc.io) {
     slot_free_.expires_at(asio::steady_timer::time_point::max());
     boost::system::error_code ec;
-    auto remote = socket_.remote_endpoint(ec);
+    auto remote = stream_.socket().remote_endpoint(ec);
     host_ = ec ? "" : remote.address().to_string();
     peer_ = ec ? "?" : host_ + ":" + std::to_string(remote.port());
     server_.metrics.connections_open.fetch_add(1);
@@ -75,18 +77,17 @@ class kafka_server::impl::connection : public std::enable_shared_from_this<conne
   ~connection() { server_.metrics.connections_open.fetch_sub(1); }
 
   void close() {
-    boost::system::error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
+    stream_.close();
     slot_free_.cancel();
   }
 
   asio::awaitable<void> read_loop() {
     auto self = shared_from_this();
+    if (stream_.is_tls() && !co_await handshake()) co_return;
     std::vector<std::byte> buffer(kReadBufferFirst);
     std::size_t begin = 0, end = 0;  // the unparsed bytes are buffer[begin, end)
-    while (socket_.is_open() && !closing_) {
-      while (pending_.size() >= server_.limits.in_flight_max && socket_.is_open()) {
+    while (stream_.is_open() && !closing_) {
+      while (pending_.size() >= server_.limits.in_flight_max && stream_.is_open()) {
         // Back-pressure: stop reading until the oldest answer goes out.
         co_await slot_free_.async_wait(use_tuple);
       }
@@ -105,7 +106,7 @@ class kafka_server::impl::connection : public std::enable_shared_from_this<conne
           buffer.resize(buffer.size() + std::min(buffer.size(), kReadChunk));
         }
       }
-      auto [ec, n] = co_await socket_.async_read_some(
+      auto [ec, n] = co_await stream_.async_read_some(
           asio::buffer(buffer.data() + end, buffer.size() - end), use_tuple);
       if (ec) break;
       end += n;
@@ -148,6 +149,20 @@ class kafka_server::impl::connection : public std::enable_shared_from_this<conne
     } else {
       close();
     }
+  }
+
+  // The TLS handshake, within the listener's timeout; a failure (plaintext, a certificate the
+  // listener refuses, silence) closes this connection with at most one log line per host.
+  asio::awaitable<bool> handshake() {
+    auto ec = co_await stream_.handshake(server_.tls->settings().handshake_timeout);
+    if (ec) {
+      server_.tls->note_refused("kafka", host_, peer_, ec.message());
+      close();
+      co_return false;
+    }
+    principal_ = stream_.principal();
+    if (principal_) spdlog::debug("kafka {}: client certificate {}", peer_, *principal_);
+    co_return true;
   }
 
  private:
@@ -250,7 +265,7 @@ class kafka_server::impl::connection : public std::enable_shared_from_this<conne
     auto self = shared_from_this();
     std::vector<std::vector<std::byte>> sending;
     std::vector<asio::const_buffer> buffers;
-    while (!queue_.empty() && socket_.is_open()) {
+    while (!queue_.empty() && stream_.is_open()) {
       sending.clear();
       buffers.clear();
       while (!queue_.empty() && sending.size() < kWriteFramesMax) {
@@ -259,7 +274,7 @@ class kafka_server::impl::connection : public std::enable_shared_from_this<conne
       }
       for (const auto& f : sending)
         buffers.emplace_back(f.data(), f.size());
-      auto [ec, n] = co_await asio::async_write(socket_, buffers, use_tuple);
+      auto [ec, n] = co_await stream_.async_write(buffers, use_tuple);
       server_.metrics.bytes_out_total.fetch_add(n, std::memory_order_relaxed);
       if (ec) {
         queue_.clear();
@@ -272,7 +287,9 @@ class kafka_server::impl::connection : public std::enable_shared_from_this<conne
   }
 
   impl& server_;
-  tcp::socket socket_;
+  client_stream stream_;
+  // The verified client certificate's subject (mTLS): the principal seam for SASL and ACLs.
+  std::optional<std::string> principal_;
   asio::steady_timer slot_free_;
   std::deque<std::shared_ptr<answer_slot>> pending_;  // in request order
   std::deque<std::vector<std::byte>> queue_;          // answers ready to write, in order
@@ -291,7 +308,9 @@ asio::awaitable<void> kafka_server::impl::accept_loop() {
       continue;
     }
     socket.set_option(tcp::no_delay(true));
-    auto c = std::make_shared<connection>(*this, std::move(socket));
+    auto c =
+        std::make_shared<connection>(*this, tls ? client_stream(std::move(socket), tls->current())
+                                                : client_stream(std::move(socket)));
     connections.insert(c);
     asio::co_spawn(
         svc.io,
@@ -314,6 +333,10 @@ result<void> kafka_server::listen(const tcp::endpoint& endpoint) {
 
 tcp::endpoint kafka_server::local_endpoint() const {
   return impl_->acceptor.local_endpoint();
+}
+
+void kafka_server::set_tls(std::shared_ptr<tls_server_context> tls) {
+  impl_->tls = std::move(tls);
 }
 
 void kafka_server::start() {

@@ -20,6 +20,7 @@
 
 #include "broker/admin/metrics.h"
 #include "broker/kafka/services.h"
+#include "broker/net/tls_server_context.h"
 
 namespace cairn::broker::kafka {
 
@@ -39,6 +40,9 @@ class kafka_server {
   // Binds and listens; port 0 picks a free port (see local_endpoint()).
   result<void> listen(const boost::asio::ip::tcp::endpoint& endpoint);
   boost::asio::ip::tcp::endpoint local_endpoint() const;
+  // TLS on this listener (before start()): every accepted connection handshakes with the
+  // context's current() first. nullptr, the default: plaintext.
+  void set_tls(std::shared_ptr<tls_server_context> tls);
   void start();
   // Stops accepting and closes every connection.
   void stop();

@@ -20,6 +20,7 @@
 #include "broker/handlers/controller_requests.h"
 #include "broker/handlers/groups.h"
 #include "broker/handlers/producer_ids.h"
+#include "broker/net/client_stream.h"
 #include "broker/net/describe_exception.h"
 #include "broker/net/listen.h"
 #include "broker/raft/group.h"
@@ -70,20 +71,21 @@ struct broker_server::impl {
   broker_metrics& metrics;
   server_limits limits;
   tcp::acceptor acceptor;
+  std::shared_ptr<tls_server_context> tls;  // nullptr: plaintext
   bool stopped = false;
   peer::replicate_sink* replicate_sink = nullptr;  // cluster mode only
 };
 
 class broker_server::impl::connection : public std::enable_shared_from_this<connection> {
  public:
-  connection(impl& server, tcp::socket socket)
+  connection(impl& server, client_stream stream)
       : server_(server),
-        socket_(std::move(socket)),
+        stream_(std::move(stream)),
         reader_(server.limits.frames),
         slot_free_(server.io) {
     slot_free_.expires_at(asio::steady_timer::time_point::max());
     boost::system::error_code ec;
-    auto remote = socket_.remote_endpoint(ec);
+    auto remote = stream_.socket().remote_endpoint(ec);
     host_ = ec ? "" : remote.address().to_string();
     peer_ = ec ? "?" : host_ + ":" + std::to_string(remote.port());
     server_.metrics.connections_open.fetch_add(1);
@@ -91,21 +93,20 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
   ~connection() { server_.metrics.connections_open.fetch_sub(1); }
 
   void close() {
-    boost::system::error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
+    stream_.close();
     slot_free_.cancel();
   }
 
   asio::awaitable<void> read_loop() {
     auto self = shared_from_this();
+    if (stream_.is_tls() && !co_await handshake()) co_return;
     std::vector<std::byte> buffer(64 * 1024);
-    while (socket_.is_open()) {
-      while (in_flight_ >= server_.limits.in_flight_max && socket_.is_open()) {
+    while (stream_.is_open()) {
+      while (in_flight_ >= server_.limits.in_flight_max && stream_.is_open()) {
         // Back-pressure: stop reading until a response goes out.
         co_await slot_free_.async_wait(use_tuple);
       }
-      auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buffer), use_tuple);
+      auto [ec, n] = co_await stream_.async_read_some(asio::buffer(buffer), use_tuple);
       if (ec) break;
       server_.metrics.bytes_in_total.fetch_add(n, std::memory_order_relaxed);
       auto frames = reader_.feed(std::span<const std::byte>(buffer.data(), n));
@@ -134,6 +135,20 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
       }
     }
     if (!closing_) close();
+  }
+
+  // The TLS handshake, within the listener's timeout; a failure (plaintext, a certificate the
+  // listener refuses, silence) closes this connection with at most one log line per host.
+  asio::awaitable<bool> handshake() {
+    auto ec = co_await stream_.handshake(server_.tls->settings().handshake_timeout);
+    if (ec) {
+      server_.tls->note_refused("native", host_, peer_, ec.message());
+      close();
+      co_return false;
+    }
+    principal_ = stream_.principal();
+    if (principal_) spdlog::debug("native {}: client certificate {}", peer_, *principal_);
+    co_return true;
   }
 
  private:
@@ -434,7 +449,7 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
     partition_waits::watch commits(server_.commits,
                                    {raft::group_id{first.topic, first.partition_id}});
     const auto deadline = std::chrono::steady_clock::now() + kProduceTimeoutDefault;
-    while (socket_.is_open()) {
+    while (stream_.is_open()) {
       // Armed before checking the high watermark, so a commit in between still wakes us.
       commits.arm(deadline);
       if (p->high_watermark() >= first.pending_end) break;
@@ -489,7 +504,7 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
       fetch_outcome outcome = std::move(*read);
       tail_read = true;
       bool enough = outcome.any_error || outcome.bytes >= std::max(fetch.getMinBytes(), 1) ||
-                    std::chrono::steady_clock::now() >= deadline || !socket_.is_open();
+                    std::chrono::steady_clock::now() >= deadline || !stream_.is_open();
       if (enough) co_return std::move(outcome.response);
       co_await commits.wait();
     }
@@ -523,7 +538,7 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
         buffers.emplace_back(bytes.data(), bytes.size());
         bytes_total += bytes.size();
       }
-      auto [ec, n] = co_await asio::async_write(socket_, buffers, use_tuple);
+      auto [ec, n] = co_await stream_.async_write(buffers, use_tuple);
       server_.metrics.bytes_out_total.fetch_add(n, std::memory_order_relaxed);
       if (ec) {
         queue_.clear();
@@ -539,7 +554,9 @@ class broker_server::impl::connection : public std::enable_shared_from_this<conn
   }
 
   impl& server_;
-  tcp::socket socket_;
+  client_stream stream_;
+  // The verified client certificate's subject (mTLS): the principal seam for SASL and ACLs.
+  std::optional<std::string> principal_;
   protocol::frame_reader reader_;
   asio::steady_timer slot_free_;
   std::deque<protocol::frame> queue_;
@@ -560,7 +577,9 @@ asio::awaitable<void> broker_server::impl::accept_loop() {
       continue;
     }
     socket.set_option(tcp::no_delay(true));
-    auto c = std::make_shared<connection>(*this, std::move(socket));
+    auto c =
+        std::make_shared<connection>(*this, tls ? client_stream(std::move(socket), tls->current())
+                                                : client_stream(std::move(socket)));
     connections.insert(c);
     asio::co_spawn(
         io,
@@ -585,6 +604,10 @@ result<void> broker_server::listen(const tcp::endpoint& endpoint) {
 
 tcp_endpoint broker_server::local_endpoint() const {
   return impl_->acceptor.local_endpoint();
+}
+
+void broker_server::set_tls(std::shared_ptr<tls_server_context> tls) {
+  impl_->tls = std::move(tls);
 }
 
 void broker_server::start() {

@@ -22,6 +22,7 @@
 #include "broker/handlers/handlers.h"
 #include "broker/net/group_coordinator.h"
 #include "broker/net/partition_waits.h"
+#include "broker/net/tls_server_context.h"
 #include "broker/peer/replicate_sink.h"
 
 namespace cairn::broker {
@@ -42,6 +43,9 @@ class broker_server {
   // Binds and listens; port 0 picks a free port (see local_endpoint()).
   result<void> listen(const boost::asio::ip::tcp::endpoint& endpoint);
   boost::asio::ip::tcp::endpoint local_endpoint() const;
+  // TLS on this listener (before start()): every accepted connection handshakes with the
+  // context's current() first. nullptr, the default: plaintext.
+  void set_tls(std::shared_ptr<tls_server_context> tls);
   void start();
   // Stops accepting and closes every connection.
   void stop();

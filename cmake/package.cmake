@@ -51,7 +51,7 @@ managers.")
 # What a user's build of the headers and static libraries needs (cmake/CairnConfig.cmake.in).
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
     "libboost1.81-dev, libboost-json1.81-dev, libcapnp-dev, liblmdb-dev, \
-libfmt-dev, pkg-config, zlib1g-dev, libsnappy-dev, liblz4-dev, libzstd-dev")
+libfmt-dev, pkg-config, zlib1g-dev, libsnappy-dev, liblz4-dev, libzstd-dev, libssl-dev")
 
 # Files CPack adds to a package's documentation and manual pages are compressed at build time, as
 # Debian policy wants them (gzip -n: no timestamp, so the packages are reproducible).

@@ -67,6 +67,21 @@ class category final : public std::error_category {
       case errc::duplicate_member_id:
         return "the group coordinator listed one member id twice in JoinGroup: a broker bug; the "
                "leader refuses to assign (the group retries the rebalance)";
+      case errc::tls_bad_file:
+        return "a TLS file (CA, certificate or key) cannot be read or is not PEM: check the paths "
+               "in the TLS options";
+      case errc::tls_untrusted:
+        return "TLS: the broker's certificate is not signed by the CA given (check --tls-ca / "
+               "tls_options::ca_file)";
+      case errc::tls_expired:
+        return "TLS: the broker's certificate has expired or is not valid yet: the broker needs "
+               "a new one";
+      case errc::tls_wrong_host:
+        return "TLS: the broker's certificate does not name the host dialled: dial a name or "
+               "address its subjectAltName lists";
+      case errc::tls_handshake_failed:
+        return "TLS handshake failed: the broker does not speak TLS there, or refused this "
+               "client (a client certificate it does not accept, or none where it requires one)";
       case errc::consumer_closed:
         return "the consumer was closed: create a new one";
     }

@@ -12,6 +12,7 @@
 
 #include "cairn/base/assert.h"
 #include "sdk/client/client_impl.h"
+#include "sdk/client/tls_client_context.h"
 
 namespace cairn {
 
@@ -99,7 +100,9 @@ asio::awaitable<result<std::shared_ptr<sdk::connection>>> client_impl::connectio
         .client_id = options_.client_id,
         .connect_timeout = std::chrono::milliseconds(options_.connect_timeout_ms),
         .in_flight_max = options_.in_flight_max,
-        .limits = {.frame_bytes_max = options_.frame_bytes_max}};
+        .limits = {.frame_bytes_max = options_.frame_bytes_max},
+        .tls = tls_context,
+        .verify_hostname = !options_.tls || options_.tls->verify_hostname};
     auto conn = co_await sdk::connection::connect(broker.host, broker.port, opts);
     link& after = links_[address];  // the map may have grown meanwhile: look it up again
     after.connecting = false;
@@ -259,8 +262,14 @@ result<std::unique_ptr<client>> client::create(client_options options) {
     CAIRN_TRY(auto b, sdk::parse_address(a));
     bootstrap.push_back(std::move(b));
   }
-  return std::unique_ptr<client>(
-      new client(std::make_unique<client_impl>(std::move(options), std::move(bootstrap))));
+  std::shared_ptr<asio::ssl::context> tls;
+  if (options.tls) {
+    CAIRN_TRY(auto made, sdk::make_tls_client_context(*options.tls));
+    tls = std::move(made);
+  }
+  auto impl = std::make_unique<client_impl>(std::move(options), std::move(bootstrap));
+  impl->tls_context = std::move(tls);
+  return std::unique_ptr<client>(new client(std::move(impl)));
 }
 
 client::client(std::unique_ptr<client_impl> impl) : impl_(std::move(impl)) {}

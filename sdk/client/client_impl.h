@@ -31,6 +31,9 @@ class client_impl {
 
   boost::asio::io_context& io() { return io_; }
   const client_options& options() const { return options_; }
+  // The TLS context every connection of this client uses (built once by client::create from
+  // options().tls); nullptr: plaintext. Set before the first connection.
+  std::shared_ptr<boost::asio::ssl::context> tls_context;
   sdk::metadata_cache& metadata() { return metadata_; }
   std::chrono::milliseconds request_timeout() const {
     return std::chrono::milliseconds(options_.request_timeout_ms);

@@ -11,8 +11,9 @@
 #include <optional>
 #include <vector>
 
-#include "protocol/wire_errc.h"
 #include "cairn/errc.h"
+#include "protocol/wire_errc.h"
+#include "sdk/client/tls_client_context.h"
 
 namespace cairn::sdk {
 
@@ -35,8 +36,8 @@ struct connection::pending {
   std::optional<result<protocol::parsed_response>> outcome;
 };
 
-connection::connection(tcp::socket socket, connection_options options)
-    : socket_(std::move(socket)), options_(std::move(options)), reader_(options_.limits) {}
+connection::connection(byte_stream stream, connection_options options)
+    : stream_(std::move(stream)), options_(std::move(options)), reader_(options_.limits) {}
 
 connection::~connection() = default;
 
@@ -60,7 +61,20 @@ asio::awaitable<result<std::shared_ptr<connection>>> connection::connect(
   boost::system::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
 
-  auto conn = std::make_shared<connection>(std::move(socket), options);
+  std::optional<byte_stream> stream;
+  if (options.tls) {
+    stream.emplace(std::move(socket), options.tls);
+    SSL* ssl = stream->tls()->native_handle();
+    expect_tls_host(ssl, host, options.verify_hostname);
+    auto shaken =
+        co_await (timer.async_wait(use_tuple) ||
+                  stream->tls()->async_handshake(asio::ssl::stream_base::client, use_tuple));
+    if (shaken.index() == 0) co_return errc::connect_failed;
+    if (std::get<0>(std::get<1>(shaken))) co_return tls_failure(ssl);
+  } else {
+    stream.emplace(std::move(socket));
+  }
+  auto conn = std::make_shared<connection>(std::move(*stream), options);
   asio::co_spawn(ex, conn->read_loop(), asio::detached);
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady_clock::now());
   auto response = co_await conn->call(
@@ -100,7 +114,7 @@ asio::awaitable<result<void>> connection::acquire_slot(steady_clock::time_point 
     ++slots_used_;
     co_return success();
   }
-  asio::steady_timer t(socket_.get_executor(), deadline);
+  asio::steady_timer t(stream_.socket().get_executor(), deadline);
   slot_waiters_.push_back(&t);
   co_await t.async_wait(use_tuple);
   // release_slot() hands a slot over by removing the waiter before waking it; a waiter still
@@ -132,7 +146,7 @@ result<std::uint64_t> connection::enqueue(const request_filler& fill) {
   write_queue_.push_back(std::move(f).value());
   if (!writing_) {
     writing_ = true;
-    asio::co_spawn(socket_.get_executor(), write_loop(), asio::detached);
+    asio::co_spawn(stream_.socket().get_executor(), write_loop(), asio::detached);
   }
   return id;
 }
@@ -143,7 +157,7 @@ asio::awaitable<result<protocol::parsed_response>> connection::call(
   auto deadline = steady_clock::now() + timeout;
   if (!open_) co_return errc::connection_lost;
   BOOST_OUTCOME_CO_TRYV(co_await acquire_slot(deadline));
-  asio::steady_timer wake(socket_.get_executor(), deadline);
+  asio::steady_timer wake(stream_.socket().get_executor(), deadline);
   pending p{&wake, std::nullopt};
   auto id = enqueue(fill);
   if (!id) {
@@ -174,7 +188,7 @@ asio::awaitable<void> connection::read_loop() {
   auto self = shared_from_this();
   std::vector<std::byte> buffer(64 * 1024);
   while (open_) {
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buffer), use_tuple);
+    auto [ec, n] = co_await stream_.async_read_some(asio::buffer(buffer), use_tuple);
     if (ec) break;
     auto frames = reader_.feed(std::span<const std::byte>(buffer.data(), n));
     if (!frames) break;  // no frame boundary left to resynchronise on
@@ -210,7 +224,7 @@ asio::awaitable<void> connection::write_loop() {
       auto bytes = protocol::frame_bytes(frames.back());
       buffers.emplace_back(bytes.data(), bytes.size());
     }
-    auto [ec, n] = co_await asio::async_write(socket_, buffers, use_tuple);
+    auto [ec, n] = co_await stream_.async_write(buffers, use_tuple);
     if (ec) {
       close();
       break;
@@ -231,9 +245,7 @@ void connection::fail_all(std::error_code ec) {
 void connection::close() {
   if (!open_) return;
   open_ = false;
-  boost::system::error_code ignored;
-  socket_.shutdown(tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  stream_.close();
   write_queue_.clear();
   fail_all(errc::connection_lost);
   for (asio::steady_timer* t : slot_waiters_)

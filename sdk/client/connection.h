@@ -25,6 +25,7 @@
 
 #include "cairn/base/result.h"
 #include "protocol/frame.h"
+#include "sdk/client/byte_stream.h"
 
 namespace cairn::sdk {
 
@@ -33,6 +34,10 @@ struct connection_options {
   std::chrono::milliseconds connect_timeout{5'000};
   std::size_t in_flight_max = 64;
   protocol::frame_limits limits;  // for responses
+  // TLS when set: the handshake runs within connect_timeout, and the broker's certificate must
+  // chain to the context's CAs and (verify_hostname) name the host dialled.
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  bool verify_hostname = true;
 };
 
 struct handshake_info {
@@ -49,7 +54,8 @@ class connection : public std::enable_shared_from_this<connection> {
  public:
   using executor_type = boost::asio::any_io_executor;
 
-  // errc::connect_failed (resolve, connect, or timeout), or the handshake's error
+  // errc::connect_failed (resolve, connect, or timeout), a TLS refusal (errc::tls_untrusted,
+  // tls_expired, tls_wrong_host, tls_handshake_failed), or the handshake's error
   // (protocol::errc::unsupported_version).
   static boost::asio::awaitable<result<std::shared_ptr<connection>>> connect(
       std::string host, std::uint16_t port, connection_options options);
@@ -69,7 +75,7 @@ class connection : public std::enable_shared_from_this<connection> {
   const handshake_info& info() const { return info_; }
   std::size_t in_flight() const { return pending_.size(); }
 
-  connection(boost::asio::ip::tcp::socket socket, connection_options options);
+  connection(byte_stream stream, connection_options options);
   ~connection();
 
  private:
@@ -81,7 +87,7 @@ class connection : public std::enable_shared_from_this<connection> {
   void release_slot();
   void fail_all(std::error_code ec);
 
-  boost::asio::ip::tcp::socket socket_;
+  byte_stream stream_;
   connection_options options_;
   handshake_info info_;
   protocol::frame_reader reader_;

@@ -10,10 +10,10 @@
 #include <string_view>
 #include <vector>
 
-#include "cairn/metadata.h"
 #include "cairn/base/result.h"
-#include "protocol/cairn.capnp.h"
+#include "cairn/metadata.h"
 #include "cairn/types.h"
+#include "protocol/cairn.capnp.h"
 
 namespace cairn::sdk {
 

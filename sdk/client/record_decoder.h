@@ -6,8 +6,8 @@
 #include <string_view>
 #include <vector>
 
-#include "cairn/consumer.h"
 #include "cairn/base/result.h"
+#include "cairn/consumer.h"
 
 namespace cairn::sdk {
 

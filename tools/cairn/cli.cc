@@ -53,10 +53,13 @@ std::optional<std::int64_t> parse_int(const std::string& text) {
   return v;
 }
 
-std::unique_ptr<client> connect(const std::string& bootstrap) {
-  auto c = client::create({.bootstrap = {bootstrap}, .client_id = "cairn-cli"});
+std::unique_ptr<client> connect(const std::string& bootstrap, std::optional<tls_options> tls) {
+  auto c = client::create({.bootstrap = {bootstrap}, .client_id = "cairn-cli", .tls = tls});
   if (!c) {
-    report("cannot use broker address '" + bootstrap + "'", c.error());
+    report(c.error() == sdk::errc::tls_bad_file
+               ? "cannot use the --tls-ca/--tls-cert/--tls-key files"
+               : "cannot use broker address '" + bootstrap + "'",
+           c.error());
     return nullptr;
   }
   return std::move(c).value();

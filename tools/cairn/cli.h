@@ -43,7 +43,9 @@ class args {
 std::optional<std::int64_t> parse_int(const std::string& text);
 
 // The client for `bootstrap` ("host:port"); prints what went wrong and returns nullptr.
-std::unique_ptr<client> connect(const std::string& bootstrap);
+// A client of `bootstrap`, over TLS when `tls` is set (the global --tls-* flags); nullptr after
+// reporting why not.
+std::unique_ptr<client> connect(const std::string& bootstrap, std::optional<tls_options> tls);
 
 // Prints "cairn: <what>: <error message>" on stderr.
 void report(const std::string& what, const std::error_code& ec);

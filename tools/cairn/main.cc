@@ -15,7 +15,11 @@
 
 namespace {
 
-constexpr const char* kUsage = R"(usage: cairn [-b HOST:PORT] COMMAND ...
+constexpr const char* kUsage = R"(usage: cairn [-b HOST:PORT] [TLS] COMMAND ...
+
+  TLS (to a broker started with --tls-cert): --tls-ca FILE (the CA that signed the
+  broker's certificate), and --tls-cert FILE --tls-key FILE when the broker asks for a
+  client certificate. The broker's certificate must name the host of -b.
 
   topic create NAME [-p N] [-r N] [--retention-ms N] [--retention-bytes N] [--compact]
                [--timestamp-type CreateTime|LogAppendTime]
@@ -57,9 +61,31 @@ expected version.
 int main(int argc, char** argv) {
   std::vector<std::string> words(argv + 1, argv + argc);
   std::string bootstrap = "127.0.0.1:7070";
-  if (words.size() >= 2 && (words[0] == "-b" || words[0] == "--bootstrap")) {
-    bootstrap = words[1];
+  std::optional<cairn::tls_options> tls;
+  // Global flags, each with a value, before the command.
+  while (words.size() >= 2 && words[0].starts_with("-") && words[0] != "-h" &&
+         words[0] != "--help") {
+    const std::string& flag = words[0];
+    const std::string& value = words[1];
+    if (flag == "-b" || flag == "--bootstrap") {
+      bootstrap = value;
+    } else if (flag == "--tls-ca") {
+      if (!tls) tls.emplace();
+      tls->ca_file = value;
+    } else if (flag == "--tls-cert") {
+      if (!tls) tls.emplace();
+      tls->cert_file = value;
+    } else if (flag == "--tls-key") {
+      if (!tls) tls.emplace();
+      tls->key_file = value;
+    } else {
+      break;
+    }
     words.erase(words.begin(), words.begin() + 2);
+  }
+  if (tls && tls->cert_file.empty() != tls->key_file.empty()) {
+    std::fputs("cairn: --tls-cert and --tls-key go together\n", stderr);
+    return cairn::cli::kExitUsage;
   }
   if (words.empty() || words[0] == "-h" || words[0] == "--help" || words[0] == "help") {
     std::fputs(kUsage, words.empty() ? stderr : stdout);
@@ -67,7 +93,7 @@ int main(int argc, char** argv) {
   }
   std::string command = words[0];
   words.erase(words.begin());
-  auto c = cairn::cli::connect(bootstrap);
+  auto c = cairn::cli::connect(bootstrap, tls);
   if (!c) return cairn::cli::kExitFailed;
   if (command == "topic") return cairn::cli::topic_command(*c, words);
   if (command == "produce") return cairn::cli::produce_command(*c, words);

@@ -19,6 +19,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -40,8 +41,14 @@ struct settings {
   std::int32_t partitions = 1;
   std::int32_t batch_bytes = 256 * 1024;
   std::int64_t linger_ms = 5;
-  double rate = 0;  // records/s; 0: as fast as possible
+  double rate = 0;                        // records/s; 0: as fast as possible
+  std::string tls_ca, tls_cert, tls_key;  // TLS to the broker when any is set
 };
+
+std::optional<cairn::tls_options> tls_of(const settings& s) {
+  if (s.tls_ca.empty() && s.tls_cert.empty() && s.tls_key.empty()) return std::nullopt;
+  return cairn::tls_options{.ca_file = s.tls_ca, .cert_file = s.tls_cert, .key_file = s.tls_key};
+}
 
 std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch())
@@ -216,7 +223,10 @@ int main(int argc, char** argv) {
       "rate", po::value(&s.rate)->default_value(0), "records/s (0: unlimited)")(
       "compression", po::value(&s.compression)->default_value(s.compression),
       "none|gzip|snappy|lz4|zstd")(
-      "bootstrap,b", po::value(&s.bootstrap)->default_value(s.bootstrap), "HOST:PORT");
+      "bootstrap,b", po::value(&s.bootstrap)->default_value(s.bootstrap), "HOST:PORT")(
+      "tls-ca", po::value(&s.tls_ca), "TLS: PEM CA of the broker's certificate")(
+      "tls-cert", po::value(&s.tls_cert), "TLS: PEM client certificate (with --tls-key)")(
+      "tls-key", po::value(&s.tls_key), "TLS: PEM private key of --tls-cert");
   po::positional_options_description positional;
   positional.add("mode", 1);
   po::variables_map vm;
@@ -231,7 +241,8 @@ int main(int argc, char** argv) {
     std::cerr << "cairn-perf: --compression is none, gzip, snappy, lz4 or zstd\n";
     return 2;
   }
-  auto c = cairn::client::create({.bootstrap = {s.bootstrap}, .client_id = "cairn-perf"});
+  auto c = cairn::client::create(
+      {.bootstrap = {s.bootstrap}, .client_id = "cairn-perf", .tls = tls_of(s)});
   if (!c) {
     std::fprintf(stderr, "cairn-perf: %s\n", c.error().message().c_str());
     return 1;
@@ -247,8 +258,8 @@ int main(int argc, char** argv) {
     std::promise<void> positioned;
     auto ready = positioned.get_future();
     // The consumer has a client of its own, as a separate service would.
-    auto consumer_client =
-        cairn::client::create({.bootstrap = {s.bootstrap}, .client_id = "cairn-perf-consumer"});
+    auto consumer_client = cairn::client::create(
+        {.bootstrap = {s.bootstrap}, .client_id = "cairn-perf-consumer", .tls = tls_of(s)});
     if (!consumer_client) {
       std::fprintf(stderr, "cairn-perf: %s\n", consumer_client.error().message().c_str());
       return 1;

@@ -41,6 +41,16 @@ using sdk::topic_partition;
 template <class T>
 using awaitable = boost::asio::awaitable<T>;
 
+// TLS to the brokers' native listeners (set client_options::tls). The client verifies the
+// broker's certificate chain always, and by default that it names the host dialled (the
+// bootstrap entry's host, or the address a broker advertises).
+struct tls_options {
+  std::string ca_file;    // PEM CAs the broker's certificate must chain to (empty: the system's)
+  std::string cert_file;  // PEM client certificate, for brokers that ask for one (mTLS); optional
+  std::string key_file;   // PEM private key of cert_file
+  bool verify_hostname = true;
+};
+
 struct client_options {
   std::vector<std::string> bootstrap{};  // "host:port", tried in order until one answers
   std::string client_id = "cairn-sdk";
@@ -50,6 +60,9 @@ struct client_options {
   std::int64_t reconnect_backoff_max_ms = 2'000;
   std::size_t in_flight_max = 64;  // requests in flight per connection; more wait for a slot
   std::size_t frame_bytes_max = std::size_t{64} << 20;  // largest response frame accepted
+  // TLS when set (create() fails with errc::tls_bad_file when a file is unusable); plaintext when
+  // not.
+  std::optional<tls_options> tls{};
 };
 
 class client_impl;

@@ -30,6 +30,12 @@ enum class errc {
   not_subscribed,         // consumer: a group call (commit, committed) without subscribe()
   duplicate_member_id,    // group leader: the broker listed one member id twice
   consumer_closed,        // consumer: used after close()
+  // --- TLS (client_options::tls) ---
+  tls_bad_file,          // a TLS file (CA, certificate, key) cannot be read or is not PEM
+  tls_untrusted,         // the broker's certificate does not chain to the CA: wrong --tls-ca?
+  tls_expired,           // the broker's certificate has expired (or is not valid yet)
+  tls_wrong_host,        // the broker's certificate does not name the host dialled
+  tls_handshake_failed,  // no TLS session: the broker refused us or does not speak TLS
 };
 
 // Kafka's rule extended to the SDK's own errors: may the same call succeed if made again

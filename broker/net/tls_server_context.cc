@@ -1,6 +1,7 @@
 #include "broker/net/tls_server_context.h"
 
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <spdlog/spdlog.h>
@@ -52,6 +53,11 @@ std::shared_ptr<ssl::context> make_tls_server_context(const tls_settings& settin
   }
   if (!readable(settings.key_file, "--tls-key", why)) return nullptr;
   context->use_private_key_file(settings.key_file, ssl::context::pem, ec);
+  if (ec && ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH) {
+    why = "--tls-key " + settings.key_file + ": does not match the certificate in --tls-cert " +
+          settings.cert_file;
+    return nullptr;
+  }
   if (ec) {
     why = "--tls-key " + settings.key_file + ": not a PEM private key: " + describe(ec);
     return nullptr;

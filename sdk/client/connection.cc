@@ -89,6 +89,9 @@ asio::awaitable<result<std::shared_ptr<connection>>> connection::connect(
   if (!response) {
     conn->close();
     // A handshake that never came back is a failed connect, whatever broke it.
+    // Under TLS 1.3 the broker checks our certificate after our side of the handshake is done,
+    // so its refusal (no certificate, or one it does not accept) arrives here, on the first read.
+    if (response.error() == errc::tls_handshake_failed) co_return response.error();
     co_return errc::connect_failed;
   }
   auto root = response.value().root();
@@ -189,7 +192,11 @@ asio::awaitable<void> connection::read_loop() {
   std::vector<std::byte> buffer(64 * 1024);
   while (open_) {
     auto [ec, n] = co_await stream_.async_read_some(asio::buffer(buffer), use_tuple);
-    if (ec) break;
+    if (ec) {
+      // A TLS alert from the broker (e.g. it refused our certificate) rather than a cut.
+      if (ec.category() == asio::error::get_ssl_category()) broken_ = errc::tls_handshake_failed;
+      break;
+    }
     auto frames = reader_.feed(std::span<const std::byte>(buffer.data(), n));
     if (!frames) break;  // no frame boundary left to resynchronise on
     for (protocol::frame& f : frames.value()) {
@@ -247,7 +254,7 @@ void connection::close() {
   open_ = false;
   stream_.close();
   write_queue_.clear();
-  fail_all(errc::connection_lost);
+  fail_all(broken_);
   for (asio::steady_timer* t : slot_waiters_)
     t->cancel();
 }

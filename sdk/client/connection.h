@@ -24,6 +24,7 @@
 #include <unordered_map>
 
 #include "cairn/base/result.h"
+#include "cairn/errc.h"
 #include "protocol/frame.h"
 #include "sdk/client/byte_stream.h"
 
@@ -92,6 +93,8 @@ class connection : public std::enable_shared_from_this<connection> {
   handshake_info info_;
   protocol::frame_reader reader_;
   bool open_ = true;
+  // What pending calls fail with when the connection closes.
+  std::error_code broken_ = errc::connection_lost;
   bool writing_ = false;
   std::uint64_t next_id_ = 1;
   std::deque<protocol::frame> write_queue_;

@@ -3,6 +3,7 @@
 //
 //   kafka_perf produce|consume|e2e -b HOST:PORT --topic T --records N --record-size B
 //              [--acks 0|1|all] [--linger-ms N] [--rate R] [--compression none|gzip|...]
+//              [--ssl-ca CA.pem]   (SSL to a TLS listener)
 //   kafka_perf idle -b HOST:PORT --connections N     (opens N connections, each past
 //              ApiVersions and Metadata, and holds them until stdin closes)
 //
@@ -42,6 +43,8 @@ struct settings {
   std::int32_t linger_ms = 5;
   std::int64_t rate = 0;  // records/s; 0: as fast as possible
   std::int32_t connections = 1000;
+  // SSL to a broker started with --tls-cert (security.protocol=ssl): the CA of its certificate.
+  std::string ssl_ca;
 };
 
 struct outcome {
@@ -66,6 +69,10 @@ rd_kafka_conf_t* make_conf(const settings& s) {
     }
   };
   set("bootstrap.servers", s.bootstrap);
+  if (!s.ssl_ca.empty()) {
+    set("security.protocol", "ssl");
+    set("ssl.ca.location", s.ssl_ca);
+  }
   return conf;
 }
 
@@ -316,7 +323,10 @@ int main(int argc, char** argv) {
       "rate", po::value(&s.rate)->default_value(s.rate), "records/s, 0: unlimited")(
       "compression", po::value(&s.compression)->default_value(s.compression),
       "none | gzip | snappy | lz4 | zstd")(
-      "connections", po::value(&s.connections)->default_value(s.connections), "idle: how many");
+      "connections", po::value(&s.connections)->default_value(s.connections), "idle: how many")(
+      "ssl-ca", po::value(&s.ssl_ca),
+      "SSL (security.protocol=ssl) to a TLS listener: the PEM CA of its certificate "
+      "(not for idle)");
   po::positional_options_description positional;
   positional.add("mode", 1);
   po::variables_map vm;

@@ -26,9 +26,11 @@
 #include "cairn/base/result.h"
 #include "cairn/errc.h"
 #include "protocol/frame.h"
-#include "sdk/client/byte_stream.h"
+#include "protocol/net/byte_stream.h"
 
 namespace cairn::sdk {
+
+using protocol::byte_stream;
 
 struct connection_options {
   std::string client_id = "cairn-sdk";

@@ -1,9 +1,11 @@
-// byte_stream: the connection's byte stream, plaintext TCP or TLS over it, so that the
-// connection's read and write loops are written once. With the as_tuple(use_awaitable) token
-// both kinds return the same awaitable type. (The broker has its own, server-side, twin:
-// broker/net/client_stream.h; sdk/ and broker/ do not include each other.)
+// byte_stream: a connection's byte stream, plaintext TCP or TLS over it, so that a connection's
+// read and write loops are written once, on either side: the SDK's connections use it as it is,
+// the broker's front ends through broker/net/client_stream.h (which adds the server's handshake
+// and the client's certificate subject). With the as_tuple(use_awaitable) token both kinds
+// return the same awaitable type, so a loop pays no extra coroutine frame. Header-only; who uses
+// it links OpenSSL::SSL.
 //
-// REQUIRES: used from the connection's executor only.
+// REQUIRES: used from the connection's executor only, like the socket it wraps.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
@@ -12,7 +14,7 @@
 #include <memory>
 #include <optional>
 
-namespace cairn::sdk {
+namespace cairn::protocol {
 
 class byte_stream {
  public:
@@ -24,9 +26,12 @@ class byte_stream {
   byte_stream(tcp::socket socket, std::shared_ptr<boost::asio::ssl::context> context)
       : context_(std::move(context)), tls_(std::in_place, std::move(socket), *context_) {}
 
+  bool is_tls() const { return tls_.has_value(); }
   tls_stream* tls() { return tls_ ? &*tls_ : nullptr; }
   tcp::socket& socket() { return tls_ ? tls_->next_layer() : *plain_; }
 
+  // Closes the TCP connection (no TLS close_notify: the peer sees the connection end, which is
+  // what every close here means).
   void close() {
     boost::system::error_code ignored;
     socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -51,4 +56,4 @@ class byte_stream {
   std::optional<tls_stream> tls_;
 };
 
-}  // namespace cairn::sdk
+}  // namespace cairn::protocol

@@ -89,11 +89,16 @@ deleted delete_records_once(const std::string& bootstrap, std::int64_t offset, i
   char err[512];
   REQUIRE(rd_kafka_AdminOptions_set_operation_timeout(options.get(), wait_ms, err, sizeof err) ==
           RD_KAFKA_RESP_ERR_NO_ERROR);
+  // librdkafka's own bound on the whole call (leader lookup included; its default is 60 s),
+  // below the poll's below: a call that cannot finish ends in RD_KAFKA_RESP_ERR__TIMED_OUT,
+  // which delete_records() asks again, instead of an event that never comes in time.
+  REQUIRE(rd_kafka_AdminOptions_set_request_timeout(options.get(), wait_ms + 15'000, err,
+                                                    sizeof err) == RD_KAFKA_RESP_ERR_NO_ERROR);
   cairn::testing::rdkafka_queue_ptr queue(rd_kafka_queue_new(rk.get()));
   rd_kafka_DeleteRecords(rk.get(), &del, 1, options.get(), queue.get());
   rd_kafka_DeleteRecords_destroy(del);
   // The admin result is the one event on this queue; the wait is bounded.
-  cairn::testing::rdkafka_event_ptr ev(rd_kafka_queue_poll(queue.get(), 30'000));
+  cairn::testing::rdkafka_event_ptr ev(rd_kafka_queue_poll(queue.get(), wait_ms + 30'000));
   REQUIRE(ev != nullptr);
   REQUIRE(rd_kafka_event_type(ev.get()) == RD_KAFKA_EVENT_DELETERECORDS_RESULT);
   // A request-level error: librdkafka found no leader in its metadata (an election).
@@ -108,14 +113,16 @@ deleted delete_records_once(const std::string& bootstrap, std::int64_t offset, i
 }
 
 // The same, asked again while leadership moves (NOT_LEADER_OR_FOLLOWER is retriable, and
-// librdkafka finds no leader during an election): after a restart the preferred replica takes
-// its leadership back.
+// librdkafka finds no leader during an election) or when librdkafka's call timed out as a
+// whole (DeleteRecords is idempotent: asking again moves nothing further): after a restart the
+// preferred replica takes its leadership back.
 deleted delete_records(const std::string& bootstrap, std::int64_t offset, int wait_ms = 10'000) {
   deleted out;
   for (int attempt = 0; attempt < 20; ++attempt) {
     out = delete_records_once(bootstrap, offset, wait_ms);
     if (out.err != RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION &&
-        out.err != RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE && out.err != RD_KAFKA_RESP_ERR__NOENT) {
+        out.err != RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE && out.err != RD_KAFKA_RESP_ERR__NOENT &&
+        out.err != RD_KAFKA_RESP_ERR__TIMED_OUT) {
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(250));  // a client's retry backoff

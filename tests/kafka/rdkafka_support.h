@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -47,6 +48,9 @@ inline rdkafka_ptr rdkafka_client(rd_kafka_type_t type, const std::string& boots
   rdkafka_set(conf, "bootstrap.servers", bootstrap);
   for (const auto& [name, value] : settings)
     rdkafka_set(conf, name.c_str(), value);
+  // librdkafka's own log of a failing run, e.g. CAIRN_TEST_RDKAFKA_DEBUG=admin,broker,metadata.
+  if (const char* debug = std::getenv("CAIRN_TEST_RDKAFKA_DEBUG"))
+    rdkafka_set(conf, "debug", debug);
   if (on_delivery != nullptr) rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
   if (opaque != nullptr) rd_kafka_conf_set_opaque(conf, opaque);
   char err[512];

@@ -12,17 +12,15 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "eventstore/record/batch_header.h"
 #include "tests/cluster/test_cluster.h"
 #include "tests/kafka/rdkafka_support.h"
+#include "tests/kafka/stored_batches.h"
 #include "tests/support/command.h"
 #include "tests/support/wire_client.h"
 
@@ -74,28 +72,12 @@ void all_new(std::set<std::int64_t>& seen, const std::vector<std::int64_t>& ids,
 }
 
 // The producer ids of the data batches partition 0 of `topic` holds in `data_dir` (Raft's own
-// entries carry none).
+// entries carry none; a preallocated or torn tail ends the read).
 std::vector<std::int64_t> stored_producer_ids(const std::string& data_dir,
                                               const std::string& topic) {
-  namespace fs = std::filesystem;
-  std::vector<fs::path> segments;
-  for (const auto& e : fs::directory_iterator(fs::path(data_dir) / "topics" / topic / "0")) {
-    if (e.path().extension() == ".log") segments.push_back(e.path());
-  }
-  std::sort(segments.begin(), segments.end());
   std::vector<std::int64_t> ids;
-  for (const auto& path : segments) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream bytes;
-    bytes << in.rdbuf();
-    const std::string s = bytes.str();
-    std::size_t at = 0;
-    while (at + cairn::eventstore::batch_layout::kHeaderSize <= s.size()) {
-      auto h = cairn::eventstore::batch_header::read(s.data() + at);
-      if (h.batch_length <= 0) break;  // a preallocated or torn tail
-      if (h.producer_id >= 0) ids.push_back(h.producer_id);
-      at += static_cast<std::size_t>(h.batch_length) + 12;  // baseOffset and batchLength
-    }
+  for (const auto& h : cairn::testing::read_stored_batches(data_dir, topic).headers) {
+    if (h.producer_id >= 0) ids.push_back(h.producer_id);
   }
   return ids;
 }

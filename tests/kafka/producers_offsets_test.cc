@@ -8,16 +8,14 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <memory>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include "eventstore/record/batch_header.h"
 #include "tests/kafka/kafka_fixture.h"
+#include "tests/kafka/stored_batches.h"
 
 namespace {
 
@@ -77,26 +75,11 @@ void produce(producer& p, const std::string& topic, const std::string& value,
 // The producer id of every batch partition 0 of `topic` holds, in log order, read from the
 // broker's segment files (what the broker stored, whatever any client reports).
 std::vector<std::int64_t> stored_producer_ids(const kafka_broker& b, const std::string& topic) {
-  namespace fs = std::filesystem;
-  std::vector<fs::path> segments;
-  for (const auto& e : fs::directory_iterator(b.dir.path() / "topics" / topic / "0")) {
-    if (e.path().extension() == ".log") segments.push_back(e.path());
-  }
-  std::sort(segments.begin(), segments.end());
+  auto stored = cairn::testing::read_stored_batches(b.dir.path(), topic);
+  REQUIRE_FALSE(stored.torn_tail);
   std::vector<std::int64_t> ids;
-  for (const auto& path : segments) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream bytes;
-    bytes << in.rdbuf();
-    const std::string s = bytes.str();
-    std::size_t at = 0;
-    while (at + cairn::eventstore::batch_layout::kHeaderSize <= s.size()) {
-      auto h = cairn::eventstore::batch_header::read(s.data() + at);
-      REQUIRE(h.batch_length > 0);
-      ids.push_back(h.producer_id);
-      at += static_cast<std::size_t>(h.batch_length) + 12;  // baseOffset and batchLength
-    }
-  }
+  for (const auto& h : stored.headers)
+    ids.push_back(h.producer_id);
   return ids;
 }
 

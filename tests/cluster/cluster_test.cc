@@ -18,6 +18,7 @@
 #include "tests/cluster/test_cluster.h"
 
 using namespace std::chrono_literals;
+using cairn::testing::count_alive;
 using cairn::testing::leader_of;
 using cairn::testing::test_cluster;
 using cairn::testing::topic_ready;
@@ -27,12 +28,8 @@ namespace {
 constexpr int kPartitions = 3;
 
 void create_replicated_topic(test_cluster& cluster, cairn::client& c, const std::string& name) {
-  REQUIRE(cluster.wait_for(c, [](const cairn::cluster_description& d) {
-    int alive = 0;
-    for (const auto& b : d.brokers)
-      alive += b.alive ? 1 : 0;
-    return d.controller_id > 0 && alive == 3;
-  }));
+  REQUIRE(cluster.wait_for(
+      c, [](const cairn::cluster_description& d) { return cairn::testing::all_alive(d, 3); }));
   cairn::admin admin(c);
   auto created = admin.create_topic(name, {.partitions = kPartitions, .replication_factor = 3});
   if (!created) FAIL("create_topic: " << created.error().message());
@@ -175,12 +172,8 @@ TEST_CASE("a topic created on any broker goes through the controller", "[cluster
 TEST_CASE("a created topic takes produce on every broker at once", "[cluster]") {
   test_cluster cluster(3);
   auto c = cluster.connect();
-  REQUIRE(cluster.wait_for(*c, [](const cairn::cluster_description& d) {
-    int alive = 0;
-    for (const auto& b : d.brokers)
-      alive += b.alive ? 1 : 0;
-    return d.controller_id > 0 && alive == 3;
-  }));
+  REQUIRE(cluster.wait_for(
+      *c, [](const cairn::cluster_description& d) { return cairn::testing::all_alive(d, 3); }));
   cairn::admin admin(*c);
   constexpr int kFreshPartitions = 6;
   auto created =
@@ -225,13 +218,6 @@ TEST_CASE("a created topic takes produce on every broker at once", "[cluster]") 
 }
 
 namespace {
-
-int count_alive(const cairn::cluster_description& d) {
-  int alive = 0;
-  for (const auto& b : d.brokers)
-    alive += b.alive ? 1 : 0;
-  return alive;
-}
 
 // Restarts brokers 1..count onto the cluster's current map, one at a time, each seen alive again
 // (by whichever broker answers, some still on the old map) before the next goes.

@@ -142,6 +142,19 @@ class test_cluster {
   std::string kafka_map_;  // --kafka-brokers: the Kafka proxies
 };
 
+// How many brokers this description reports alive.
+inline int count_alive(const cairn::cluster_description& d) {
+  int alive = 0;
+  for (const auto& b : d.brokers)
+    alive += b.alive ? 1 : 0;
+  return alive;
+}
+
+// The cluster has a controller and exactly `brokers` brokers alive.
+inline bool all_alive(const cairn::cluster_description& d, int brokers) {
+  return d.controller_id > 0 && count_alive(d) == brokers;
+}
+
 // Every partition of `topic` has a leader and `isr` replicas in sync.
 inline bool topic_ready(const cairn::cluster_description& d, const std::string& topic,
                         std::size_t isr) {

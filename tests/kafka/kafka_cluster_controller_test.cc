@@ -29,19 +29,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
-bool all_alive(const cairn::cluster_description& d, std::size_t brokers) {
-  std::size_t alive = 0;
-  for (const auto& b : d.brokers)
-    alive += b.alive ? 1 : 0;
-  return d.controller_id > 0 && alive == brokers;
-}
-
 // The controller as the cluster reports it (waits until there is one and `brokers` are alive).
 int controller_of(test_cluster& cluster, cairn::client& c, std::size_t brokers) {
   int controller = -1;
   REQUIRE(cluster.wait_for(c, [&](const cairn::cluster_description& d) {
     controller = d.controller_id;
-    return all_alive(d, brokers);
+    return all_alive(d, static_cast<int>(brokers));
   }));
   return controller;
 }

@@ -210,10 +210,7 @@ TEST_CASE("DeleteRecords on a replicated partition moves every replica's log sta
   test_cluster cluster(3);
   auto client = cluster.connect();
   REQUIRE(cluster.wait_for(*client, [](const cairn::cluster_description& d) {
-    int alive = 0;
-    for (const auto& b : d.brokers)
-      alive += b.alive ? 1 : 0;
-    return d.controller_id > 0 && alive == 3;
+    return cairn::testing::all_alive(d, 3);
   }));
   cairn::admin admin(*client);
   // The controller may still move just after its election (a broker that campaigned later):

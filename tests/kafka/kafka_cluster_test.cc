@@ -77,10 +77,7 @@ TEST_CASE("a librdkafka idempotent producer follows a killed leader, and every a
   test_cluster cluster(3);
   auto client = cluster.connect();
   REQUIRE(cluster.wait_for(*client, [](const cairn::cluster_description& d) {
-    int alive = 0;
-    for (const auto& b : d.brokers)
-      alive += b.alive ? 1 : 0;
-    return d.controller_id > 0 && alive == 3;
+    return cairn::testing::all_alive(d, 3);
   }));
   cairn::admin admin(*client);
   auto created = admin.create_topic("payments", {.partitions = 1, .replication_factor = 3});
@@ -215,10 +212,7 @@ TEST_CASE("a LogAppendTime topic's stamp is its leader's, and a new leader serve
   test_cluster cluster(3);
   auto client = cluster.connect();
   REQUIRE(cluster.wait_for(*client, [](const cairn::cluster_description& d) {
-    int alive = 0;
-    for (const auto& b : d.brokers)
-      alive += b.alive ? 1 : 0;
-    return d.controller_id > 0 && alive == 3;
+    return cairn::testing::all_alive(d, 3);
   }));
   // Created through the native admin API: the type travels in the controller's topic record.
   cairn::admin admin(*client);
